@@ -1,0 +1,33 @@
+# `make run` and `make test` bootstrap .venv by themselves on a fresh clone.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench schema clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)  ## serve http://127.0.0.1:8000/graphql (embedded PostgreSQL unless DATABASE_URL is set)
+	$(BIN)/crm run
+
+test: $(STAMP)  ## the whole suite against DATABASE_URL, or the embedded PostgreSQL
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+schema: $(STAMP)  ## rewrite schema/schema.graphql from the code
+	$(BIN)/crm schema > schema/schema.graphql
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.customers_page
+
+clean:
+	rm -rf $(VENV) .data

@@ -1,0 +1,1 @@
+"""Who is asking, what they may do, and which rows and fields they may see."""

@@ -1,0 +1,72 @@
+"""Per-request authorization: the principal, one policy snapshot and memoised decisions."""
+
+from __future__ import annotations
+
+from authz.catalogue import CATALOGUE, Permission, Scope
+from authz.errors import Forbidden, Unauthenticated
+from authz.policy import CompiledPolicy
+from authz.principal import Principal
+from authz.scopes import row_filter
+from models.sql import FALSE, Sql, and_
+
+
+class Access:
+    """What the caller may do during one request.
+
+    The policy is read once when the request starts, so a reload in the middle of a request
+    never mixes two policies in one answer.
+    """
+
+    __slots__ = ("_decisions", "_policy", "_principal")
+
+    def __init__(self, principal: Principal | None, policy: CompiledPolicy) -> None:
+        self._principal = principal
+        self._policy = policy
+        self._decisions: dict[str, Scope | None] = {}
+
+    @property
+    def authenticated(self) -> bool:
+        return self._principal is not None
+
+    @property
+    def principal(self) -> Principal:
+        if self._principal is None:
+            raise Unauthenticated()
+        return self._principal
+
+    @property
+    def policy(self) -> CompiledPolicy:
+        return self._policy
+
+    def scope(self, perm: Permission) -> Scope | None:
+        try:
+            return self._decisions[perm.key]
+        except KeyError:
+            p = self.principal
+            scope = self._policy.scope_for(p.role.value, p.tenant_slug, perm)
+            self._decisions[perm.key] = scope
+            return scope
+
+    def can(self, perm: Permission) -> bool:
+        return self.scope(perm) is not None
+
+    def require(self, perm: Permission) -> Scope:
+        scope = self.scope(perm)
+        if scope is None:
+            raise Forbidden(f"Your role may not {perm.action} {perm.object}s.")
+        return scope
+
+    def granted(self) -> list[tuple[Permission, Scope]]:
+        return [(perm, s) for perm in CATALOGUE.values() if (s := self.scope(perm)) is not None]
+
+    def rows(self, perm: Permission, alias: str = "c") -> Sql:
+        """The filter for rows of ``perm.object`` this caller may act on: tenant first, then scope.
+
+        Without any grant the filter is FALSE (not an error): to the caller those rows do not
+        exist, exactly like rows that never existed.
+        """
+        p = self.principal
+        scope = self.scope(perm)
+        if scope is None:
+            return FALSE
+        return and_(Sql(f"{alias}.tenant_id = %s", p.tenant_id), row_filter(perm.object, p, scope, alias))

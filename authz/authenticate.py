@@ -1,0 +1,134 @@
+"""Turn a request's credential into a Principal, with one SQL statement."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+from uuid import UUID
+
+from authz.api_keys import secret_matches, split_key
+from authz.errors import Unauthenticated
+from authz.principal import Principal, TenantSettings
+from authz.tokens import TokenConfig, verify_token
+from models import Role
+from models.db import execute, fetchrow
+from models.sql import Sql
+
+log = logging.getLogger("crm.auth")
+
+_TENANT_COLUMNS = """
+    t.id AS tenant_id, t.slug AS tenant_slug, t.default_region, t.allow_duplicates,
+    t.restricted_visibility, t.hide_contact_from_sellers
+"""
+_TEAMS_OF = """
+    COALESCE((SELECT array_agg(m.team_id) FROM team_membership m
+              WHERE m.tenant_id = t.id AND m.user_id = {user}), '{{}}') AS team_ids
+"""
+
+_USER_QUERY = f"""
+SELECT u.id AS user_id, u.role, u.name, u.email, u.is_active, {_TENANT_COLUMNS},
+       {_TEAMS_OF.format(user="u.id")}
+FROM app_user u JOIN tenant t ON t.id = u.tenant_id
+WHERE u.id = %s AND u.tenant_id = %s
+"""
+
+_KEY_QUERY = f"""
+SELECT k.id AS key_id, k.role, k.name, k.secret_hash, k.revoked_at, k.user_id,
+       u.is_active AS user_active, u.email, {_TENANT_COLUMNS},
+       {_TEAMS_OF.format(user="k.user_id")}
+FROM api_key k JOIN tenant t ON t.id = k.tenant_id
+LEFT JOIN app_user u ON u.id = k.user_id AND u.tenant_id = k.tenant_id
+WHERE k.id = %s
+"""
+
+# Last-use times are informative; write them at most once a minute per key, off the request.
+_KEY_TOUCH_SECONDS = 60.0
+_key_touched: dict[UUID, float] = {}
+_background: set[asyncio.Task[Any]] = set()
+
+
+def _settings(row: dict[str, Any]) -> TenantSettings:
+    return TenantSettings(
+        default_region=row["default_region"],
+        allow_duplicates=row["allow_duplicates"],
+        restricted_visibility=row["restricted_visibility"],
+        hide_contact_from_sellers=row["hide_contact_from_sellers"],
+    )
+
+
+def credential_from_headers(authorization: str | None, api_key: str | None) -> str | None:
+    if api_key:
+        return api_key.strip()
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise Unauthenticated("Use 'Authorization: Bearer <token or API key>'.")
+    return value.strip()
+
+
+async def authenticate(credential: str | None, tokens: TokenConfig) -> Principal | None:
+    """None when no credential was sent; ``Unauthenticated`` when one was sent and is bad."""
+    if credential is None:
+        return None
+    if credential.startswith("crm_"):
+        return await _from_api_key(credential)
+    claims = verify_token(tokens, credential)
+    row = await fetchrow(Sql(_USER_QUERY, claims.user_id, claims.tenant_id))
+    if row is None or not row["is_active"]:
+        raise Unauthenticated("The token's user does not exist or is deactivated.")
+    return Principal(
+        tenant_id=row["tenant_id"],
+        tenant_slug=row["tenant_slug"],
+        role=Role(row["role"]),
+        user_id=row["user_id"],
+        team_ids=tuple(row["team_ids"]),
+        settings=_settings(row),
+        name=row["name"],
+        email=row["email"],
+    )
+
+
+async def _from_api_key(credential: str) -> Principal:
+    parts = split_key(credential)
+    if parts is None:
+        raise Unauthenticated("The API key is malformed.")
+    key_id, secret = parts
+    row = await fetchrow(Sql(_KEY_QUERY, key_id))
+    if row is None or not secret_matches(secret, row["secret_hash"]):
+        raise Unauthenticated("The API key is not valid.")
+    if row["revoked_at"] is not None:
+        raise Unauthenticated("The API key has been revoked.")
+    if row["user_id"] is not None and not row["user_active"]:
+        raise Unauthenticated("The API key's user is deactivated.")
+    _touch_key(key_id)
+    return Principal(
+        tenant_id=row["tenant_id"],
+        tenant_slug=row["tenant_slug"],
+        role=Role(row["role"]),
+        user_id=row["user_id"],
+        team_ids=tuple(row["team_ids"]) if row["user_id"] else (),
+        settings=_settings(row),
+        api_key_id=key_id,
+        name=row["name"],
+        email=row["email"],
+    )
+
+
+def _touch_key(key_id: UUID) -> None:
+    now = time.monotonic()
+    if now - _key_touched.get(key_id, -_KEY_TOUCH_SECONDS) < _KEY_TOUCH_SECONDS:
+        return
+    _key_touched[key_id] = now
+
+    async def touch() -> None:
+        try:
+            await execute(Sql("UPDATE api_key SET last_used_at = now() WHERE id = %s", key_id))
+        except Exception:  # noqa: BLE001 - bookkeeping must never fail a request
+            log.exception("could not record API key use")
+
+    task = asyncio.get_running_loop().create_task(touch())
+    _background.add(task)
+    task.add_done_callback(_background.discard)

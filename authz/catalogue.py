@@ -1,0 +1,71 @@
+"""The objects, actions and scopes the code knows about.
+
+``policies/policy.csv`` may only grant what is declared here: the policy check refuses any other
+line, so a typo can never silently drop or invent a rule. A root GraphQL field names the
+permission it needs; ``me { permissions }`` lists the granted ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from models import Role
+
+ROLES: frozenset[str] = frozenset(r.value for r in Role)
+
+
+class Scope(StrEnum):
+    """How much of the tenant a grant covers, widest first."""
+
+    ALL = "all"  # every row of the tenant
+    TEAM = "team"  # rows in the caller's portfolio or attached to one of their teams
+    OWN = "own"  # rows in the caller's portfolio
+
+    @property
+    def width(self) -> int:
+        return {Scope.ALL: 3, Scope.TEAM: 2, Scope.OWN: 1}[self]
+
+
+ROW_SCOPES = (Scope.ALL, Scope.TEAM, Scope.OWN)
+TENANT_SCOPE = (Scope.ALL,)
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    object: str
+    action: str
+    scopes: tuple[Scope, ...]
+    description: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.object}:{self.action}"
+
+    def __str__(self) -> str:
+        return self.key
+
+
+def _p(obj: str, act: str, scopes: tuple[Scope, ...], description: str) -> Permission:
+    return Permission(obj, act, scopes, description)
+
+
+class P:
+    """Every permission, by name. Row-scoped ones apply to customers (and what hangs off them)."""
+
+    CUSTOMER_READ = _p("customer", "read", ROW_SCOPES, "See customers and their profiles")
+    CUSTOMER_CREATE = _p("customer", "create", TENANT_SCOPE, "Create customers")
+    CUSTOMER_UPDATE = _p("customer", "update", ROW_SCOPES, "Edit customers")
+    CUSTOMER_TAG = _p("customer", "tag", ROW_SCOPES, "Add and remove a customer's tags")
+    CUSTOMER_ASSIGN = _p(
+        "customer", "assign", TENANT_SCOPE, "Choose the seller responsible for a customer"
+    )
+
+
+CATALOGUE: dict[str, Permission] = {
+    p.key: p for p in vars(P).values() if isinstance(p, Permission)
+}
+
+
+def permission(key: str) -> Permission:
+    return CATALOGUE[key]

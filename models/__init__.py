@@ -1,0 +1,33 @@
+"""Tortoise models. Tables are tenant-keyed; business rules live in resolvers/."""
+
+from models.base import Role, TenantOwned
+from models.customers import Customer, CustomerStatus, CustomerTeam, OriginChannel
+from models.tags import CustomerTag, Tag
+from models.teams import Team, TeamMembership
+from models.tenants import Tenant
+from models.users import ApiKey, User
+
+MODEL_MODULES = [
+    "models.tenants",
+    "models.users",
+    "models.teams",
+    "models.tags",
+    "models.customers",
+]
+
+__all__ = [
+    "MODEL_MODULES",
+    "ApiKey",
+    "Customer",
+    "CustomerStatus",
+    "CustomerTag",
+    "CustomerTeam",
+    "OriginChannel",
+    "Role",
+    "Tag",
+    "Team",
+    "TeamMembership",
+    "Tenant",
+    "TenantOwned",
+    "User",
+]

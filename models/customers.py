@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.fields.db_defaults import Now, SqlDefault
+
+from models.base import TenantOwned
+
+
+class CustomerStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+
+
+class OriginChannel(StrEnum):
+    MANUAL = "manual"
+    API = "api"
+    IMPORT = "import"
+    WHATSAPP = "whatsapp"
+    INSTAGRAM = "instagram"
+    FACEBOOK = "facebook"
+    EMAIL = "email"
+    WEBCHAT = "webchat"
+    PHONE = "phone"
+    SMS = "sms"
+    ECOMMERCE = "ecommerce"
+    REFERRAL = "referral"
+    OTHER = "other"
+
+
+class Customer(TenantOwned):
+    name = fields.CharField(max_length=200)
+    trade_name = fields.CharField(max_length=200, null=True)
+    # Contact data is kept as typed and in a normalized form used for matching.
+    email = fields.CharField(max_length=254, null=True)
+    email_normalized = fields.CharField(max_length=254, null=True)
+    phone = fields.CharField(max_length=40, null=True)
+    phone_e164 = fields.CharField(max_length=20, null=True)
+    whatsapp = fields.CharField(max_length=40, null=True)
+    whatsapp_e164 = fields.CharField(max_length=20, null=True)
+    document = fields.CharField(max_length=14, null=True)  # CPF or CNPJ digits
+    address_street = fields.CharField(max_length=200, null=True)
+    address_number = fields.CharField(max_length=20, null=True)
+    address_complement = fields.CharField(max_length=100, null=True)
+    address_neighbourhood = fields.CharField(max_length=100, null=True)
+    address_city = fields.CharField(max_length=100, null=True)
+    address_state = fields.CharField(max_length=50, null=True)
+    address_postal_code = fields.CharField(max_length=20, null=True)
+    address_country = fields.CharField(max_length=2, null=True)
+    status = fields.CharEnumField(
+        CustomerStatus, max_length=16, default=CustomerStatus.ACTIVE, db_default="active"
+    )
+    origin_channel = fields.CharField(max_length=32, default="manual", db_default="manual")
+    owner: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", null=True, related_name=False, on_delete=fields.SET_NULL, db_index=False
+    )
+    billing_parent: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Customer", null=True, related_name=False, on_delete=fields.SET_NULL
+    )
+    custom_fields = fields.JSONField(default=dict, db_default=SqlDefault("'{}'::jsonb"))
+    created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", null=True, related_name=False, on_delete=fields.SET_NULL, db_index=False
+    )
+    updated_at = fields.DatetimeField(auto_now=True, db_default=Now())
+    last_interaction_at = fields.DatetimeField(null=True)
+    last_contacted_at = fields.DatetimeField(null=True)
+    version = fields.IntField(default=1, db_default=1)
+    # Lower-cased, accent-free name and trade name, for trigram search.
+    search_text = fields.TextField(default="", db_default="")
+
+    class Meta:
+        table = "customer"
+
+
+class CustomerTeam(TenantOwned):
+    customer: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Customer", related_name=False, on_delete=fields.CASCADE, db_index=False
+    )
+    team: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Team", related_name=False, on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        table = "customer_team"
+        unique_together = (("tenant", "customer", "team"),)

@@ -1,0 +1,39 @@
+"""Raw statements through Tortoise's connection, so they share its pool and transactions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from models.sql import Sql
+
+__all__ = ["Sql", "execute", "fetch", "fetchrow", "fetchval", "in_transaction"]
+
+
+def _client(conn: BaseDBAsyncClient | None) -> BaseDBAsyncClient:
+    return conn if conn is not None else connections.get("default")
+
+
+async def fetch(query: Sql, conn: BaseDBAsyncClient | None = None) -> list[dict[str, Any]]:
+    text, params = query.render()
+    return await _client(conn).execute_query_dict(text, params)
+
+
+async def fetchrow(query: Sql, conn: BaseDBAsyncClient | None = None) -> dict[str, Any] | None:
+    rows = await fetch(query, conn)
+    return rows[0] if rows else None
+
+
+async def fetchval(query: Sql, conn: BaseDBAsyncClient | None = None) -> Any:
+    row = await fetchrow(query, conn)
+    return next(iter(row.values())) if row else None
+
+
+async def execute(query: Sql, conn: BaseDBAsyncClient | None = None) -> int:
+    """Run a statement; answer the number of rows it changed."""
+    text, params = query.render()
+    count, _ = await _client(conn).execute_query(text, params)
+    return count

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.fields.db_defaults import Now, SqlDefault
+from tortoise.models import Model
+
+
+class Tenant(Model):
+    """A company using the CRM; its settings live in typed columns."""
+
+    id = fields.UUIDField(primary_key=True, db_default=SqlDefault("gen_random_uuid()"))
+    slug = fields.CharField(max_length=63, unique=True)
+    name = fields.CharField(max_length=200)
+    default_region = fields.CharField(max_length=2, default="BR", db_default="BR")
+    allow_duplicates = fields.BooleanField(default=False, db_default=False)
+    restricted_visibility = fields.BooleanField(default=True, db_default=True)
+    hide_contact_from_sellers = fields.BooleanField(default=False, db_default=False)
+    created_at = fields.DatetimeField(auto_now_add=True, db_default=Now())
+
+    class Meta:
+        table = "tenant"

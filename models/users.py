@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from tortoise import fields
+
+from models.base import Role, TenantOwned
+
+
+class User(TenantOwned):
+    email = fields.CharField(max_length=254)
+    name = fields.CharField(max_length=200)
+    role = fields.CharEnumField(Role, max_length=16)
+    is_active = fields.BooleanField(default=True, db_default=True)
+
+    class Meta:
+        table = "app_user"
+        unique_together = (("tenant", "email"),)
+
+
+class ApiKey(TenantOwned):
+    """An integration's credential. Only a SHA-256 of the secret is kept: the secret is random
+    and 256 bits long, so a slow password hash would add latency without adding safety."""
+
+    name = fields.CharField(max_length=200)
+    role = fields.CharEnumField(Role, max_length=16)
+    # The key acts as this user when set (their portfolio and teams); otherwise as the role alone.
+    user: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", null=True, related_name=False, on_delete=fields.CASCADE
+    )
+    secret_hash = fields.CharField(max_length=64)
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_key"

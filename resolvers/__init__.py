@@ -1,0 +1,1 @@
+"""Use cases. Plain async functions taking an ``Access`` and plain arguments."""

@@ -1,0 +1,135 @@
+"""Checking and normalizing the standard fields of a customer on every write path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from validate_docbr import CNPJ, CPF
+
+from resolvers.contact import InvalidContact, digits, normalize_email, normalize_phone
+from resolvers.errors import Errors, FieldErrorCode
+from resolvers.text import fold
+
+# API field name -> (column, max length)
+TEXT_FIELDS: dict[str, tuple[str, int]] = {
+    "name": ("name", 200),
+    "tradeName": ("trade_name", 200),
+}
+ADDRESS_FIELDS: dict[str, tuple[str, int]] = {
+    "street": ("address_street", 200),
+    "number": ("address_number", 20),
+    "complement": ("address_complement", 100),
+    "neighbourhood": ("address_neighbourhood", 100),
+    "city": ("address_city", 100),
+    "state": ("address_state", 50),
+    "postalCode": ("address_postal_code", 20),
+    "country": ("address_country", 2),
+}
+RAW_CONTACT_MAX = 40
+EMAIL_MAX = 254
+
+_cpf, _cnpj = CPF(), CNPJ()
+
+
+def _text(value: Any, field: str, limit: int, errors: Errors) -> str | None:
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    if len(text) > limit:
+        errors.add(field, FieldErrorCode.TOO_LONG, f"must be at most {limit} characters")
+        return None
+    return text or None
+
+
+def clean_document(raw: str) -> str:
+    number = digits(raw)
+    if len(number) == 11 and _cpf.validate(number):
+        return number
+    if len(number) == 14 and _cnpj.validate(number):
+        return number
+    raise InvalidContact("is not a valid CPF or CNPJ (check digits do not match)")
+
+
+def clean_customer_fields(data: dict[str, Any], region: str, *, creating: bool) -> dict[str, Any]:
+    """Column values for the fields present in ``data``; every problem in one ValidationFailed.
+
+    A key absent from ``data`` is left alone; a key present with None clears the column.
+    """
+    errors = Errors()
+    out: dict[str, Any] = {}
+
+    for field, (column, limit) in TEXT_FIELDS.items():
+        if field in data:
+            out[column] = _text(data[field], field, limit, errors)
+    if creating or "name" in data:
+        if not out.get("name") and not any(e.field == "name" for e in errors.items):
+            errors.add("name", FieldErrorCode.REQUIRED, "is required")
+    if "name" in out or "trade_name" in out:
+        out["_search_changed"] = True
+
+    if "email" in data:
+        raw = data["email"]
+        if raw is None or not str(raw).strip():
+            out["email"] = out["email_normalized"] = None
+        elif len(raw) > EMAIL_MAX:
+            errors.add("email", FieldErrorCode.TOO_LONG, f"must be at most {EMAIL_MAX} characters")
+        else:
+            try:
+                out["email_normalized"] = normalize_email(raw)
+                out["email"] = raw.strip()
+            except InvalidContact as exc:
+                errors.add("email", FieldErrorCode.INVALID_EMAIL, str(exc))
+
+    for field in ("phone", "whatsapp"):
+        if field not in data:
+            continue
+        raw = data[field]
+        if raw is None or not str(raw).strip():
+            out[field] = out[f"{field}_e164"] = None
+        elif len(raw) > RAW_CONTACT_MAX:
+            errors.add(field, FieldErrorCode.TOO_LONG, f"must be at most {RAW_CONTACT_MAX} characters")
+        else:
+            try:
+                phone = normalize_phone(raw, region)
+                out[field] = raw.strip()
+                out[f"{field}_e164"] = phone.e164
+            except InvalidContact as exc:
+                errors.add(field, FieldErrorCode.INVALID_PHONE, str(exc))
+
+    if "document" in data:
+        raw = data["document"]
+        if raw is None or not str(raw).strip():
+            out["document"] = None
+        elif len(raw) > 32:
+            errors.add("document", FieldErrorCode.TOO_LONG, "must be at most 32 characters")
+        else:
+            try:
+                out["document"] = clean_document(raw)
+            except InvalidContact as exc:
+                errors.add("document", FieldErrorCode.INVALID_DOCUMENT, str(exc))
+
+    if "address" in data:
+        address = data["address"]  # None clears the whole address
+        for field, (column, limit) in ADDRESS_FIELDS.items():
+            if address is None or field in address:
+                raw = None if address is None else address[field]
+                value = _text(raw, f"address.{field}", limit, errors)
+                if field == "country" and value is not None:
+                    value = value.upper()
+                    if len(value) != 2 or not value.isalpha():
+                        errors.add("address.country", FieldErrorCode.INVALID, "must be a two-letter ISO code")
+                out[column] = value
+
+    for field, column in (("status", "status"), ("originChannel", "origin_channel")):
+        if field in data:
+            if data[field] is None:
+                errors.add(field, FieldErrorCode.REQUIRED, "cannot be empty")
+            else:
+                out[column] = str(data[field])
+
+    errors.raise_if_any()
+    return out
+
+
+def search_text(name: str | None, trade_name: str | None) -> str:
+    return " ".join(part for part in (fold(name), fold(trade_name)) if part)

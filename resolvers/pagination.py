@@ -1,0 +1,88 @@
+"""Keyset pagination: opaque cursors holding the sort values of the last row seen."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from models.sql import Sql, join, or_
+from resolvers.errors import FieldErrorCode, ValidationFailed
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """One ORDER BY term. ``expr`` must never be NULL (wrap nullable columns in COALESCE)."""
+
+    expr: str
+    descending: bool
+    cast: str  # SQL type the cursor value is cast to
+    field: str  # key of the row dict holding the value
+
+
+def page_size(first: int | None) -> int:
+    if first is None:
+        return DEFAULT_PAGE_SIZE
+    if first < 1 or first > MAX_PAGE_SIZE:
+        raise ValidationFailed.one(
+            "first", FieldErrorCode.INVALID, f"must be between 1 and {MAX_PAGE_SIZE}"
+        )
+    return first
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    return value
+
+
+def encode_cursor(tag: str, values: Sequence[Any]) -> str:
+    raw = json.dumps([tag, *(_plain(v) for v in values)], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, tag: str, count: int) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(values, list) or values[0] != tag or len(values) != count + 1:
+            raise ValueError
+        return values[1:]
+    except (ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError):
+        raise ValidationFailed.one(
+            "after", FieldErrorCode.INVALID, "is not a cursor from this list and sort order"
+        ) from None
+
+
+def order_by(keys: Sequence[SortKey]) -> str:
+    return ", ".join(f"{k.expr} {'DESC' if k.descending else 'ASC'}" for k in keys)
+
+
+def after_condition(keys: Sequence[SortKey], values: Sequence[Any]) -> Sql:
+    """Rows strictly after ``values`` in the order ``keys`` define."""
+    params = [Sql(f"%s::{k.cast}", v) for k, v in zip(keys, values, strict=True)]
+    if len({k.descending for k in keys}) == 1:
+        op = "<" if keys[0].descending else ">"
+        left = ", ".join(k.expr for k in keys)
+        return join("", [Sql(f"({left}) {op} ("), join(", ", params), Sql(")")])
+    # Mixed directions: (a > x) OR (a = x AND b < y) OR ...
+    branches = []
+    for i, key in enumerate(keys):
+        terms = [join("", [Sql(f"{k.expr} = "), params[j]]) for j, k in enumerate(keys[:i])]
+        op = "<" if key.descending else ">"
+        terms.append(join("", [Sql(f"{key.expr} {op} "), params[i]]))
+        branches.append(join(" AND ", terms))
+    return or_(*branches)
+
+
+def cursor_for(tag: str, keys: Sequence[SortKey], row: dict[str, Any]) -> str:
+    return encode_cursor(tag, [row[k.field] for k in keys])

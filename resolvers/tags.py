@@ -1,0 +1,89 @@
+"""Tags: named labels of a tenant, created on first use."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from models.db import execute, fetch
+from models.sql import Sql
+from resolvers.errors import Errors, FieldErrorCode
+
+TAG_MAX_LENGTH = 80
+MAX_TAGS_PER_CALL = 50
+
+
+def tag_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def clean_tag_names(names: list[str], field: str = "tags") -> list[str]:
+    errors = Errors()
+    if len(names) > MAX_TAGS_PER_CALL:
+        errors.add(field, FieldErrorCode.TOO_MANY, f"at most {MAX_TAGS_PER_CALL} tags at once")
+    cleaned: dict[str, str] = {}
+    for i, raw in enumerate(names):
+        name = " ".join(raw.split())
+        if not name:
+            errors.add(f"{field}[{i}]", FieldErrorCode.REQUIRED, "a tag cannot be empty")
+        elif len(name) > TAG_MAX_LENGTH:
+            errors.add(f"{field}[{i}]", FieldErrorCode.TOO_LONG, f"must be at most {TAG_MAX_LENGTH} characters")
+        else:
+            cleaned.setdefault(tag_key(name), name)
+    errors.raise_if_any()
+    return list(cleaned.values())
+
+
+async def attach(tenant_id: UUID, customer_id: UUID, names: list[str]) -> None:
+    """Create missing tags and attach them all; concurrent callers cannot create a tag twice."""
+    keys = [tag_key(n) for n in names]
+    await execute(
+        Sql(
+            "INSERT INTO tag (tenant_id, name, name_key) "
+            "SELECT %s, n.name, n.key FROM unnest(%s::text[], %s::text[]) AS n(name, key) "
+            "ON CONFLICT (tenant_id, name_key) DO NOTHING",
+            tenant_id,
+            names,
+            keys,
+        )
+    )
+    await execute(
+        Sql(
+            "INSERT INTO customer_tag (tenant_id, customer_id, tag_id) "
+            "SELECT %s, %s, t.id FROM tag t WHERE t.tenant_id = %s AND t.name_key = ANY(%s::text[]) "
+            "ON CONFLICT (tenant_id, customer_id, tag_id) DO NOTHING",
+            tenant_id,
+            customer_id,
+            tenant_id,
+            keys,
+        )
+    )
+
+
+async def detach(tenant_id: UUID, customer_id: UUID, names: list[str]) -> None:
+    await execute(
+        Sql(
+            "DELETE FROM customer_tag ct USING tag t WHERE ct.tenant_id = %s AND ct.customer_id = %s "
+            "AND t.id = ct.tag_id AND t.tenant_id = %s AND t.name_key = ANY(%s::text[])",
+            tenant_id,
+            customer_id,
+            tenant_id,
+            [tag_key(n) for n in names],
+        )
+    )
+
+
+async def tags_of_customers(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+    rows = await fetch(
+        Sql(
+            "SELECT ct.customer_id, t.id, t.name, t.color FROM customer_tag ct "
+            "JOIN tag t ON t.id = ct.tag_id WHERE ct.tenant_id = %s AND ct.customer_id = ANY(%s::uuid[]) "
+            "ORDER BY t.name_key",
+            tenant_id,
+            customer_ids,
+        )
+    )
+    out: dict[UUID, list[dict[str, Any]]] = {cid: [] for cid in customer_ids}
+    for row in rows:
+        out[row["customer_id"]].append(row)
+    return out

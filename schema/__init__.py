@@ -1,0 +1,1 @@
+"""The GraphQL schema: types, inputs, result unions and the root Query and Mutation."""

@@ -1,0 +1,30 @@
+"""``node(id)``: any object by its global id, within what the caller may see."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers import customers as customer_ops
+from schema.context import Info
+from schema.customers import Customer
+from schema.node import Node, from_global_id
+from schema.permissions import requires
+from schema.users import User
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(extensions=requires(), description="Fetch any object by its global id (Relay).")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        parsed = from_global_id(id)
+        if parsed is None:
+            return None
+        type_name, pk = parsed
+        access = info.context.access
+        if type_name == "Customer":
+            row = await customer_ops.get_customer(access, pk)
+            return Customer.from_row(row) if row else None
+        if type_name == "User":
+            user = await info.context.loaders.users.load(pk)
+            return User.from_row(user) if user else None
+        return None

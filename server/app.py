@@ -1,0 +1,135 @@
+"""The Starlette application: /graphql, /healthz, /readyz, and the lifespan that owns the pool."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from tortoise import connections
+from tortoise.contrib.starlette import RegisterTortoise
+
+from authz.policy_store import PolicyStore
+from authz.tokens import TokenConfig
+from schema.schema import Limits, build_schema
+from server.database import resolve_database_url, tortoise_config
+from server.graphql_view import GraphQLView
+from server.settings import Settings, get_settings
+
+log = logging.getLogger("crm.app")
+
+
+class BodySizeLimit:
+    """Refuse request bodies over the limit before anything parses them."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse(
+            {"errors": [{"message": f"Request body is larger than {self.max_bytes} bytes.",
+                         "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]},
+            status_code=413,
+        )
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def healthz(_: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(_: Request) -> JSONResponse:
+    try:
+        await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), timeout=2)
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        log.warning("not ready: %s", exc)
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})
+
+
+def create_app(settings: Settings | None = None, database_url: str | None = None) -> Starlette:
+    settings = settings or get_settings()
+    url = database_url or resolve_database_url(settings)
+    policies = PolicyStore(settings.policy_dir)
+    tokens = TokenConfig(
+        secret=settings.signing_secret(),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        jwks_url=settings.jwks_url,
+    )
+    schema = build_schema(
+        Limits(
+            max_depth=settings.max_depth,
+            max_aliases=settings.max_aliases,
+            max_tokens=settings.max_tokens,
+            introspection=bool(settings.introspection),
+            field_suggestions=bool(settings.field_suggestions),
+        )
+    )
+    graphql = GraphQLView(schema, policies=policies, tokens=tokens, graphiql=bool(settings.graphiql))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with RegisterTortoise(app, config=tortoise_config(url, settings)):
+            watcher = asyncio.create_task(policies.watch(settings.policy_poll_seconds))
+            try:
+                yield
+            finally:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
+        lifespan=lifespan,
+    )
+    app.state.policies = policies
+    app.state.schema = schema
+    app.state.tokens = tokens
+    return app
+
+
+def app_from_env() -> Starlette:
+    """Uvicorn factory: ``uvicorn --factory server.app:app_from_env``."""
+    return create_app()

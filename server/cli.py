@@ -1,0 +1,308 @@
+"""The ``crm`` command: run the service, migrate, mint tokens and API keys, check policies."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from tortoise.context import TortoiseContext
+
+from server.database import DatabaseUnavailable, migrate, resolve_database_url, tortoise_config
+from server.settings import SettingsError, get_settings
+
+T = TypeVar("T")
+
+cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+apikey_cli = typer.Typer(no_args_is_help=True, help="API keys for integrations.")
+tenant_cli = typer.Typer(no_args_is_help=True, help="Companies using the service.")
+user_cli = typer.Typer(no_args_is_help=True, help="People who sign in.")
+policy_cli = typer.Typer(no_args_is_help=True, help="Check and explain the authorization policy.")
+cli.add_typer(apikey_cli, name="apikey")
+cli.add_typer(tenant_cli, name="tenant")
+cli.add_typer(user_cli, name="user")
+cli.add_typer(policy_cli, name="policy")
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def database_url() -> str:
+    try:
+        return resolve_database_url()
+    except DatabaseUnavailable as exc:
+        fail(str(exc), 2)
+        raise
+
+
+def with_orm(work: Callable[[], Awaitable[T]]) -> T:
+    """Run ``work`` with the ORM connected to the configured database."""
+    url = database_url()
+
+    async def main() -> T:
+        async with TortoiseContext() as ctx:
+            await ctx.init(config=tortoise_config(url))
+            return await work()
+
+    return asyncio.run(main())
+
+
+def _mint(user_id: uuid.UUID, tenant_id: uuid.UUID, minutes: int | None = None) -> str:
+    from authz.tokens import TokenConfig, issue_token
+
+    settings = get_settings()
+    config = TokenConfig(settings.signing_secret(), settings.jwt_issuer, settings.jwt_audience)
+    ttl = (minutes or settings.token_ttl_minutes) * 60
+    return issue_token(config, user_id=user_id, tenant_id=tenant_id, ttl_seconds=ttl)
+
+
+@cli.command()
+def run(
+    host: Annotated[str | None, typer.Option(help="Defaults to CRM_HOST (127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Defaults to CRM_PORT (8000).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Defaults to CRM_WORKERS (1).")] = None,
+    seed: Annotated[bool, typer.Option(help="Create the demo tenant when the database is empty.")] = True,
+) -> None:
+    """Migrate, seed a demo tenant if the database is empty, print demo tokens, and serve."""
+    import uvicorn
+
+    settings = get_settings()
+    try:
+        settings.signing_secret()
+    except SettingsError as exc:
+        fail(str(exc), 2)
+    url = database_url()
+    asyncio.run(_prepare(url, seed))
+    host, port = host or settings.host, port or settings.port
+    typer.echo(f"\nServing http://{host}:{port}/graphql  (Ctrl-C stops the server"
+               f"{' and the embedded PostgreSQL' if not settings.database_url else ''})\n")
+    uvicorn.run(
+        "server.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level,
+        loop="uvloop",
+        http="httptools",
+    )
+
+
+async def _prepare(url: str, seed: bool) -> None:
+    from authz.policy import PolicyInvalid, load_policy
+    from models import Tenant, User
+    from server.seed import DEMO_SLUG, seed_demo
+
+    settings = get_settings()
+    try:
+        policy = load_policy(settings.policy_dir)
+    except PolicyInvalid as exc:
+        fail("The policy files are invalid:\n  " + "\n  ".join(str(p) for p in exc.problems), 2)
+        raise
+    async with TortoiseContext():
+        await migrate(url)
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url))
+        if seed and not await Tenant.exists():
+            await seed_demo(policy)
+            typer.echo("Seeded the demo tenant 'demo'.")
+        demo = await Tenant.get_or_none(slug=DEMO_SLUG)
+        if demo is not None:
+            typer.echo("\nDemo tokens (valid 24 h) — send as 'Authorization: Bearer <token>':")
+            users = await User.filter(tenant_id=demo.id, is_active=True)
+            order = {"admin": 0, "supervisor": 1, "seller": 2}
+            for user in sorted(users, key=lambda u: (order[u.role.value], u.email)):
+                typer.echo(f"  {user.role.value:<10} {user.email:<24} {_mint(user.id, demo.id)}")
+
+
+@cli.command("migrate")
+def migrate_command() -> None:
+    """Apply pending database migrations."""
+    url = database_url()
+
+    async def main() -> None:
+        async with TortoiseContext():
+            await migrate(url)
+
+    asyncio.run(main())
+    typer.echo("Database is up to date.")
+
+
+@cli.command()
+def token(
+    email: str,
+    tenant: Annotated[str | None, typer.Option(help="Tenant slug, when the email exists in several.")] = None,
+    minutes: Annotated[int | None, typer.Option(help="Lifetime; defaults to CRM_TOKEN_TTL_MINUTES.")] = None,
+) -> None:
+    """Print a bearer token for the user with EMAIL."""
+    from models import User
+
+    async def work() -> str:
+        query = User.filter(email=email.strip().lower(), is_active=True)
+        if tenant:
+            query = query.filter(tenant__slug=tenant)
+        users = await query
+        if not users:
+            fail(f"No active user {email}{f' in tenant {tenant}' if tenant else ''}.")
+        if len(users) > 1:
+            fail(f"{email} exists in several tenants; pass --tenant.")
+        return _mint(users[0].id, users[0].tenant_id, minutes)
+
+    typer.echo(with_orm(work))
+
+
+@apikey_cli.command("create")
+def apikey_create(
+    tenant: Annotated[str, typer.Option(help="Tenant slug.")],
+    role: Annotated[str, typer.Option(help="admin, supervisor or seller.")],
+    name: Annotated[str, typer.Option(help="What the key is for, e.g. 'Shop sync'.")],
+    user: Annotated[str | None, typer.Option(help="Email of a user the key acts as (their portfolio and teams).")] = None,
+) -> None:
+    """Create an API key and print it. It is shown once; only its hash is stored."""
+    from authz.api_keys import new_key
+    from models import ApiKey, Role, Tenant, User
+
+    try:
+        role_value = Role(role)
+    except ValueError:
+        fail(f"Unknown role {role!r}: use admin, supervisor or seller.")
+        raise
+
+    async def work() -> str:
+        company = await Tenant.get_or_none(slug=tenant)
+        if company is None:
+            fail(f"No tenant {tenant!r}.")
+        acting = None
+        if user:
+            acting = await User.get_or_none(tenant_id=company.id, email=user.strip().lower())
+            if acting is None:
+                fail(f"No user {user} in tenant {tenant}.")
+        key_id = uuid.uuid4()
+        key = new_key(key_id)
+        await ApiKey.create(id=key_id, tenant_id=company.id, name=name, role=role_value,
+                            user_id=acting.id if acting else None, secret_hash=key.secret_hash)
+        return key.plaintext
+
+    plaintext = with_orm(work)
+    typer.echo(plaintext)
+    typer.secho("Store it now: it cannot be shown again. Send it as 'Authorization: Bearer <key>'.",
+                err=True, fg=typer.colors.YELLOW)
+
+
+@apikey_cli.command("list")
+def apikey_list(tenant: Annotated[str, typer.Option(help="Tenant slug.")]) -> None:
+    """List a tenant's API keys (never their secrets)."""
+    from models import ApiKey
+
+    async def work() -> list[Any]:
+        return await ApiKey.filter(tenant__slug=tenant).order_by("created_at")
+
+    for key in with_orm(work):
+        state = "revoked" if key.revoked_at else "active"
+        typer.echo(f"{key.id}  {key.role.value:<10} {state:<8} {key.name}")
+
+
+@apikey_cli.command("revoke")
+def apikey_revoke(key_id: str) -> None:
+    """Revoke an API key by its id (the part after crm_, or the id `apikey list` shows)."""
+    from tortoise.functions import Now
+
+    from models import ApiKey
+
+    try:
+        pk = uuid.UUID(key_id)
+    except ValueError:
+        fail("Not a key id.")
+        raise
+
+    async def work() -> int:
+        return await ApiKey.filter(id=pk, revoked_at__isnull=True).update(revoked_at=Now())
+
+    if not with_orm(work):
+        fail("No such active key.")
+    typer.echo("Revoked.")
+
+
+@tenant_cli.command("create")
+def tenant_create(slug: str, name: str, region: Annotated[str, typer.Option(help="Default phone region.")] = "BR") -> None:
+    """Create a tenant."""
+    from models import Tenant
+
+    async def work() -> None:
+        await Tenant.create(slug=slug, name=name, default_region=region.upper())
+
+    with_orm(work)
+    typer.echo(f"Created tenant {slug}.")
+
+
+@user_cli.command("create")
+def user_create(
+    tenant: Annotated[str, typer.Option(help="Tenant slug.")],
+    email: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option()],
+    role: Annotated[str, typer.Option(help="admin, supervisor or seller.")],
+) -> None:
+    """Create a user and print a token for them."""
+    from models import Role, Tenant, User
+
+    async def work() -> str:
+        company = await Tenant.get_or_none(slug=tenant)
+        if company is None:
+            fail(f"No tenant {tenant!r}.")
+        person = await User.create(tenant_id=company.id, email=email.strip().lower(), name=name, role=Role(role))
+        return _mint(person.id, company.id)
+
+    typer.echo(with_orm(work))
+
+
+@policy_cli.command("check")
+def policy_check(
+    directory: Annotated[Path | None, typer.Argument(help="Folder with model.conf and policy.csv.")] = None,
+) -> None:
+    """Validate the policy files and print the role-by-permission table with scopes."""
+    from authz.policy import PolicyInvalid, load_policy, permission_table
+
+    folder = directory or get_settings().policy_dir
+    try:
+        policy = load_policy(folder)
+    except PolicyInvalid as exc:
+        for problem in exc.problems:
+            typer.secho(f"error: {problem}", fg=typer.colors.RED, err=True)
+        fail(f"{len(exc.problems)} problem(s): the server would refuse these files.", 1)
+        raise
+    for tenant in policy.tenants():
+        table = permission_table(policy, tenant)
+        title = "every tenant" if tenant == "*" else f"tenant {tenant}"
+        typer.echo(f"\nPermissions ({title}):")
+        width = max(len(perm.key) for perm, _ in table.rows) + 2
+        typer.echo("".join([f"{'permission':<{width}}", *(f"{r:<12}" for r in table.roles)]))
+        for perm, scopes in table.rows:
+            cells = [f"{(scopes[r].value if scopes[r] else '-'):<12}" for r in table.roles]
+            typer.echo(f"{perm.key:<{width}}" + "".join(cells))
+    typer.secho(f"\nOK: {len(policy.grants)} grants, {len(policy.links)} role links.", fg=typer.colors.GREEN)
+
+
+@cli.command("schema")
+def print_schema() -> None:
+    """Print the GraphQL SDL (what schema/schema.graphql holds)."""
+    from schema.schema import build_schema
+
+    typer.echo(build_schema().as_str())
+
+
+def main() -> None:
+    try:
+        cli()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

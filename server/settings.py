@@ -1,0 +1,79 @@
+"""Every setting the service reads, from the environment, in one place."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or inconsistent; the message says which and how to fix it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CRM_", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    # Read without the CRM_ prefix: it is the name every PostgreSQL tool uses.
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    data_dir: Path = PROJECT_ROOT / ".data"
+    db_pool_max: int = 10
+
+    jwt_secret: str | None = None
+    jwt_issuer: str = "crm"
+    jwt_audience: str | None = None
+    jwks_url: str | None = None
+    token_ttl_minutes: int = 60 * 24
+
+    policy_dir: Path = PROJECT_ROOT / "policies"
+    policy_poll_seconds: float = 1.0
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    log_level: str = "info"
+
+    graphiql: bool | None = None
+    introspection: bool | None = None
+    field_suggestions: bool | None = None
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 4000
+    max_body_bytes: int = 2_000_000
+
+    @model_validator(mode="after")
+    def _production_defaults(self) -> Settings:
+        dev = self.env == "development"
+        for name in ("graphiql", "introspection", "field_suggestions"):
+            if getattr(self, name) is None:
+                setattr(self, name, dev)
+        return self
+
+    def signing_secret(self) -> str:
+        """The HS256 secret. Development keeps a random one under the data folder."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        if self.env == "production":
+            raise SettingsError(
+                "CRM_JWT_SECRET is not set. In production the service needs a secret of at "
+                "least 32 random characters to sign and verify bearer tokens, e.g. "
+                "`export CRM_JWT_SECRET=$(python -c 'import secrets; print(secrets.token_urlsafe(48))')`."
+            )
+        path = self.data_dir / "dev-jwt-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,178 @@
+"""Shared fixtures: one migrated database and one app per session; a fresh tenant per test.
+
+Tests talk to the app over HTTP (in-process ASGI) with real tokens, against a real PostgreSQL:
+``DATABASE_URL`` when set, else the embedded server. Every test creates its own tenant(s), so
+tests never see each other's rows and nothing needs truncating.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from tortoise.context import TortoiseContext
+
+from server.app import create_app
+from server.database import asyncpg_params, ensure_database, migrate, start_embedded, with_database
+from server.settings import PROJECT_ROOT, Settings
+from tests.factories import Factory
+
+TEST_SECRET = "test-secret-" + "x" * 40
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return start_embedded(PROJECT_ROOT / ".data")
+
+
+@pytest.fixture(scope="session")
+async def database_url(server_url: str) -> AsyncIterator[str]:
+    url = with_database(server_url, f"crm_test_{uuid.uuid4().hex[:10]}")
+    await ensure_database(url)
+    async with TortoiseContext():
+        await migrate(url)
+    yield url
+    params = asyncpg_params(url)
+    conn = await asyncpg.connect(**{**params, "database": "postgres"})
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{params["database"]}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of policies/, so reload tests can edit it."""
+    target = tmp_path_factory.mktemp("policies")
+    for name in ("model.conf", "policy.csv"):
+        shutil.copy(PROJECT_ROOT / "policies" / name, target / name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def settings(policy_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        env="development",
+        jwt_secret=TEST_SECRET,
+        policy_dir=policy_dir,
+        policy_poll_seconds=0.05,
+        data_dir=tmp_path_factory.mktemp("data"),
+        db_pool_max=30,
+    )
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, database_url: str) -> AsyncIterator[Any]:
+    application = create_app(settings, database_url)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture(scope="session")
+async def http(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://crm.test", timeout=30) as client:
+        yield client
+
+
+@dataclass
+class GraphQLClient:
+    http: httpx.AsyncClient
+
+    async def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        as_: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """POST a GraphQL request as a user (a Factory user or a raw credential string)."""
+        sent = dict(headers or {})
+        if as_ is not None:
+            credential = as_ if isinstance(as_, str) else as_.token
+            sent["Authorization"] = f"Bearer {credential}"
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=sent)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None, *, as_: Any = None) -> dict[str, Any]:
+        """POST and insist there were no errors."""
+        body = await self.post(query, variables, as_=as_)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+
+@pytest.fixture
+def gql(http: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(http)
+
+
+@pytest.fixture
+def factory(app: Any, settings: Settings) -> Factory:
+    return Factory(app.state.tokens)
+
+
+class StatementCounter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.statements: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Tortoise logs each statement as ("%s: %s", query, values) or (query,).
+        self.statements.append(str(record.args[0]) if record.args else str(record.msg))
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_statements() -> Iterator[Any]:
+    """Count SQL statements sent through Tortoise's client while the block runs."""
+    logger = logging.getLogger("tortoise.db_client")
+
+    @contextmanager
+    def counting() -> Iterator[StatementCounter]:
+        counter = StatementCounter()
+        previous = logger.level
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(counter)
+        try:
+            yield counter
+        finally:
+            logger.removeHandler(counter)
+            logger.setLevel(previous)
+
+    yield counting
+
+
+@pytest.fixture
+def settle() -> Any:
+    async def wait_until(predicate: Any, timeout: float = 5.0) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            result = predicate()
+            if asyncio.iscoroutine(result):
+                result = await result
+            if result:
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("condition not met in time")
+            await asyncio.sleep(0.05)
+
+    return wait_until
