@@ -67,9 +67,26 @@ def order_by(keys: Sequence[SortKey]) -> str:
     return ", ".join(f"{k.expr} {'DESC' if k.descending else 'ASC'}" for k in keys)
 
 
+_FROM_JSON: dict[str, Any] = {
+    "timestamptz": datetime.fromisoformat,
+    "uuid": UUID,
+    "text": str,
+    "int": int,
+    "boolean": bool,
+}
+
+
+def _typed(key: SortKey, value: Any) -> Any:
+    """asyncpg wants Python values of the parameter's type; cursors carry JSON ones."""
+    try:
+        return _FROM_JSON[key.cast](value)
+    except (TypeError, ValueError):
+        raise ValidationFailed.one("after", FieldErrorCode.INVALID, "is not a valid cursor") from None
+
+
 def after_condition(keys: Sequence[SortKey], values: Sequence[Any]) -> Sql:
     """Rows strictly after ``values`` in the order ``keys`` define."""
-    params = [Sql(f"%s::{k.cast}", v) for k, v in zip(keys, values, strict=True)]
+    params = [Sql(f"%s::{k.cast}", _typed(k, v)) for k, v in zip(keys, values, strict=True)]
     if len({k.descending for k in keys}) == 1:
         op = "<" if keys[0].descending else ">"
         left = ", ".join(k.expr for k in keys)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import asyncio
 import sys
 import uuid
@@ -211,8 +213,6 @@ def apikey_list(tenant: Annotated[str, typer.Option(help="Tenant slug.")]) -> No
 @apikey_cli.command("revoke")
 def apikey_revoke(key_id: str) -> None:
     """Revoke an API key by its id (the part after crm_, or the id `apikey list` shows)."""
-    from tortoise.functions import Now
-
     from models import ApiKey
 
     try:
@@ -222,7 +222,7 @@ def apikey_revoke(key_id: str) -> None:
         raise
 
     async def work() -> int:
-        return await ApiKey.filter(id=pk, revoked_at__isnull=True).update(revoked_at=Now())
+        return await ApiKey.filter(id=pk, revoked_at__isnull=True).update(revoked_at=datetime.now(UTC))
 
     if not with_orm(work):
         fail("No such active key.")

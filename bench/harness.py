@@ -1,0 +1,140 @@
+"""Shared bench plumbing: a database to seed, servers in subprocesses, and a load generator.
+
+Load comes from ``wrk`` when it is installed (apt install wrk), else from a small asyncio/httpx
+client; the baseline and the API are always measured with the same tool in the same run, so
+their ratio is meaningful even when absolute numbers are not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_SECRET = "bench-secret-" + "b" * 40
+
+
+@dataclass
+class Result:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+
+
+def database_url(name: str) -> str:
+    from server.database import start_embedded, with_database
+
+    base = os.environ.get("DATABASE_URL") or start_embedded(ROOT / ".data")
+    return with_database(base, name)
+
+
+@contextmanager
+def serve(module_factory: str, port: int, env: dict[str, str]) -> Iterator[str]:
+    """Run ``uvicorn --factory module_factory`` in a subprocess until the block ends."""
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", module_factory, "--port", str(port),
+           "--log-level", "warning", "--no-access-log", "--loop", "uvloop", "--http", "httptools"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError(f"{module_factory} did not start")
+        yield url
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
+
+
+def check(url: str, body: dict, headers: dict[str, str]) -> dict:
+    response = httpx.post(url, json=body, headers=headers, timeout=30)
+    response.raise_for_status()
+    payload = response.json()
+    if isinstance(payload, dict) and payload.get("errors"):
+        raise RuntimeError(f"request failed: {payload['errors']}")
+    return payload
+
+
+def load(url: str, body: dict, headers: dict[str, str], seconds: float, connections: int) -> Result:
+    if shutil.which("wrk"):
+        return _wrk(url, body, headers, seconds, connections)
+    return asyncio.run(_python_load(url, body, headers, seconds, connections))
+
+
+def _wrk(url: str, body: dict, headers: dict[str, str], seconds: float, connections: int) -> Result:
+    lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(json.dumps(body))}",
+             'wrk.headers["Content-Type"] = "application/json"']
+    lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write("\n".join(lines))
+    try:
+        out = subprocess.run(
+            ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],
+            capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(script.name)
+    if "Non-2xx" in out:
+        raise RuntimeError("non-2xx responses under load:\n" + out)
+
+    def latency(pct: str) -> float:
+        match = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        assert match, out
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return Result(rps, latency("50"), latency("99"))
+
+
+async def _python_load(url: str, body: dict, headers: dict[str, str], seconds: float, connections: int) -> Result:
+    latencies: list[float] = []
+    stop = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        async def worker() -> None:
+            while time.perf_counter() < stop:
+                started = time.perf_counter()
+                response = await client.post(url, json=body, headers=headers)
+                response.raise_for_status()
+                latencies.append((time.perf_counter() - started) * 1000)
+
+        begun = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        elapsed = time.perf_counter() - begun
+    latencies.sort()
+    return Result(len(latencies) / elapsed, latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)])
+
+
+def median_result(results: list[Result]) -> Result:
+    return Result(
+        statistics.median(r.rps for r in results),
+        statistics.median(r.p50_ms for r in results),
+        statistics.median(r.p99_ms for r in results),
+    )
+
+
+def report(rows: list[tuple[str, Result, float | None]]) -> None:
+    print(f"\n{'scenario':<44}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'vs raw':>9}")
+    for name, result, ratio in rows:
+        ratio_text = f"{ratio:.2f}" if ratio is not None else ""
+        print(f"{name:<44}{result.rps:>10.1f}{result.p50_ms:>10.2f}{result.p99_ms:>10.2f}{ratio_text:>9}")
