@@ -69,4 +69,4 @@ class Access:
         scope = self.scope(perm)
         if scope is None:
             return FALSE
-        return and_(Sql(f"{alias}.tenant_id = %s", p.tenant_id), row_filter(perm.object, p, scope, alias))
+        return and_(Sql(f"{alias}.tenant_id = %s", p.tenant_id), row_filter(perm.rows, p, scope, alias))

@@ -126,7 +126,7 @@ def _touch_key(key_id: UUID) -> None:
     async def touch() -> None:
         try:
             await execute(Sql("UPDATE api_key SET last_used_at = now() WHERE id = %s", key_id))
-        except Exception:  # noqa: BLE001 - bookkeeping must never fail a request
+        except Exception:
             log.exception("could not record API key use")
 
     task = asyncio.get_running_loop().create_task(touch())

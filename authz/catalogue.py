@@ -37,6 +37,7 @@ class Permission:
     action: str
     scopes: tuple[Scope, ...]
     description: str
+    rows: str = "customer"  # the kind of row a team/own scope filters (see authz/scopes.py)
 
     @property
     def key(self) -> str:
@@ -57,14 +58,19 @@ class P:
     CUSTOMER_CREATE = _p("customer", "create", TENANT_SCOPE, "Create customers")
     CUSTOMER_UPDATE = _p("customer", "update", ROW_SCOPES, "Edit customers")
     CUSTOMER_TAG = _p("customer", "tag", ROW_SCOPES, "Add and remove a customer's tags")
-    CUSTOMER_ASSIGN = _p(
-        "customer", "assign", TENANT_SCOPE, "Choose the seller responsible for a customer"
+    CUSTOMER_ASSIGN = _p("customer", "assign", TENANT_SCOPE, "Choose the seller responsible for a customer")
+    CUSTOMER_VIEW_CONTACT = _p(
+        "customer",
+        "view_contact",
+        TENANT_SCOPE,
+        "See email, phone and WhatsApp even when the company hides contact data from sellers",
     )
+    CUSTOMER_MERGE = _p("customer", "merge", ROW_SCOPES, "Merge duplicate customers and undo merges")
+    DUPLICATE_READ = _p("duplicate", "read", ROW_SCOPES, "List groups of customers sharing a contact")
+    TENANT_UPDATE = _p("tenant", "update", TENANT_SCOPE, "Change the company's settings")
 
 
-CATALOGUE: dict[str, Permission] = {
-    p.key: p for p in vars(P).values() if isinstance(p, Permission)
-}
+CATALOGUE: dict[str, Permission] = {p.key: p for p in vars(P).values() if isinstance(p, Permission)}
 
 
 def permission(key: str) -> Permission:

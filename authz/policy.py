@@ -149,7 +149,7 @@ def check_model(path: Path) -> tuple[Model | None, list[Problem]]:
     model = Model()
     try:
         model.load_model(str(path))
-    except Exception as exc:  # noqa: BLE001 - casbin raises bare exceptions for syntax errors
+    except Exception as exc:
         return None, [Problem(path, None, f"does not compile: {exc}")]
     problems: list[Problem] = []
     for section, key, what in (
@@ -254,7 +254,7 @@ def load_policy(directory: Path) -> CompiledPolicy:
         enforcer.add_named_grouping_policies("g", [[link.role, link.inherits] for link in links])
     try:
         enforcer.enforce("admin", "*", "customer", "read", "all")
-    except Exception as exc:  # noqa: BLE001 - a matcher that cannot evaluate
+    except Exception as exc:
         raise PolicyInvalid([Problem(model_path, None, f"matcher cannot be evaluated: {exc}")]) from exc
     return CompiledPolicy(enforcer, grants, links, print_, directory)
 

@@ -39,8 +39,7 @@ class PolicyStore:
         except PolicyInvalid as exc:
             self.last_error = exc
             log.error(
-                "POLICY REFUSED: the files in %s have %d problem(s); still serving the last good "
-                "policy (%s). %s",
+                "POLICY REFUSED: the files in %s have %d problem(s); still serving the last good policy (%s). %s",
                 self.directory,
                 len(exc.problems),
                 self.current.fingerprint[:12],

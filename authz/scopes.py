@@ -47,9 +47,9 @@ def customer_q(principal: Principal, scope: Scope, prefix: str = "") -> Q:
     own = Q(**{f"{prefix}owner_id": principal.user_id})
     if scope is Scope.OWN or not principal.team_ids:
         return own
-    team_customers = CustomerTeam.filter(
-        tenant_id=principal.tenant_id, team_id__in=list(principal.team_ids)
-    ).values("customer_id")
+    team_customers = CustomerTeam.filter(tenant_id=principal.tenant_id, team_id__in=list(principal.team_ids)).values(
+        "customer_id"
+    )
     return own | Q(**{f"{prefix}id__in": Subquery(team_customers)})
 
 

@@ -51,9 +51,7 @@ def verify_token(config: TokenConfig, token: str) -> TokenClaims:
         options = {"require": ["exp", "sub", "tid"]}
         if header.get("alg") == "RS256" and config.jwks_url:
             key = _jwks_client(config.jwks_url).get_signing_key_from_jwt(token).key
-            claims = jwt.decode(
-                token, key, algorithms=["RS256"], audience=config.audience, options=options
-            )
+            claims = jwt.decode(token, key, algorithms=["RS256"], audience=config.audience, options=options)
         else:
             claims = jwt.decode(
                 token,

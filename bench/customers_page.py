@@ -38,19 +38,37 @@ def main() -> None:
 
     env = {"DATABASE_URL": url, "CRM_JWT_SECRET": BENCH_SECRET, "CRM_DB_POOL_MAX": "10", "CRM_LOG_LEVEL": "warning"}
     scenarios: dict[str, list[Result]] = {}
-    with serve("server.app:app_from_env", 8601, env) as api, \
-            serve("bench.raw_baseline:create_app", 8602, {"BENCH_DATABASE_URL": url}) as raw:
+    with (
+        serve("server.app:app_from_env", 8601, env) as api,
+        serve("bench.raw_baseline:create_app", 8602, {"BENCH_DATABASE_URL": url}) as raw,
+    ):
         cases = [
-            ("graphql admin: 50 customers + tags", api + "/graphql", {"query": PAGE},
-             {"Authorization": f"Bearer {admin}"}),
-            ("raw     admin: 50 customers + tags", raw + "/raw",
-             {"query": "customers_with_tags", "params": [str(tenant.id), None, 50]}, {}),
-            ("graphql seller: 50 customers + tags", api + "/graphql", {"query": PAGE},
-             {"Authorization": f"Bearer {seller}"}),
-            ("raw     seller: 50 customers + tags", raw + "/raw",
-             {"query": "customers_with_tags", "params": [str(tenant.id), str(seller_id), 50]}, {}),
+            (
+                "graphql admin: 50 customers + tags",
+                api + "/graphql",
+                {"query": PAGE},
+                {"Authorization": f"Bearer {admin}"},
+            ),
+            (
+                "raw     admin: 50 customers + tags",
+                raw + "/raw",
+                {"query": "customers_with_tags", "params": [str(tenant.id), None, 50]},
+                {},
+            ),
+            (
+                "graphql seller: 50 customers + tags",
+                api + "/graphql",
+                {"query": PAGE},
+                {"Authorization": f"Bearer {seller}"},
+            ),
+            (
+                "raw     seller: 50 customers + tags",
+                raw + "/raw",
+                {"query": "customers_with_tags", "params": [str(tenant.id), str(seller_id), 50]},
+                {},
+            ),
         ]
-        for name, target, body, headers in cases:
+        for _name, target, body, headers in cases:
             check(target, body, headers)
         for round_no in range(args.rounds):
             for name, target, body, headers in cases:
@@ -64,8 +82,10 @@ def main() -> None:
         raw_name = name.replace("graphql", "raw    ")
         ratio = result.rps / medians[raw_name].rps if name.startswith("graphql") else None
         rows.append((name, result, ratio))
-    print(f"\n{args.customers} customers in the tenant; medians of {args.rounds} rounds of {args.seconds}s, "
-          f"{args.connections} connections")
+    print(
+        f"\n{args.customers} customers in the tenant; medians of {args.rounds} rounds of {args.seconds}s, "
+        f"{args.connections} connections"
+    )
     report(rows)
 
 

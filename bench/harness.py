@@ -46,8 +46,22 @@ def database_url(name: str) -> str:
 @contextmanager
 def serve(module_factory: str, port: int, env: dict[str, str]) -> Iterator[str]:
     """Run ``uvicorn --factory module_factory`` in a subprocess until the block ends."""
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", module_factory, "--port", str(port),
-           "--log-level", "warning", "--no-access-log", "--loop", "uvloop", "--http", "httptools"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        module_factory,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env})
     url = f"http://127.0.0.1:{port}"
     try:
@@ -82,15 +96,21 @@ def load(url: str, body: dict, headers: dict[str, str], seconds: float, connecti
 
 
 def _wrk(url: str, body: dict, headers: dict[str, str], seconds: float, connections: int) -> Result:
-    lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(json.dumps(body))}",
-             'wrk.headers["Content-Type"] = "application/json"']
+    lines = [
+        'wrk.method = "POST"',
+        f"wrk.body = {json.dumps(json.dumps(body))}",
+        'wrk.headers["Content-Type"] = "application/json"',
+    ]
     lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write("\n".join(lines))
     try:
         out = subprocess.run(
             ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],
-            capture_output=True, text=True, check=True).stdout
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     finally:
         os.unlink(script.name)
     if "Non-2xx" in out:
@@ -111,6 +131,7 @@ async def _python_load(url: str, body: dict, headers: dict[str, str], seconds: f
     stop = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
         async def worker() -> None:
             while time.perf_counter() < stop:
                 started = time.perf_counter()

@@ -12,10 +12,52 @@ import asyncpg
 from resolvers.text import fold
 from server.database import asyncpg_params, ensure_database
 
-FIRST = ["João", "Maria", "José", "Ana", "Luís", "Fernanda", "Carlos", "Beatriz", "Paulo", "Juliana", "Rafael",
-         "Camila", "Lucas", "Patrícia", "Marcos", "Letícia", "André", "Gabriela", "Tiago", "Sônia", "Pedro", "Luana"]
-LAST = ["Silva", "Santos", "Oliveira", "Souza", "Pereira", "Lima", "Carvalho", "Ferreira", "Rodrigues", "Almeida",
-        "Gonçalves", "Araújo", "Ribeiro", "Martins", "Rocha", "Barbosa", "Costa", "Mendes", "Nunes", "Cardoso"]
+FIRST = [
+    "João",
+    "Maria",
+    "José",
+    "Ana",
+    "Luís",
+    "Fernanda",
+    "Carlos",
+    "Beatriz",
+    "Paulo",
+    "Juliana",
+    "Rafael",
+    "Camila",
+    "Lucas",
+    "Patrícia",
+    "Marcos",
+    "Letícia",
+    "André",
+    "Gabriela",
+    "Tiago",
+    "Sônia",
+    "Pedro",
+    "Luana",
+]
+LAST = [
+    "Silva",
+    "Santos",
+    "Oliveira",
+    "Souza",
+    "Pereira",
+    "Lima",
+    "Carvalho",
+    "Ferreira",
+    "Rodrigues",
+    "Almeida",
+    "Gonçalves",
+    "Araújo",
+    "Ribeiro",
+    "Martins",
+    "Rocha",
+    "Barbosa",
+    "Costa",
+    "Mendes",
+    "Nunes",
+    "Cardoso",
+]
 
 
 @dataclass
@@ -42,14 +84,19 @@ async def seeded(conn: asyncpg.Connection, slug: str) -> BenchTenant | None:
     if row is None:
         return None
     admin = await conn.fetchval("SELECT id FROM app_user WHERE tenant_id = $1 AND role = 'admin'", row["id"])
-    sellers = [r["id"] for r in await conn.fetch(
-        "SELECT id FROM app_user WHERE tenant_id = $1 AND role = 'seller' ORDER BY email", row["id"])]
+    sellers = [
+        r["id"]
+        for r in await conn.fetch(
+            "SELECT id FROM app_user WHERE tenant_id = $1 AND role = 'seller' ORDER BY email", row["id"]
+        )
+    ]
     count = await conn.fetchval("SELECT count(*) FROM customer WHERE tenant_id = $1", row["id"])
     return BenchTenant(row["id"], slug, admin, sellers, count)
 
 
-async def seed_tenant(url: str, slug: str, customers: int, sellers: int = 20, tags: int = 20,
-                      rng: random.Random | None = None) -> BenchTenant:
+async def seed_tenant(
+    url: str, slug: str, customers: int, sellers: int = 20, tags: int = 20, rng: random.Random | None = None
+) -> BenchTenant:
     """(Re)create tenant ``slug`` with ``customers`` customers unless it already has exactly that."""
     rng = rng or random.Random(1)
     conn = await asyncpg.connect(**asyncpg_params(url))
@@ -64,14 +111,18 @@ async def seed_tenant(url: str, slug: str, customers: int, sellers: int = 20, ta
         admin_id = uuid.uuid4()
         users = [(admin_id, tenant_id, f"admin@{slug}.test", "Admin", "admin")]
         seller_ids = [uuid.uuid4() for _ in range(sellers)]
-        users += [(sid, tenant_id, f"seller{i:02d}@{slug}.test", f"Seller {i}", "seller")
-                  for i, sid in enumerate(seller_ids)]
-        await conn.copy_records_to_table("app_user", records=users,
-                                         columns=["id", "tenant_id", "email", "name", "role"])
+        users += [
+            (sid, tenant_id, f"seller{i:02d}@{slug}.test", f"Seller {i}", "seller") for i, sid in enumerate(seller_ids)
+        ]
+        await conn.copy_records_to_table(
+            "app_user", records=users, columns=["id", "tenant_id", "email", "name", "role"]
+        )
         tag_ids = [uuid.uuid4() for _ in range(tags)]
-        await conn.copy_records_to_table("tag", records=[(t, tenant_id, f"Tag {i}", f"tag {i}")
-                                                         for i, t in enumerate(tag_ids)],
-                                         columns=["id", "tenant_id", "name", "name_key"])
+        await conn.copy_records_to_table(
+            "tag",
+            records=[(t, tenant_id, f"Tag {i}", f"tag {i}") for i, t in enumerate(tag_ids)],
+            columns=["id", "tenant_id", "name", "name_key"],
+        )
         start = datetime(2024, 1, 1, tzinfo=UTC)
         batch: list[tuple] = []
         links: list[tuple] = []
@@ -81,8 +132,21 @@ async def seed_tenant(url: str, slug: str, customers: int, sellers: int = 20, ta
             phone = f"+55119{rng.randint(10000000, 99999999)}"
             owner = rng.choice(seller_ids) if rng.random() < 0.9 else None
             created = start + timedelta(seconds=i * 30 + rng.randint(0, 29))
-            batch.append((pk, tenant_id, name, fold(name), f"c{i}@{slug}.example", f"c{i}@{slug}.example",
-                          phone, phone, owner, created, created))
+            batch.append(
+                (
+                    pk,
+                    tenant_id,
+                    name,
+                    fold(name),
+                    f"c{i}@{slug}.example",
+                    f"c{i}@{slug}.example",
+                    phone,
+                    phone,
+                    owner,
+                    created,
+                    created,
+                )
+            )
             links += [(uuid.uuid4(), tenant_id, pk, t) for t in rng.sample(tag_ids, k=rng.randint(0, 3))]
             if len(batch) >= 20_000:
                 await _flush(conn, batch, links)
@@ -95,10 +159,24 @@ async def seed_tenant(url: str, slug: str, customers: int, sellers: int = 20, ta
 
 async def _flush(conn: asyncpg.Connection, batch: list[tuple], links: list[tuple]) -> None:
     await conn.copy_records_to_table(
-        "customer", records=batch,
-        columns=["id", "tenant_id", "name", "search_text", "email", "email_normalized", "phone", "phone_e164",
-                 "owner_id", "created_at", "updated_at"])
-    await conn.copy_records_to_table("customer_tag", records=links,
-                                     columns=["id", "tenant_id", "customer_id", "tag_id"])
+        "customer",
+        records=batch,
+        columns=[
+            "id",
+            "tenant_id",
+            "name",
+            "search_text",
+            "email",
+            "email_normalized",
+            "phone",
+            "phone_e164",
+            "owner_id",
+            "created_at",
+            "updated_at",
+        ],
+    )
+    await conn.copy_records_to_table(
+        "customer_tag", records=links, columns=["id", "tenant_id", "customer_id", "tag_id"]
+    )
     batch.clear()
     links.clear()

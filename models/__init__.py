@@ -2,6 +2,8 @@
 
 from models.base import Role, TenantOwned
 from models.customers import Customer, CustomerStatus, CustomerTeam, OriginChannel
+from models.duplicates import ContactKey, CustomerMerge
+from models.history import CustomerEvent
 from models.tags import CustomerTag, Tag
 from models.teams import Team, TeamMembership
 from models.tenants import Tenant
@@ -13,12 +15,17 @@ MODEL_MODULES = [
     "models.teams",
     "models.tags",
     "models.customers",
+    "models.duplicates",
+    "models.history",
 ]
 
 __all__ = [
     "MODEL_MODULES",
     "ApiKey",
+    "ContactKey",
     "Customer",
+    "CustomerEvent",
+    "CustomerMerge",
     "CustomerStatus",
     "CustomerTag",
     "CustomerTeam",

@@ -48,9 +48,7 @@ class Customer(TenantOwned):
     address_state = fields.CharField(max_length=50, null=True)
     address_postal_code = fields.CharField(max_length=20, null=True)
     address_country = fields.CharField(max_length=2, null=True)
-    status = fields.CharEnumField(
-        CustomerStatus, max_length=16, default=CustomerStatus.ACTIVE, db_default="active"
-    )
+    status = fields.CharEnumField(CustomerStatus, max_length=16, default=CustomerStatus.ACTIVE, db_default="active")
     origin_channel = fields.CharField(max_length=32, default="manual", db_default="manual")
     owner: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", null=True, related_name=False, on_delete=fields.SET_NULL, db_index=False
@@ -68,6 +66,11 @@ class Customer(TenantOwned):
     version = fields.IntField(default=1, db_default=1)
     # Lower-cased, accent-free name and trade name, for trigram search.
     search_text = fields.TextField(default="", db_default="")
+    # A merged-away customer is a tombstone pointing at the customer it was merged into.
+    merged_into: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Customer", null=True, related_name=False, on_delete=fields.SET_NULL, db_index=False
+    )
+    merged_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "customer"

@@ -20,9 +20,7 @@ class CustomerTag(TenantOwned):
     customer: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Customer", related_name=False, on_delete=fields.CASCADE, db_index=False
     )
-    tag: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Tag", related_name=False, on_delete=fields.CASCADE
-    )
+    tag: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Tag", related_name=False, on_delete=fields.CASCADE)
 
     class Meta:
         table = "customer_tag"

@@ -48,6 +48,13 @@ def phone_key(e164: str) -> str:
     return e164
 
 
+def display_key(key: str) -> str:
+    """A phone key as a dialable E.164: Brazilian mobiles get their ninth digit back."""
+    if key.startswith("+55") and len(key) == 13 and key[5] in "6789":
+        return key[:5] + "9" + key[5:]
+    return key
+
+
 def normalize_phone(raw: str, region: str) -> Phone:
     text = raw.strip()
     if not text:

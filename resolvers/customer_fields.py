@@ -61,9 +61,8 @@ def clean_customer_fields(data: dict[str, Any], region: str, *, creating: bool) 
     for field, (column, limit) in TEXT_FIELDS.items():
         if field in data:
             out[column] = _text(data[field], field, limit, errors)
-    if creating or "name" in data:
-        if not out.get("name") and not any(e.field == "name" for e in errors.items):
-            errors.add("name", FieldErrorCode.REQUIRED, "is required")
+    if (creating or "name" in data) and not out.get("name") and not any(e.field == "name" for e in errors.items):
+        errors.add("name", FieldErrorCode.REQUIRED, "is required")
     if "name" in out or "trade_name" in out:
         out["_search_changed"] = True
 

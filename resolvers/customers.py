@@ -1,102 +1,37 @@
-"""Customers: list, read, create, update, tag."""
+"""Writing customers: create (with duplicate handling), update, tag."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid4
 
 from authz.access import Access
-from authz.catalogue import P
+from authz.catalogue import P, Permission
 from authz.errors import Forbidden
-from models.db import fetch, fetchrow, fetchval, in_transaction
-from models.sql import Sql, and_
+from models.db import execute, fetchrow, fetchval, in_transaction
+from models.sql import Sql
+from resolvers import contact_keys, history
 from resolvers import tags as tag_ops
 from resolvers.customer_fields import clean_customer_fields, search_text
+from resolvers.customer_reads import RETURNING, SELECT, live_rows, reread
+from resolvers.duplicates import DuplicateFound, OnDuplicate, hits_for
 from resolvers.errors import FieldErrorCode, NotFound, ValidationFailed, VersionConflict
-from resolvers.pagination import SortKey, after_condition, cursor_for, decode_cursor, order_by, page_size
-from resolvers.search import customer_search
+from resolvers.history import EventKind
 
-COLUMNS = (
-    "id", "tenant_id", "name", "trade_name", "email", "email_normalized", "phone", "phone_e164",
-    "whatsapp", "whatsapp_e164", "document", "address_street", "address_number",
-    "address_complement", "address_neighbourhood", "address_city", "address_state",
-    "address_postal_code", "address_country", "status", "origin_channel", "owner_id",
-    "billing_parent_id", "custom_fields", "created_by_id", "created_at", "updated_at",
-    "last_interaction_at", "last_contacted_at", "version",
-)  # fmt: skip
-SELECT = ", ".join(f"c.{col}" for col in COLUMNS)
-RETURNING = ", ".join(COLUMNS)
-
-DEFAULT_SORT = (
-    SortKey("c.created_at", True, "timestamptz", "created_at"),
-    SortKey("c.id", True, "uuid", "id"),
-)
+# Columns whose changes the history records (everything a client can write).
+TRACKED = [
+    "name", "trade_name", "email", "phone", "whatsapp", "document", "address_street", "address_number",
+    "address_complement", "address_neighbourhood", "address_city", "address_state", "address_postal_code",
+    "address_country", "status", "origin_channel", "owner_id", "custom_fields",
+]  # fmt: skip
+CONTACT_COLUMNS = {"email_normalized", "phone_e164", "whatsapp_e164"}
 
 
-@dataclass(slots=True)
-class CustomerPage:
-    rows: list[dict[str, Any]]
-    cursors: list[str]
-    has_next: bool
-    has_previous: bool
-    total_count: Callable[[], Awaitable[int]]
-
-
-async def list_customers(
-    access: Access,
-    *,
-    first: int | None = None,
-    after: str | None = None,
-    search: str | None = None,
-) -> CustomerPage:
-    limit = page_size(first)
-    access.require(P.CUSTOMER_READ)
-    where = and_(access.rows(P.CUSTOMER_READ), customer_search(search))
-    keys = DEFAULT_SORT
-    tag = "created"
-    page_where = where
-    if after:
-        page_where = and_(where, after_condition(keys, decode_cursor(after, tag, len(keys))))
-    rows = await fetch(
-        Sql(f"SELECT {SELECT} FROM customer c WHERE ")
-        + page_where
-        + Sql(f" ORDER BY {order_by(keys)} LIMIT %s", limit + 1)
-    )
-    has_next = len(rows) > limit
-    rows = rows[:limit]
-
-    async def total_count() -> int:
-        return await fetchval(Sql("SELECT count(*) FROM customer c WHERE ") + where)
-
-    return CustomerPage(
-        rows=rows,
-        cursors=[cursor_for(tag, keys, r) for r in rows],
-        has_next=has_next,
-        has_previous=after is not None,
-        total_count=total_count,
-    )
-
-
-async def get_customer(access: Access, customer_id: UUID) -> dict[str, Any] | None:
-    """The customer, or None when it does not exist or the caller may not see it."""
-    if not access.can(P.CUSTOMER_READ):
-        return None
-    return await fetchrow(
-        Sql(f"SELECT {SELECT} FROM customer c WHERE c.id = %s AND ", customer_id)
-        + access.rows(P.CUSTOMER_READ)
-    )
-
-
-async def get_customers(access: Access, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
-    if not ids or not access.can(P.CUSTOMER_READ):
-        return {}
-    rows = await fetch(
-        Sql(f"SELECT {SELECT} FROM customer c WHERE c.id = ANY(%s::uuid[]) AND ", ids)
-        + access.rows(P.CUSTOMER_READ)
-    )
-    return {r["id"]: r for r in rows}
+class Outcome(StrEnum):
+    CREATED = "created"
+    MERGED = "merged"  # the input filled the blanks of an existing customer
+    UPDATED = "updated"  # the input overwrote an existing customer's fields
 
 
 async def _check_owner(access: Access, owner_id: UUID) -> None:
@@ -111,25 +46,49 @@ async def _check_owner(access: Access, owner_id: UUID) -> None:
         raise ValidationFailed.one("ownerId", FieldErrorCode.UNKNOWN, "is not an active user of this company")
 
 
-async def create_customer(access: Access, data: dict[str, Any]) -> dict[str, Any]:
+async def _owner_change(access: Access, data: dict[str, Any]) -> dict[str, Any]:
+    """{'owner_id': ...} when the input chooses a seller and the caller may do so."""
+    if "ownerId" not in data:
+        return {}
+    if not access.can(P.CUSTOMER_ASSIGN):
+        raise Forbidden("Your role may not choose the seller responsible for a customer.")
+    if data["ownerId"] is not None:
+        await _check_owner(access, data["ownerId"])
+    return {"owner_id": data["ownerId"]}
+
+
+async def _claim_keys(access: Access, customer_id: UUID, row: dict[str, Any]) -> None:
+    """Take the row's contact keys or fail with DuplicateFound (the transaction rolls back)."""
+    p = access.principal
+    lost = await contact_keys.claim(p.tenant_id, customer_id, row, exclusive=not p.settings.allow_duplicates)
+    if lost:
+        raise DuplicateFound(await hits_for(access, contact_keys.keys_of(row), lost))
+
+
+async def create_customer(
+    access: Access, data: dict[str, Any], on_duplicate: OnDuplicate = OnDuplicate.BLOCK
+) -> tuple[dict[str, Any], Outcome]:
     access.require(P.CUSTOMER_CREATE)
-    principal = access.principal
-    values = clean_customer_fields(data, principal.settings.default_region, creating=True)
-    tag_names = tag_ops.clean_tag_names(data.get("tags") or [])
-    if "ownerId" in data:
-        if not access.can(P.CUSTOMER_ASSIGN):
-            raise Forbidden("Your role may not choose the seller responsible for a customer.")
-        if data["ownerId"] is not None:
-            await _check_owner(access, data["ownerId"])
-        values["owner_id"] = data["ownerId"]
-    elif not access.can(P.CUSTOMER_ASSIGN):
-        # Without the right to assign, a new customer lands in the creator's own portfolio.
-        values["owner_id"] = principal.user_id
+    p = access.principal
+    values = clean_customer_fields(data, p.settings.default_region, creating=True)
     values.pop("_search_changed", None)
-    values["search_text"] = search_text(values.get("name"), values.get("trade_name"))
-    values.update(id=uuid4(), tenant_id=principal.tenant_id, created_by_id=principal.user_id)
-    columns = list(values)
+    tag_names = tag_ops.clean_tag_names(data.get("tags") or [])
+    owner = await _owner_change(access, data)
     async with in_transaction():
+        if not p.settings.allow_duplicates:
+            wanted = contact_keys.keys_of(values)
+            holders = await contact_keys.find_holders(p.tenant_id, list(wanted))
+            if holders:
+                hits = await hits_for(access, wanted, holders)
+                if on_duplicate is OnDuplicate.BLOCK:
+                    raise DuplicateFound(hits)
+                return await _fold_into_existing(access, hits, data, values, owner, tag_names, on_duplicate)
+        if not owner and not access.can(P.CUSTOMER_ASSIGN):
+            owner = {"owner_id": p.user_id}  # a seller's new customer lands in their own portfolio
+        values.update(owner)
+        values["search_text"] = search_text(values.get("name"), values.get("trade_name"))
+        values.update(id=uuid4(), tenant_id=p.tenant_id, created_by_id=p.user_id)
+        columns = list(values)
         row = await fetchrow(
             Sql(
                 f"INSERT INTO customer ({', '.join(columns)}) VALUES "
@@ -138,25 +97,95 @@ async def create_customer(access: Access, data: dict[str, Any]) -> dict[str, Any
             )
         )
         assert row is not None
+        await _claim_keys(access, row["id"], row)
         if tag_names:
-            await tag_ops.attach(principal.tenant_id, row["id"], tag_names)
+            await tag_ops.attach(p.tenant_id, row["id"], tag_names)
+        await history.record(
+            access, row["id"], EventKind.CREATED, {"fields": history.diff({}, row, TRACKED), "tags": tag_names}
+        )
+    return row, Outcome.CREATED
+
+
+async def _fold_into_existing(
+    access: Access,
+    hits: list[Any],
+    data: dict[str, Any],
+    values: dict[str, Any],
+    owner: dict[str, Any],
+    tag_names: list[str],
+    mode: OnDuplicate,
+) -> tuple[dict[str, Any], Outcome]:
+    """onDuplicate MERGE / UPDATE: apply the input to the one existing customer it matched."""
+    if len(hits) > 1:
+        raise DuplicateFound(hits, "It matches several customers: merge them first.")
+    target = hits[0]
+    current = await fetchrow(
+        Sql(f"SELECT {SELECT} FROM customer c WHERE c.id = %s AND ", target.customer_id)
+        + live_rows(access, P.CUSTOMER_UPDATE)
+        + Sql(" FOR UPDATE")
+    )
+    if current is None or not access.can(P.CUSTOMER_UPDATE):
+        raise DuplicateFound(hits, "You may not update the existing customer.")
+    changes = {k: v for k, v in values.items() if k in current}
+    if mode is OnDuplicate.MERGE:
+        # Fill only what the existing customer lacks; a contact column comes with its raw twin.
+        changes = {k: v for k, v in changes.items() if v not in (None, "") and current[k] in (None, "")}
+        for raw, norm in (("email", "email_normalized"), ("phone", "phone_e164"), ("whatsapp", "whatsapp_e164")):
+            if raw not in changes:
+                changes.pop(norm, None)
+        if owner and current["owner_id"] is None:
+            changes.update(owner)
+    else:
+        changes.update(owner)
+    row = await _apply(access, current, changes)
+    if tag_names:
+        await tag_ops.attach(access.principal.tenant_id, row["id"], tag_names)
+        await history.record(access, row["id"], EventKind.TAGS_CHANGED, {"added": tag_names, "removed": []})
+    return row, Outcome.MERGED if mode is OnDuplicate.MERGE else Outcome.UPDATED
+
+
+async def _apply(access: Access, current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Write ``changes`` to a locked row: version, search text, contact keys and history."""
+    p = access.principal
+    changes = {k: v for k, v in changes.items() if k != "_search_changed"}
+    if "name" in changes or "trade_name" in changes:
+        changes["search_text"] = search_text(
+            changes.get("name", current["name"]), changes.get("trade_name", current["trade_name"])
+        )
+    assignments = "".join(f"{col} = %s, " for col in changes)
+    row = await fetchrow(
+        Sql(
+            f"UPDATE customer SET {assignments}version = version + 1, updated_at = now() "
+            f"WHERE id = %s AND tenant_id = %s RETURNING {RETURNING}",
+            *changes.values(),
+            current["id"],
+            p.tenant_id,
+        )
+    )
+    assert row is not None
+    if CONTACT_COLUMNS & changes.keys():
+        await _claim_keys(access, row["id"], row)
+    changed = history.diff(current, row, TRACKED)
+    if changed:
+        kind = EventKind.TRANSFERRED if changed.keys() == {"owner_id"} else EventKind.UPDATED
+        await history.record(access, row["id"], kind, {"changes": changed})
     return row
 
 
-async def _locate_for_change(access: Access, customer_id: UUID, perm: Any) -> dict[str, Any]:
-    """The row (locked) when the caller may change it; otherwise NotFound or Forbidden.
+async def locate_for_change(access: Access, customer_id: UUID, perm: Permission) -> dict[str, Any]:
+    """The live row, locked, when the caller may change it with ``perm``; else NotFound/Forbidden.
 
     A customer the caller cannot even read answers NotFound, exactly like a missing id.
     """
     row = await fetchrow(
-        Sql("SELECT c.id, c.version, c.name, c.trade_name FROM customer c WHERE c.id = %s AND ", customer_id)
-        + access.rows(perm)
+        Sql(f"SELECT {SELECT} FROM customer c WHERE c.id = %s AND ", customer_id)
+        + live_rows(access, perm)
         + Sql(" FOR UPDATE")
     )
     if row is not None:
         return row
     visible = await fetchval(
-        Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", customer_id) + access.rows(P.CUSTOMER_READ)
+        Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", customer_id) + live_rows(access, P.CUSTOMER_READ)
     )
     if visible:
         raise Forbidden(f"Your role may not {perm.action} this customer.")
@@ -170,57 +199,30 @@ async def update_customer(
     expected_version: int | None = None,
 ) -> dict[str, Any]:
     access.require(P.CUSTOMER_UPDATE)
-    principal = access.principal
-    values = clean_customer_fields(data, principal.settings.default_region, creating=False)
-    if "ownerId" in data:
-        if not access.can(P.CUSTOMER_ASSIGN):
-            raise Forbidden("Your role may not change the seller responsible for a customer.")
-        if data["ownerId"] is not None:
-            await _check_owner(access, data["ownerId"])
-        values["owner_id"] = data["ownerId"]
+    p = access.principal
+    values = clean_customer_fields(data, p.settings.default_region, creating=False)
+    values.update(await _owner_change(access, data))
     async with in_transaction():
-        current = await _locate_for_change(access, customer_id, P.CUSTOMER_UPDATE)
+        current = await locate_for_change(access, customer_id, P.CUSTOMER_UPDATE)
         if expected_version is not None and current["version"] != expected_version:
             raise VersionConflict(expected_version, current["version"])
-        if values.pop("_search_changed", False):
-            values["search_text"] = search_text(
-                values.get("name", current["name"]), values.get("trade_name", current["trade_name"])
-            )
-        assignments = ", ".join(f"{col} = %s" for col in values)
-        if assignments:
-            assignments += ", "
-        row = await fetchrow(
-            Sql(
-                f"UPDATE customer SET {assignments}version = version + 1, updated_at = now() "
-                f"WHERE id = %s AND tenant_id = %s RETURNING {RETURNING}",
-                *values.values(),
-                customer_id,
-                principal.tenant_id,
-            )
-        )
-    assert row is not None
-    return row
+        return await _apply(access, current, values)
 
 
 async def change_tags(
     access: Access, customer_id: UUID, *, add: list[str] | None = None, remove: list[str] | None = None
 ) -> dict[str, Any]:
     access.require(P.CUSTOMER_TAG)
-    principal = access.principal
+    p = access.principal
     to_add = tag_ops.clean_tag_names(add or [])
     to_remove = tag_ops.clean_tag_names(remove or [])
     async with in_transaction():
-        await _locate_for_change(access, customer_id, P.CUSTOMER_TAG)
-        if to_add:
-            await tag_ops.attach(principal.tenant_id, customer_id, to_add)
-        if to_remove:
-            await tag_ops.detach(principal.tenant_id, customer_id, to_remove)
-        row = await fetchrow(
-            Sql(
-                f"UPDATE customer SET updated_at = now() WHERE id = %s AND tenant_id = %s RETURNING {RETURNING}",
-                customer_id,
-                principal.tenant_id,
-            )
+        await locate_for_change(access, customer_id, P.CUSTOMER_TAG)
+        added = await tag_ops.attach(p.tenant_id, customer_id, to_add) if to_add else []
+        removed = await tag_ops.detach(p.tenant_id, customer_id, to_remove) if to_remove else []
+        await execute(
+            Sql("UPDATE customer SET updated_at = now() WHERE id = %s AND tenant_id = %s", customer_id, p.tenant_id)
         )
-    assert row is not None
-    return row
+        if added or removed:
+            await history.record(access, customer_id, EventKind.TAGS_CHANGED, {"added": added, "removed": removed})
+        return await reread(p.tenant_id, customer_id)

@@ -31,9 +31,7 @@ def page_size(first: int | None) -> int:
     if first is None:
         return DEFAULT_PAGE_SIZE
     if first < 1 or first > MAX_PAGE_SIZE:
-        raise ValidationFailed.one(
-            "first", FieldErrorCode.INVALID, f"must be between 1 and {MAX_PAGE_SIZE}"
-        )
+        raise ValidationFailed.one("first", FieldErrorCode.INVALID, f"must be between 1 and {MAX_PAGE_SIZE}")
     return first
 
 

@@ -34,8 +34,11 @@ def clean_tag_names(names: list[str], field: str = "tags") -> list[str]:
     return list(cleaned.values())
 
 
-async def attach(tenant_id: UUID, customer_id: UUID, names: list[str]) -> None:
-    """Create missing tags and attach them all; concurrent callers cannot create a tag twice."""
+async def attach(tenant_id: UUID, customer_id: UUID, names: list[str]) -> list[str]:
+    """Create missing tags and attach them; answer the names newly attached.
+
+    Concurrent callers cannot create a tag twice: the unique (tenant, name_key) decides.
+    """
     keys = [tag_key(n) for n in names]
     await execute(
         Sql(
@@ -47,30 +50,34 @@ async def attach(tenant_id: UUID, customer_id: UUID, names: list[str]) -> None:
             keys,
         )
     )
-    await execute(
+    rows = await fetch(
         Sql(
-            "INSERT INTO customer_tag (tenant_id, customer_id, tag_id) "
+            "WITH linked AS (INSERT INTO customer_tag (tenant_id, customer_id, tag_id) "
             "SELECT %s, %s, t.id FROM tag t WHERE t.tenant_id = %s AND t.name_key = ANY(%s::text[]) "
-            "ON CONFLICT (tenant_id, customer_id, tag_id) DO NOTHING",
+            "ON CONFLICT (tenant_id, customer_id, tag_id) DO NOTHING RETURNING tag_id) "
+            "SELECT t.name FROM linked JOIN tag t ON t.id = linked.tag_id ORDER BY t.name_key",
             tenant_id,
             customer_id,
             tenant_id,
             keys,
         )
     )
+    return [r["name"] for r in rows]
 
 
-async def detach(tenant_id: UUID, customer_id: UUID, names: list[str]) -> None:
-    await execute(
+async def detach(tenant_id: UUID, customer_id: UUID, names: list[str]) -> list[str]:
+    """Detach tags by name; answer the names that were attached."""
+    rows = await fetch(
         Sql(
             "DELETE FROM customer_tag ct USING tag t WHERE ct.tenant_id = %s AND ct.customer_id = %s "
-            "AND t.id = ct.tag_id AND t.tenant_id = %s AND t.name_key = ANY(%s::text[])",
+            "AND t.id = ct.tag_id AND t.tenant_id = %s AND t.name_key = ANY(%s::text[]) RETURNING t.name",
             tenant_id,
             customer_id,
             tenant_id,
             [tag_key(n) for n in names],
         )
     )
+    return sorted(r["name"] for r in rows)
 
 
 async def tags_of_customers(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:

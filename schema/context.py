@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 import strawberry
 
 from authz.access import Access
 from authz.errors import Unauthenticated
+from authz.masking import contact_hidden
 from schema.loaders import Loaders
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ class Context:
     _access: Access | None
     auth_error: Unauthenticated | None = None
     loaders: Loaders = field(init=False)
-    extra: dict[str, Any] = field(default_factory=dict)
+    _contact_hidden: bool | None = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self._access)
@@ -32,6 +33,13 @@ class Context:
         if self._access is None or not self._access.authenticated:
             raise self.auth_error or Unauthenticated()
         return self._access
+
+    @property
+    def contact_hidden(self) -> bool:
+        """Decided once per request: does the caller get contact data masked?"""
+        if self._contact_hidden is None:
+            self._contact_hidden = contact_hidden(self.access)
+        return self._contact_hidden
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
 from strawberry import UNSET
 
 from authz.catalogue import P
+from authz.masking import mask_row
 from models import CustomerStatus as ModelCustomerStatus
 from models import OriginChannel as ModelOriginChannel
+from resolvers import customer_reads
 from resolvers import customers as customer_ops
+from resolvers.customers import Outcome
+from resolvers.duplicates import DuplicateFound, DuplicateHit, OnDuplicate
 from resolvers.errors import FieldErrorCode
 from resolvers.errors import NotFound as NotFoundError
 from resolvers.errors import ValidationFailed as InvalidInput
 from schema.context import Info
-from schema.errors import NotFound, ValidationFailed, VersionConflict, returns_errors
+from schema.errors import (
+    ERROR_MAPPERS,
+    Error,
+    NotFound,
+    ValidationFailed,
+    VersionConflict,
+    returns_errors,
+)
 from schema.inputs import provided
 from schema.node import Node, parse_id, to_global_id
 from schema.pagination import Connection, build_connection
@@ -26,6 +38,12 @@ from schema.users import User
 
 CustomerStatus = strawberry.enum(ModelCustomerStatus, name="CustomerStatus")
 OriginChannel = strawberry.enum(ModelOriginChannel, name="OriginChannel", description="Where a customer came from.")
+
+
+CustomerOutcome = strawberry.enum(Outcome, name="CustomerOutcome", description="What createCustomer did.")
+OnDuplicateMode = strawberry.enum(
+    OnDuplicate, name="OnDuplicate", description="What createCustomer does when the customer already exists."
+)
 
 
 @strawberry.type
@@ -60,11 +78,17 @@ class Customer(Node):
     last_interaction_at: datetime | None
     last_contacted_at: datetime | None
     version: int = strawberry.field(description="Send it back as expectedVersion to detect concurrent edits.")
+    contact_hidden: bool = strawberry.field(
+        description="True when email, phone and WhatsApp are withheld from you (show a lock, not an empty field)."
+    )
     _pk: strawberry.Private[Any]
     _owner_id: strawberry.Private[Any]
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Customer:
+    def from_row(cls, row: dict[str, Any], hidden: bool) -> Customer:
+        """The only way a customer row becomes API data: contact rules are applied here."""
+        if hidden:
+            row = mask_row(row)
         return cls(
             id=to_global_id("Customer", row["id"]),
             name=row["name"],
@@ -92,6 +116,7 @@ class Customer(Node):
             last_interaction_at=row["last_interaction_at"],
             last_contacted_at=row["last_contacted_at"],
             version=row["version"],
+            contact_hidden=hidden,
             _pk=row["id"],
             _owner_id=row["owner_id"],
         )
@@ -106,6 +131,43 @@ class Customer(Node):
     @strawberry.field
     async def tags(self, info: Info) -> list[Tag]:
         return [Tag.from_row(r) for r in await info.context.loaders.tags.load(self._pk)]
+
+
+@strawberry.enum(description="A contact field whose value another customer already has.")
+class DuplicateField(Enum):
+    EMAIL = "email"
+    PHONE = "phone"
+    WHATSAPP = "whatsapp"
+
+
+@strawberry.type
+class DuplicateMatch:
+    fields: list[DuplicateField] = strawberry.field(description="Which of your values matched.")
+    customer: Customer | None = strawberry.field(description="The existing customer; null when you may not see it.")
+    held_by_another_portfolio: bool = strawberry.field(
+        description="True when the existing customer is outside what you may see (nothing else about it is told)."
+    )
+
+
+@strawberry.type(description="The customer already exists; nothing was written.")
+class DuplicateCustomer(Error):
+    matches: list[DuplicateMatch]
+
+
+def duplicate_matches(hits: list[DuplicateHit], hidden: bool) -> list[DuplicateMatch]:
+    return [
+        DuplicateMatch(
+            fields=[DuplicateField(f) for f in hit.fields],
+            customer=Customer.from_row(hit.row, hidden) if hit.row else None,
+            held_by_another_portfolio=hit.row is None,
+        )
+        for hit in hits
+    ]
+
+
+ERROR_MAPPERS[DuplicateFound] = lambda e, info: DuplicateCustomer(
+    message=str(e), matches=duplicate_matches(e.hits, info.context.contact_hidden)
+)
 
 
 @strawberry.input
@@ -135,6 +197,9 @@ class CreateCustomerInput:
         default=UNSET, description="Responsible seller. Needs customer:assign; others create into their own portfolio."
     )
     tags: list[str] | None = UNSET
+    on_duplicate: OnDuplicateMode | None = strawberry.field(  # type: ignore[valid-type]
+        default=UNSET, description="BLOCK (the default), MERGE or UPDATE; the last two need customer:update on it."
+    )
 
 
 @strawberry.input
@@ -164,6 +229,9 @@ class TagsInput:
 @strawberry.type
 class CreateCustomerSuccess:
     customer: Customer
+    outcome: CustomerOutcome = strawberry.field(  # type: ignore[valid-type]
+        description="CREATED, or MERGED/UPDATED when onDuplicate folded the input into an existing customer."
+    )
 
 
 @strawberry.type
@@ -177,16 +245,16 @@ class TagsChanged:
 
 
 CreateCustomerResult = Annotated[
-    CreateCustomerSuccess | ValidationFailed, strawberry.union("CreateCustomerResult")
+    CreateCustomerSuccess | ValidationFailed | DuplicateCustomer, strawberry.union("CreateCustomerResult")
 ]
 UpdateCustomerResult = Annotated[
-    UpdateCustomerSuccess | ValidationFailed | NotFound | VersionConflict,
+    UpdateCustomerSuccess | ValidationFailed | NotFound | VersionConflict | DuplicateCustomer,
     strawberry.union("UpdateCustomerResult"),
 ]
 TagsResult = Annotated[TagsChanged | ValidationFailed | NotFound, strawberry.union("TagsResult")]
 
 
-def customer_id(value: str) -> Any:
+def customer_pk(value: str, field: str = "id") -> Any:
     pk = parse_id(value, "Customer")
     if pk is None:
         raise NotFoundError("Customer", value)
@@ -209,8 +277,8 @@ class CustomerQuery:
         pk = parse_id(id, "Customer")
         if pk is None:
             return None
-        row = await customer_ops.get_customer(info.context.access, pk)
-        return Customer.from_row(row) if row else None
+        row = await customer_reads.get_customer(info.context.access, pk)
+        return Customer.from_row(row, info.context.contact_hidden) if row else None
 
     @strawberry.field(extensions=requires(P.CUSTOMER_READ), description="Customers you may see, newest first.")
     async def customers(
@@ -220,9 +288,10 @@ class CustomerQuery:
         after: str | None = None,
         search: str | None = None,
     ) -> Connection[Customer]:
-        page = await customer_ops.list_customers(info.context.access, first=first, after=after, search=search)
+        page = await customer_reads.list_customers(info.context.access, first=first, after=after, search=search)
+        hidden = info.context.contact_hidden
         return build_connection(
-            [Customer.from_row(r) for r in page.rows],
+            [Customer.from_row(r, hidden) for r in page.rows],
             page.cursors,
             has_next=page.has_next,
             has_previous=page.has_previous,
@@ -236,26 +305,27 @@ class CustomerMutation:
     @returns_errors
     async def create_customer(self, info: Info, input: CreateCustomerInput) -> CreateCustomerResult:
         data = _owner_ref(provided(input))
-        row = await customer_ops.create_customer(info.context.access, data)
-        return CreateCustomerSuccess(customer=Customer.from_row(row))
+        mode = OnDuplicate(data.pop("onDuplicate", None) or OnDuplicate.BLOCK)
+        row, outcome = await customer_ops.create_customer(info.context.access, data, mode)
+        return CreateCustomerSuccess(customer=Customer.from_row(row, info.context.contact_hidden), outcome=outcome)
 
     @strawberry.mutation(extensions=requires(P.CUSTOMER_UPDATE))
     @returns_errors
     async def update_customer(self, info: Info, input: UpdateCustomerInput) -> UpdateCustomerResult:
         data = _owner_ref(provided(input))
-        pk = customer_id(data.pop("id"))
+        pk = customer_pk(data.pop("id"))
         expected = data.pop("expectedVersion", None)
         row = await customer_ops.update_customer(info.context.access, pk, data, expected)
-        return UpdateCustomerSuccess(customer=Customer.from_row(row))
+        return UpdateCustomerSuccess(customer=Customer.from_row(row, info.context.contact_hidden))
 
     @strawberry.mutation(extensions=requires(P.CUSTOMER_TAG), description="Add tags, creating new ones by name.")
     @returns_errors
     async def add_tags(self, info: Info, input: TagsInput) -> TagsResult:
-        row = await customer_ops.change_tags(info.context.access, customer_id(input.customer_id), add=input.tags)
-        return TagsChanged(customer=Customer.from_row(row))
+        row = await customer_ops.change_tags(info.context.access, customer_pk(input.customer_id), add=input.tags)
+        return TagsChanged(customer=Customer.from_row(row, info.context.contact_hidden))
 
     @strawberry.mutation(extensions=requires(P.CUSTOMER_TAG))
     @returns_errors
     async def remove_tags(self, info: Info, input: TagsInput) -> TagsResult:
-        row = await customer_ops.change_tags(info.context.access, customer_id(input.customer_id), remove=input.tags)
-        return TagsChanged(customer=Customer.from_row(row))
+        row = await customer_ops.change_tags(info.context.access, customer_pk(input.customer_id), remove=input.tags)
+        return TagsChanged(customer=Customer.from_row(row, info.context.contact_hidden))

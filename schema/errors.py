@@ -46,35 +46,40 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def to_error(exc: domain.DomainError) -> Any:
+def to_error(exc: domain.DomainError, info: Any) -> Any:
     """The schema type for a domain error. Areas register more in ``ERROR_MAPPERS``."""
-    for kind, mapper in ERROR_MAPPERS.items():
-        if isinstance(exc, kind):
-            return mapper(exc)
+    for kind in type(exc).__mro__:
+        mapper = ERROR_MAPPERS.get(kind)
+        if mapper is not None:
+            return mapper(exc, info)
     raise exc
 
 
-ERROR_MAPPERS: dict[type[domain.DomainError], Callable[[Any], Any]] = {
-    domain.ValidationFailed: lambda e: ValidationFailed(
+# Domain error class -> (error, info) -> schema type. Areas add their own (see schema/duplicates.py).
+ERROR_MAPPERS: dict[type[Exception], Callable[[Any, Any], Any]] = {
+    domain.ValidationFailed: lambda e, _: ValidationFailed(
         message=e.message,
         fields=[FieldError(field=f.field, code=f.code, message=f.message) for f in e.errors],
     ),
-    domain.NotFound: lambda e: NotFound(message=str(e), id=e.ref),
-    domain.VersionConflict: lambda e: VersionConflict(
+    domain.NotFound: lambda e, _: NotFound(message=str(e), id=e.ref),
+    domain.VersionConflict: lambda e, _: VersionConflict(
         message=str(e), expected_version=e.expected, current_version=e.current
     ),
 }
 
 
 def returns_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-    """Let a mutation resolver answer domain errors as typed union members."""
+    """Let a mutation resolver answer domain errors as typed union members.
+
+    The resolver must take ``info``; mappers use it (e.g. to present a matched customer).
+    """
 
     @functools.wraps(fn)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return await fn(*args, **kwargs)
         except domain.DomainError as exc:
-            return to_error(exc)
+            return to_error(exc, kwargs.get("info"))
 
     return wrapper
 

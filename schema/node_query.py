@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import customers as customer_ops
+from resolvers import customer_reads
+from resolvers import merge as merge_ops
 from schema.context import Info
 from schema.customers import Customer
+from schema.duplicates import Merge
 from schema.node import Node, from_global_id
 from schema.permissions import requires
 from schema.users import User
@@ -22,8 +24,11 @@ class NodeQuery:
         type_name, pk = parsed
         access = info.context.access
         if type_name == "Customer":
-            row = await customer_ops.get_customer(access, pk)
-            return Customer.from_row(row) if row else None
+            row = await customer_reads.get_customer(access, pk)
+            return Customer.from_row(row, info.context.contact_hidden) if row else None
+        if type_name == "Merge":
+            record = await merge_ops.get_merge(access, pk)
+            return Merge.from_record(record) if record else None
         if type_name == "User":
             user = await info.context.loaders.users.load(pk)
             return User.from_row(user) if user else None

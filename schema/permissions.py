@@ -55,9 +55,7 @@ class Requires(FieldExtension):
         except (Unauthenticated, Forbidden, DomainError) as exc:
             raise api_error(exc) from None
 
-    async def resolve_async(
-        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
-    ) -> Any:
+    async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any) -> Any:
         try:
             self._check(info)
             return await next_(source, info, **kwargs)

@@ -21,13 +21,15 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from schema.customers import CustomerMutation, CustomerQuery
+from schema.duplicates import DuplicateMutation, DuplicateQuery
 from schema.node_query import NodeQuery
+from schema.tenants import TenantMutation, TenantQuery
 from schema.users import UserQuery
 
 log = logging.getLogger("crm.graphql")
 
-Query = merge_types("Query", (UserQuery, NodeQuery, CustomerQuery))
-Mutation = merge_types("Mutation", (CustomerMutation,))
+Query = merge_types("Query", (UserQuery, TenantQuery, NodeQuery, CustomerQuery, DuplicateQuery))
+Mutation = merge_types("Mutation", (CustomerMutation, DuplicateMutation, TenantMutation))
 
 
 @dataclass(frozen=True)
@@ -70,9 +72,7 @@ class ErrorCodes(SchemaExtension):
         for error in result.errors:
             extensions = error.extensions if error.extensions is not None else {}
             if "code" not in extensions:
-                extensions["code"] = (
-                    "INTERNAL_SERVER_ERROR" if error.message == MASKED_MESSAGE else "BAD_REQUEST"
-                )
+                extensions["code"] = "INTERNAL_SERVER_ERROR" if error.message == MASKED_MESSAGE else "BAD_REQUEST"
             error.extensions = extensions
 
 

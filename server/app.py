@@ -59,8 +59,14 @@ class BodySizeLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = JSONResponse(
-            {"errors": [{"message": f"Request body is larger than {self.max_bytes} bytes.",
-                         "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]},
+            {
+                "errors": [
+                    {
+                        "message": f"Request body is larger than {self.max_bytes} bytes.",
+                        "extensions": {"code": "PAYLOAD_TOO_LARGE"},
+                    }
+                ]
+            },
             status_code=413,
         )
         await response(scope, receive, send)
@@ -77,7 +83,7 @@ async def healthz(_: Request) -> JSONResponse:
 async def readyz(_: Request) -> JSONResponse:
     try:
         await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), timeout=2)
-    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+    except Exception as exc:
         log.warning("not ready: %s", exc)
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok"})

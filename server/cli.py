@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import asyncio
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -82,8 +81,10 @@ def run(
     url = database_url()
     asyncio.run(_prepare(url, seed))
     host, port = host or settings.host, port or settings.port
-    typer.echo(f"\nServing http://{host}:{port}/graphql  (Ctrl-C stops the server"
-               f"{' and the embedded PostgreSQL' if not settings.database_url else ''})\n")
+    typer.echo(
+        f"\nServing http://{host}:{port}/graphql  (Ctrl-C stops the server"
+        f"{' and the embedded PostgreSQL' if not settings.database_url else ''})\n"
+    )
     uvicorn.run(
         "server.app:app_from_env",
         factory=True,
@@ -164,7 +165,9 @@ def apikey_create(
     tenant: Annotated[str, typer.Option(help="Tenant slug.")],
     role: Annotated[str, typer.Option(help="admin, supervisor or seller.")],
     name: Annotated[str, typer.Option(help="What the key is for, e.g. 'Shop sync'.")],
-    user: Annotated[str | None, typer.Option(help="Email of a user the key acts as (their portfolio and teams).")] = None,
+    user: Annotated[
+        str | None, typer.Option(help="Email of a user the key acts as (their portfolio and teams).")
+    ] = None,
 ) -> None:
     """Create an API key and print it. It is shown once; only its hash is stored."""
     from authz.api_keys import new_key
@@ -187,14 +190,23 @@ def apikey_create(
                 fail(f"No user {user} in tenant {tenant}.")
         key_id = uuid.uuid4()
         key = new_key(key_id)
-        await ApiKey.create(id=key_id, tenant_id=company.id, name=name, role=role_value,
-                            user_id=acting.id if acting else None, secret_hash=key.secret_hash)
+        await ApiKey.create(
+            id=key_id,
+            tenant_id=company.id,
+            name=name,
+            role=role_value,
+            user_id=acting.id if acting else None,
+            secret_hash=key.secret_hash,
+        )
         return key.plaintext
 
     plaintext = with_orm(work)
     typer.echo(plaintext)
-    typer.secho("Store it now: it cannot be shown again. Send it as 'Authorization: Bearer <key>'.",
-                err=True, fg=typer.colors.YELLOW)
+    typer.secho(
+        "Store it now: it cannot be shown again. Send it as 'Authorization: Bearer <key>'.",
+        err=True,
+        fg=typer.colors.YELLOW,
+    )
 
 
 @apikey_cli.command("list")
@@ -230,7 +242,9 @@ def apikey_revoke(key_id: str) -> None:
 
 
 @tenant_cli.command("create")
-def tenant_create(slug: str, name: str, region: Annotated[str, typer.Option(help="Default phone region.")] = "BR") -> None:
+def tenant_create(
+    slug: str, name: str, region: Annotated[str, typer.Option(help="Default phone region.")] = "BR"
+) -> None:
     """Create a tenant."""
     from models import Tenant
 

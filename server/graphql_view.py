@@ -42,9 +42,7 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
         policy = self.policies.current  # one policy snapshot for the whole request
         try:
-            credential = credential_from_headers(
-                request.headers.get("authorization"), request.headers.get("x-api-key")
-            )
+            credential = credential_from_headers(request.headers.get("authorization"), request.headers.get("x-api-key"))
             principal = await authenticate(credential, self.tokens)
         except Unauthenticated as exc:
             return Context(request=request, _access=None, auth_error=exc)

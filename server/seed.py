@@ -21,10 +21,42 @@ DEMO_USERS = [
     ("seller2@demo.test", "Bruno Seller", Role.SELLER),
 ]
 
-FIRST = ["João", "Maria", "José", "Ana", "Luís", "Fernanda", "Carlos", "Beatriz", "Paulo", "Juliana",
-         "Rafael", "Camila", "Lucas", "Patrícia", "Marcos", "Letícia", "André", "Gabriela", "Tiago", "Sônia"]
-LAST = ["Silva", "Santos", "Oliveira", "Souza", "Pereira", "Lima", "Carvalho", "Ferreira", "Rodrigues",
-        "Almeida", "Gonçalves", "Araújo"]
+FIRST = [
+    "João",
+    "Maria",
+    "José",
+    "Ana",
+    "Luís",
+    "Fernanda",
+    "Carlos",
+    "Beatriz",
+    "Paulo",
+    "Juliana",
+    "Rafael",
+    "Camila",
+    "Lucas",
+    "Patrícia",
+    "Marcos",
+    "Letícia",
+    "André",
+    "Gabriela",
+    "Tiago",
+    "Sônia",
+]
+LAST = [
+    "Silva",
+    "Santos",
+    "Oliveira",
+    "Souza",
+    "Pereira",
+    "Lima",
+    "Carvalho",
+    "Ferreira",
+    "Rodrigues",
+    "Almeida",
+    "Gonçalves",
+    "Araújo",
+]
 TAGS = ["VIP", "Lead", "Cliente", "Atacado", "Inadimplente"]
 CITIES = [("São Paulo", "SP"), ("Rio de Janeiro", "RJ"), ("Belo Horizonte", "MG"), ("Curitiba", "PR")]
 
@@ -63,8 +95,12 @@ async def seed_demo(policy: CompiledPolicy, customers: int = 40) -> list[DemoUse
             access,
             {
                 "name": f"{first} {last}",
-                "email": f"{first}.{last}{i}@example.com".lower().replace("ã", "a").replace("é", "e")
-                .replace("í", "i").replace("ô", "o").replace("ú", "u"),
+                "email": f"{first}.{last}{i}@example.com".lower()
+                .replace("ã", "a")
+                .replace("é", "e")
+                .replace("í", "i")
+                .replace("ô", "o")
+                .replace("ú", "u"),
                 "phone": f"(11) 9{rng.randint(6000, 9999)}-{rng.randint(1000, 9999)}",
                 "address": {"city": city, "state": state, "country": "BR"},
                 "ownerId": sellers[i % 3],

@@ -162,17 +162,26 @@ def count_statements() -> Iterator[Any]:
 
 
 @pytest.fixture
-def settle() -> Any:
-    async def wait_until(predicate: Any, timeout: float = 5.0) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            result = predicate()
-            if asyncio.iscoroutine(result):
-                result = await result
-            if result:
-                return
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError("condition not met in time")
-            await asyncio.sleep(0.05)
+async def policy_edit(app: Any, policy_dir: Path) -> AsyncIterator[Any]:
+    """Edit the running server's policy file; the original comes back after the test."""
+    store = app.state.policies
+    path = policy_dir / "policy.csv"
+    original = path.read_text()
 
-    return wait_until
+    async def wait_for(fingerprint_changed_from: str) -> None:
+        for _ in range(200):
+            if store.current.fingerprint != fingerprint_changed_from:
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError("the server did not reload the policy")
+
+    async def edit(change: Any) -> None:
+        before = store.current.fingerprint
+        path.write_text(change(path.read_text()))
+        await wait_for(before)
+
+    yield edit
+    if path.read_text() != original:
+        before = store.current.fingerprint
+        path.write_text(original)
+        await wait_for(before)

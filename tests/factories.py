@@ -58,8 +58,14 @@ class Factory:
     def token_for(self, user_id: UUID, tenant_id: UUID, ttl: int = 3600) -> str:
         return issue_token(self.tokens, user_id=user_id, tenant_id=tenant_id, ttl_seconds=ttl)
 
-    async def user(self, tenant: TenantRef, role: Role | str = Role.SELLER, *, teams: list[UUID] | None = None,
-                   name: str | None = None) -> UserRef:
+    async def user(
+        self,
+        tenant: TenantRef,
+        role: Role | str = Role.SELLER,
+        *,
+        teams: list[UUID] | None = None,
+        name: str | None = None,
+    ) -> UserRef:
         role = Role(role)
         email = f"{role.value}-{uuid.uuid4().hex[:8]}@example.test"
         user = await User.create(tenant_id=tenant.id, email=email, name=name or email.split("@")[0], role=role)
@@ -75,23 +81,47 @@ class Factory:
         key_id = uuid.uuid4()
         key = new_key(key_id)
         await ApiKey.create(
-            id=key_id, tenant_id=tenant.id, name="test key", role=Role(role),
-            user_id=user.id if user else None, secret_hash=key.secret_hash,
+            id=key_id,
+            tenant_id=tenant.id,
+            name="test key",
+            role=Role(role),
+            user_id=user.id if user else None,
+            secret_hash=key.secret_hash,
         )
         return key_id, key.plaintext
 
-    async def customer(self, tenant: TenantRef, *, name: str | None = None, owner: UserRef | UUID | None = None,
-                       teams: list[UUID] | None = None, **columns: Any) -> UUID:
+    async def customer(
+        self,
+        tenant: TenantRef,
+        *,
+        name: str | None = None,
+        owner: UserRef | UUID | None = None,
+        teams: list[UUID] | None = None,
+        **columns: Any,
+    ) -> UUID:
         """Insert a customer row directly (no validation): for visibility and volume tests."""
         pk = uuid.uuid4()
         name = name or f"Customer {pk.hex[:6]}"
         owner_id = owner.id if isinstance(owner, UserRef) else owner
-        values = {"id": pk, "tenant_id": tenant.id, "name": name, "search_text": fold(name), "owner_id": owner_id,
-                  **columns}
+        values = {
+            "id": pk,
+            "tenant_id": tenant.id,
+            "name": name,
+            "search_text": fold(name),
+            "owner_id": owner_id,
+            **columns,
+        }
         cols = list(values)
-        await execute(Sql(f"INSERT INTO customer ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})",
-                          *values.values()))
+        await execute(
+            Sql(f"INSERT INTO customer ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})", *values.values())
+        )
         for team_id in teams or []:
-            await execute(Sql("INSERT INTO customer_team (tenant_id, customer_id, team_id) VALUES (%s, %s, %s)",
-                              tenant.id, pk, team_id))
+            await execute(
+                Sql(
+                    "INSERT INTO customer_team (tenant_id, customer_id, team_id) VALUES (%s, %s, %s)",
+                    tenant.id,
+                    pk,
+                    team_id,
+                )
+            )
         return pk

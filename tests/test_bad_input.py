@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import time
+from datetime import UTC, datetime
 
 import jwt
 import pytest
@@ -24,19 +23,23 @@ async def test_malformed_json_body_is_a_400_with_a_json_error(http):
 
 
 async def test_a_body_over_the_size_limit_is_refused(http, settings):
-    response = await http.post("/graphql", content=b"x" * (settings.max_body_bytes + 1),
-                               headers={"content-type": "application/json"})
+    response = await http.post(
+        "/graphql", content=b"x" * (settings.max_body_bytes + 1), headers={"content-type": "application/json"}
+    )
 
     assert response.status_code == 413
     assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
 
 
-@pytest.mark.parametrize("variables", [
-    {"input": {"name": 42}},  # wrong type
-    {"input": {"name": "Ana", "favouriteColour": "blue"}},  # unknown field
-    {"input": {"tradeName": "no name"}},  # required field missing
-    {"input": {"name": "Ana", "status": "SLEEPING"}},  # not an enum value
-])
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"input": {"name": 42}},  # wrong type
+        {"input": {"name": "Ana", "favouriteColour": "blue"}},  # unknown field
+        {"input": {"tradeName": "no name"}},  # required field missing
+        {"input": {"name": "Ana", "status": "SLEEPING"}},  # not an enum value
+    ],
+)
 async def test_wrong_input_shapes_are_refused_before_anything_runs(gql, factory, variables):
     tenant = await factory.tenant()
     admin = await factory.user(tenant, "admin")
@@ -60,17 +63,20 @@ async def test_an_unknown_field_in_the_query_is_a_validation_error(gql, factory)
     assert "favouriteColour" in body["errors"][0]["message"]
 
 
-@pytest.mark.parametrize(("field", "value", "code"), [
-    ("name", "x" * 1_000_000, "TOO_LONG"),
-    ("name", "   ", "REQUIRED"),
-    ("phone", "not a phone", "INVALID_PHONE"),
-    ("phone", "12345", "INVALID_PHONE"),
-    ("whatsapp", "99999-9999", "INVALID_PHONE"),  # no area code
-    ("email", "ana@", "INVALID_EMAIL"),
-    ("email", "ana at example.com", "INVALID_EMAIL"),
-    ("document", "123.456.789-00", "INVALID_DOCUMENT"),
-    ("tradeName", "y" * 201, "TOO_LONG"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("name", "x" * 1_000_000, "TOO_LONG"),
+        ("name", "   ", "REQUIRED"),
+        ("phone", "not a phone", "INVALID_PHONE"),
+        ("phone", "12345", "INVALID_PHONE"),
+        ("whatsapp", "99999-9999", "INVALID_PHONE"),  # no area code
+        ("email", "ana@", "INVALID_EMAIL"),
+        ("email", "ana at example.com", "INVALID_EMAIL"),
+        ("document", "123.456.789-00", "INVALID_DOCUMENT"),
+        ("tradeName", "y" * 201, "TOO_LONG"),
+    ],
+)
 async def test_invalid_values_get_validation_failed_naming_the_field(gql, factory, field, value, code):
     tenant = await factory.tenant()
     admin = await factory.user(tenant, "admin")
@@ -253,7 +259,7 @@ async def test_api_key_with_the_wrong_secret_is_unauthenticated(gql, factory):
 
 
 async def test_unexpected_errors_are_masked(gql, factory, monkeypatch):
-    from resolvers import customers
+    from resolvers import customer_reads
 
     tenant = await factory.tenant()
     admin = await factory.user(tenant, "admin")
@@ -261,7 +267,7 @@ async def test_unexpected_errors_are_masked(gql, factory, monkeypatch):
     async def broken(*args, **kwargs):
         raise RuntimeError('relation "customer" does not exist: SELECT secret FROM internals')
 
-    monkeypatch.setattr(customers, "list_customers", broken)
+    monkeypatch.setattr(customer_reads, "list_customers", broken)
     body = await gql.post(LIST, as_=admin)
 
     assert body["errors"][0]["message"] == "Unexpected error."

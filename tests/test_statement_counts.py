@@ -23,8 +23,11 @@ async def tenant_with_customers(factory, gql):
     sellers = [await factory.user(tenant, "seller") for _ in range(3)]
     for i in range(60):
         pk = await factory.customer(tenant, name=f"Customer {i}", owner=sellers[i % 3])
-        await gql.data("mutation($i: TagsInput!) { addTags(input: $i) { __typename } }",
-                       {"i": {"customerId": gid(pk), "tags": [f"t{i % 4}", "all"]}}, as_=admin)
+        await gql.data(
+            "mutation($i: TagsInput!) { addTags(input: $i) { __typename } }",
+            {"i": {"customerId": gid(pk), "tags": [f"t{i % 4}", "all"]}},
+            as_=admin,
+        )
     return admin
 
 

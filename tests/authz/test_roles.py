@@ -37,9 +37,15 @@ async def world(factory) -> World:
 
 # (role, customer) -> may the role read/update/tag it?
 ALLOWED = {
-    ("admin", "mine"): True, ("admin", "others"): True, ("admin", "unassigned"): True,
-    ("supervisor", "mine"): True, ("supervisor", "others"): True, ("supervisor", "unassigned"): True,
-    ("seller", "mine"): True, ("seller", "others"): False, ("seller", "unassigned"): False,
+    ("admin", "mine"): True,
+    ("admin", "others"): True,
+    ("admin", "unassigned"): True,
+    ("supervisor", "mine"): True,
+    ("supervisor", "others"): True,
+    ("supervisor", "unassigned"): True,
+    ("seller", "mine"): True,
+    ("seller", "others"): False,
+    ("seller", "unassigned"): False,
 }
 
 
@@ -67,8 +73,9 @@ async def test_list_and_count(gql, world, role):
 async def test_update(gql, world, role, which):
     before = await tenant_fingerprint(world.tenant.id)
 
-    data = await gql.data(UPDATE, {"input": {"id": gid(getattr(world, which)), "tradeName": "Changed"}},
-                          as_=world.users[role])
+    data = await gql.data(
+        UPDATE, {"input": {"id": gid(getattr(world, which)), "tradeName": "Changed"}}, as_=world.users[role]
+    )
 
     if ALLOWED[role, which]:
         assert data["updateCustomer"]["__typename"] == "UpdateCustomerSuccess"
@@ -81,12 +88,14 @@ async def test_update(gql, world, role, which):
 @pytest.mark.parametrize("mutation", [ADD_TAGS, REMOVE_TAGS])
 @pytest.mark.parametrize(("role", "which"), list(ALLOWED))
 async def test_tag(gql, world, role, which, mutation):
-    await gql.data(ADD_TAGS, {"input": {"customerId": gid(getattr(world, which)), "tags": ["Start"]}},
-                   as_=world.users["admin"])
+    await gql.data(
+        ADD_TAGS, {"input": {"customerId": gid(getattr(world, which)), "tags": ["Start"]}}, as_=world.users["admin"]
+    )
     before = await tenant_fingerprint(world.tenant.id)
 
-    data = await gql.data(mutation, {"input": {"customerId": gid(getattr(world, which)), "tags": ["Start", "New"]}},
-                          as_=world.users[role])
+    data = await gql.data(
+        mutation, {"input": {"customerId": gid(getattr(world, which)), "tags": ["Start", "New"]}}, as_=world.users[role]
+    )
 
     result = next(iter(data.values()))
     if ALLOWED[role, which]:

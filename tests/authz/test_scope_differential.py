@@ -32,7 +32,8 @@ async def test_lists_match_the_policy_for_every_user(gql, factory, app):
     for user in users:
         scope = policy.scope_for(user.role.value, tenant.slug, P.CUSTOMER_READ)
         expected = {
-            gid(pk) for pk, (owner, in_teams) in facts.items()
+            gid(pk)
+            for pk, (owner, in_teams) in facts.items()
             if scope is Scope.ALL
             or (scope in (Scope.OWN, Scope.TEAM) and owner == user.id)
             or (scope is Scope.TEAM and in_teams & set(user.team_ids))
@@ -40,9 +41,14 @@ async def test_lists_match_the_policy_for_every_user(gql, factory, app):
 
         seen, after, total = set(), None, None
         while True:
-            page = (await gql.data(
-                "query($after: String) { customers(first: 100, after: $after) { totalCount "
-                "pageInfo { hasNextPage endCursor } nodes { id } } }", {"after": after}, as_=user))["customers"]
+            page = (
+                await gql.data(
+                    "query($after: String) { customers(first: 100, after: $after) { totalCount "
+                    "pageInfo { hasNextPage endCursor } nodes { id } } }",
+                    {"after": after},
+                    as_=user,
+                )
+            )["customers"]
             total = page["totalCount"]
             batch = {n["id"] for n in page["nodes"]}
             assert not batch & seen, "a row appeared on two pages"

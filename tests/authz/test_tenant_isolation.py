@@ -19,7 +19,7 @@ async def two_tenants(factory):
 
 @pytest.mark.parametrize("role", ["admin", "supervisor", "seller"])
 async def test_reads_from_another_tenant_see_nothing(gql, factory, two_tenants, role):
-    a, b, _, customer = two_tenants
+    _a, b, _, customer = two_tenants
     intruder = await factory.user(b, role)
 
     one = await gql.data(GET, {"id": gid(customer)}, as_=intruder)
@@ -47,7 +47,7 @@ async def test_writes_from_another_tenant_change_nothing(gql, factory, two_tenan
 
 
 async def test_api_key_of_another_tenant_sees_nothing(gql, factory, two_tenants):
-    a, b, _, customer = two_tenants
+    _a, b, _, customer = two_tenants
     _, key = await factory.api_key(b, "admin")
 
     data = await gql.data(GET, {"id": gid(customer)}, as_=key)
@@ -56,7 +56,7 @@ async def test_api_key_of_another_tenant_sees_nothing(gql, factory, two_tenants)
 
 
 async def test_tenant_b_owner_cannot_be_assigned_in_tenant_a(gql, factory, two_tenants):
-    a, b, a_admin, customer = two_tenants
+    _a, b, a_admin, customer = two_tenants
     b_seller = await factory.user(b, "seller")
 
     data = await gql.data(UPDATE, {"input": {"id": gid(customer), "ownerId": b_seller.gid}}, as_=a_admin)

@@ -12,12 +12,23 @@ async def test_create_normalizes_contact_and_returns_the_customer(gql, factory):
     tenant = await factory.tenant()
     admin = await factory.user(tenant, "admin")
 
-    data = await gql.data(CREATE, {"input": {
-        "name": "  João   Silva ", "tradeName": "Padaria do João", "email": "  Joao.Silva@Example.COM ",
-        "phone": "(11) 99999-9999", "whatsapp": "+55 11 9 8888 7777", "document": "529.982.247-25",
-        "address": {"street": "Rua A", "city": "São Paulo", "state": "SP", "country": "br"},
-        "originChannel": "WHATSAPP", "tags": ["VIP", "vip", "Lead"],
-    }}, as_=admin)
+    data = await gql.data(
+        CREATE,
+        {
+            "input": {
+                "name": "  João   Silva ",
+                "tradeName": "Padaria do João",
+                "email": "  Joao.Silva@Example.COM ",
+                "phone": "(11) 99999-9999",
+                "whatsapp": "+55 11 9 8888 7777",
+                "document": "529.982.247-25",
+                "address": {"street": "Rua A", "city": "São Paulo", "state": "SP", "country": "br"},
+                "originChannel": "WHATSAPP",
+                "tags": ["VIP", "vip", "Lead"],
+            }
+        },
+        as_=admin,
+    )
 
     result = data["createCustomer"]
     assert result["__typename"] == "CreateCustomerSuccess"
@@ -70,17 +81,24 @@ async def test_supervisor_assigns_a_seller_and_unknown_owner_is_refused(gql, fac
     assert ok["createCustomer"]["customer"]["owner"]["id"] == seller.gid
     assert refused["createCustomer"]["__typename"] == "ValidationFailed"
     assert refused["createCustomer"]["fields"][0] == {
-        "field": "ownerId", "code": "UNKNOWN", "message": "is not an active user of this company"}
+        "field": "ownerId",
+        "code": "UNKNOWN",
+        "message": "is not an active user of this company",
+    }
 
 
 async def test_update_changes_only_the_given_fields_and_bumps_the_version(gql, factory):
     tenant = await factory.tenant()
     admin = await factory.user(tenant, "admin")
-    created = (await gql.data(CREATE, {"input": {"name": "Ana", "email": "ana@example.com",
-                                                 "phone": "11 3333-4444"}}, as_=admin))["createCustomer"]["customer"]
+    created = (
+        await gql.data(
+            CREATE, {"input": {"name": "Ana", "email": "ana@example.com", "phone": "11 3333-4444"}}, as_=admin
+        )
+    )["createCustomer"]["customer"]
 
-    data = await gql.data(UPDATE, {"input": {"id": created["id"], "expectedVersion": 1,
-                                             "tradeName": "Ana ME", "email": None}}, as_=admin)
+    data = await gql.data(
+        UPDATE, {"input": {"id": created["id"], "expectedVersion": 1, "tradeName": "Ana ME", "email": None}}, as_=admin
+    )
 
     customer = data["updateCustomer"]["customer"]
     assert customer["tradeName"] == "Ana ME"
@@ -99,8 +117,11 @@ async def test_a_stale_version_gets_version_conflict_and_writes_nothing(gql, fac
     data = await gql.data(UPDATE, {"input": {"id": created["id"], "expectedVersion": 1, "name": "Ana C"}}, as_=admin)
 
     assert data["updateCustomer"] == {
-        "__typename": "VersionConflict", "expectedVersion": 1, "currentVersion": 2,
-        "message": data["updateCustomer"]["message"]}
+        "__typename": "VersionConflict",
+        "expectedVersion": 1,
+        "currentVersion": 2,
+        "message": data["updateCustomer"]["message"],
+    }
     assert await tenant_fingerprint(tenant.id) == before
     assert (await gql.data(GET, {"id": created["id"]}, as_=admin))["customer"]["name"] == "Ana B"
 
@@ -110,10 +131,12 @@ async def test_concurrent_updates_with_the_same_version_let_exactly_one_win(gql,
     admin = await factory.user(tenant, "admin")
     created = (await gql.data(CREATE, {"input": {"name": "Ana"}}, as_=admin))["createCustomer"]["customer"]
 
-    results = await asyncio.gather(*(
-        gql.data(UPDATE, {"input": {"id": created["id"], "expectedVersion": 1, "name": f"Ana {i}"}}, as_=admin)
-        for i in range(8)
-    ))
+    results = await asyncio.gather(
+        *(
+            gql.data(UPDATE, {"input": {"id": created["id"], "expectedVersion": 1, "name": f"Ana {i}"}}, as_=admin)
+            for i in range(8)
+        )
+    )
 
     kinds = sorted(r["updateCustomer"]["__typename"] for r in results)
     assert kinds == ["UpdateCustomerSuccess"] + ["VersionConflict"] * 7
@@ -124,7 +147,7 @@ async def test_concurrent_updates_with_the_same_version_let_exactly_one_win(gql,
 async def test_add_and_remove_tags(gql, factory):
     tenant = await factory.tenant()
     seller = await factory.user(tenant, "seller")
-    created = (await gql.data(CREATE, {"input": {"name": "Ana", "tags": ["Lead"]}}, as_=seller))
+    created = await gql.data(CREATE, {"input": {"name": "Ana", "tags": ["Lead"]}}, as_=seller)
     cid = created["createCustomer"]["customer"]["id"]
 
     added = await gql.data(ADD_TAGS, {"input": {"customerId": cid, "tags": ["VIP", " vip ", "Atacado"]}}, as_=seller)
@@ -139,9 +162,9 @@ async def test_concurrent_tagging_creates_each_tag_once(gql, factory):
     admin = await factory.user(tenant, "admin")
     ids = [await factory.customer(tenant) for _ in range(10)]
 
-    await asyncio.gather(*(
-        gql.data(ADD_TAGS, {"input": {"customerId": gid(pk), "tags": ["Black Friday"]}}, as_=admin) for pk in ids
-    ))
+    await asyncio.gather(
+        *(gql.data(ADD_TAGS, {"input": {"customerId": gid(pk), "tags": ["Black Friday"]}}, as_=admin) for pk in ids)
+    )
 
     listing = await gql.data("{ customers(first: 20) { nodes { tags { id name } } } }", as_=admin)
     tag_ids = {t["id"] for node in listing["customers"]["nodes"] for t in node["tags"]}

@@ -25,22 +25,25 @@ def test_the_shipped_policy_is_valid():
     assert policy.scope_for("admin", "any", P.CUSTOMER_READ) is Scope.ALL
 
 
-@pytest.mark.parametrize(("line", "message"), [
-    ("p, admin, *, customer, read", "a grant has 5 fields"),
-    ("p, admin, *, customer, read, all, extra", "a grant has 5 fields"),
-    ("q, admin, *, customer, read, all", "unknown line type 'q'"),
-    ("garbage", "unknown line type 'garbage'"),
-    ("p, admn, *, customer, read, all", "unknown role 'admn' (did you mean 'admin'?)"),
-    ("p, admin, *, custmer, read, all", "unknown object 'custmer' (did you mean 'customer'?)"),
-    ("p, admin, *, customer, raed, all", "unknown action 'raed' on 'customer' (did you mean 'read'?)"),
-    ("p, admin, *, customer, read, everything", "scope 'everything' is not valid for customer:read"),
-    ("p, admin, *, customer, create, own", "scope 'own' is not valid for customer:create"),
-    ("p, admin, Acme Inc, customer, read, all", "unexpected text 'Acme Inc'"),
-    ('p, admin, *, "customer", read, all', "unexpected text"),
-    ("g, admin", "a role link has 2 fields"),
-    ("g, admin, boss", "unknown role 'boss'"),
-    ("g, admin, admin", "a role cannot inherit from itself"),
-])
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("p, admin, *, customer, read", "a grant has 5 fields"),
+        ("p, admin, *, customer, read, all, extra", "a grant has 5 fields"),
+        ("q, admin, *, customer, read, all", "unknown line type 'q'"),
+        ("garbage", "unknown line type 'garbage'"),
+        ("p, admn, *, customer, read, all", "unknown role 'admn' (did you mean 'admin'?)"),
+        ("p, admin, *, custmer, read, all", "unknown object 'custmer' (did you mean 'customer'?)"),
+        ("p, admin, *, customer, raed, all", "unknown action 'raed' on 'customer' (did you mean 'read'?)"),
+        ("p, admin, *, customer, read, everything", "scope 'everything' is not valid for customer:read"),
+        ("p, admin, *, customer, create, own", "scope 'own' is not valid for customer:create"),
+        ("p, admin, Acme Inc, customer, read, all", "unexpected text 'Acme Inc'"),
+        ('p, admin, *, "customer", read, all', "unexpected text"),
+        ("g, admin", "a role link has 2 fields"),
+        ("g, admin, boss", "unknown role 'boss'"),
+        ("g, admin, admin", "a role cannot inherit from itself"),
+    ],
+)
 def test_each_broken_line_is_refused_with_its_line_number(line, message):
     text = "# header\np, admin, *, customer, read, all\n" + line + "\n"
 
@@ -66,8 +69,11 @@ def write(tmp_path: Path, policy: str | None = None, model: str | None = None) -
 
 
 def test_a_model_with_a_deny_effect_is_refused(tmp_path):
-    model = (POLICIES / "model.conf").read_text().replace(
-        "e = some(where (p.eft == allow))", "e = some(where (p.eft == allow)) && !some(where (p.eft == deny))")
+    model = (
+        (POLICIES / "model.conf")
+        .read_text()
+        .replace("e = some(where (p.eft == allow))", "e = some(where (p.eft == allow)) && !some(where (p.eft == deny))")
+    )
 
     with pytest.raises(PolicyInvalid, match="allow-only"):
         load_policy(write(tmp_path, model=model))
@@ -98,11 +104,7 @@ def test_missing_files_are_refused(tmp_path):
 
 
 def test_the_widest_granted_scope_wins_and_tenant_lines_only_add(tmp_path):
-    text = (
-        "p, seller, *, customer, read, own\n"
-        "p, seller, acme, customer, read, all\n"
-        "p, admin, *, customer, read, all\n"
-    )
+    text = "p, seller, *, customer, read, own\np, seller, acme, customer, read, all\np, admin, *, customer, read, all\n"
     policy = load_policy(write(tmp_path, policy=text))
 
     assert policy.scope_for("seller", "other", P.CUSTOMER_READ) is Scope.OWN

@@ -62,11 +62,14 @@ def test_keyset_condition_for_one_direction_uses_a_row_comparison():
     assert params[0] == when
 
 
-@pytest.mark.parametrize(("raw", "folded"), [
-    ("João  da Silva", "joao da silva"),
-    ("ÁGUA Ñandú", "agua nandu"),
-    ("Straße", "strasse"),
-    (None, ""),
-])
+@pytest.mark.parametrize(
+    ("raw", "folded"),
+    [
+        ("João  da Silva", "joao da silva"),
+        ("ÁGUA Ñandú", "agua nandu"),
+        ("Straße", "strasse"),
+        (None, ""),
+    ],
+)
 def test_fold(raw, folded):
     assert fold(raw) == folded

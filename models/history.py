@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.fields.db_defaults import SqlDefault
+
+from models.base import TenantOwned
+
+
+class CustomerEvent(TenantOwned):
+    """One entry of a customer's history: who changed what, and when."""
+
+    customer: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Customer", related_name=False, on_delete=fields.CASCADE, db_index=False
+    )
+    kind = fields.CharField(max_length=32)
+    actor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", null=True, related_name=False, on_delete=fields.SET_NULL, db_index=False
+    )
+    actor_api_key: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.ApiKey", null=True, related_name=False, on_delete=fields.SET_NULL, db_index=False
+    )
+    actor_name = fields.CharField(max_length=200, default="", db_default="")
+    data = fields.JSONField(default=dict, db_default=SqlDefault("'{}'::jsonb"))
+
+    class Meta:
+        table = "customer_event"

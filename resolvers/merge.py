@@ -1,0 +1,497 @@
+"""Merging duplicate customers into one, and undoing a merge.
+
+A merge is one transaction. The primary keeps its id; every record of the duplicates moves to
+it; the duplicates become tombstones pointing at it (their own data stays untouched, so undo
+can bring them back). What undo needs is kept in ``customer_merge.snapshot``: the rows as they
+were, which records moved from where, and which rows were dropped because the primary already
+had an equal one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from uuid import UUID, uuid4
+
+from authz.access import Access
+from authz.catalogue import P
+from authz.errors import Forbidden
+from models.db import execute, fetch, fetchrow, fetchval, in_transaction
+from models.sql import Sql
+from resolvers import contact_keys, history
+from resolvers.customer_fields import search_text
+from resolvers.customer_reads import RETURNING, SELECT, live_rows, reread
+from resolvers.errors import DomainError, FieldErrorCode, NotFound, ValidationFailed
+from resolvers.history import EventKind
+
+MAX_DUPLICATES = 20
+UNDO_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Related:
+    """A table whose rows belong to a customer. ``unique_on`` names the column that, with the
+    customer, must stay unique (a tag or a team linked once): rows the primary already has are
+    dropped instead of moved."""
+
+    table: str
+    unique_on: str | None = None
+
+
+# Every table with a customer_id column must be listed (a test checks the database for it).
+RELATED: tuple[Related, ...] = (
+    Related("customer_tag", unique_on="tag_id"),
+    Related("customer_team", unique_on="team_id"),
+    Related("customer_event"),
+)
+# Tables that reference customers but do not belong to one: not moved.
+NOT_MOVED = frozenset({"customer_contact_key", "customer_merge"})
+
+# Mergeable fields (API name) and the columns each one carries together.
+FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("name",),
+    "tradeName": ("trade_name",),
+    "email": ("email", "email_normalized"),
+    "phone": ("phone", "phone_e164"),
+    "whatsapp": ("whatsapp", "whatsapp_e164"),
+    "document": ("document",),
+    "address": ("address_street", "address_number", "address_complement", "address_neighbourhood",
+                "address_city", "address_state", "address_postal_code", "address_country"),
+    "originChannel": ("origin_channel",),
+    "owner": ("owner_id",),
+    "billingParent": ("billing_parent_id",),
+}  # fmt: skip
+CUSTOM_PREFIX = "customFields."
+
+
+class UndoBlock(StrEnum):
+    ALREADY_UNDONE = "already_undone"
+    EXPIRED = "expired"
+    PRIMARY_MERGED_AWAY = "primary_merged_away"
+    FIELDS_CHANGED = "fields_changed"
+    DUPLICATE_GONE = "duplicate_gone"
+    CONTACT_TAKEN = "contact_taken"
+
+
+class MergeUndoBlocked(DomainError):
+    def __init__(self, reason: UndoBlock, message: str, fields: list[str] | None = None) -> None:
+        self.reason = reason
+        self.fields = fields or []
+        super().__init__(message)
+
+
+@dataclass
+class MergeRecord:
+    id: UUID
+    primary_id: UUID
+    duplicate_ids: list[UUID]
+    performed_at: datetime
+    performed_by_id: UUID | None
+    undone_at: datetime | None
+    moved: dict[str, int]
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(history.to_json(row))
+
+
+def _blank(row: dict[str, Any], columns: tuple[str, ...]) -> bool:
+    return all(row[c] in (None, "") for c in columns)
+
+
+def _custom(row: dict[str, Any]) -> dict[str, Any]:
+    value = row["custom_fields"]
+    return json.loads(value) if isinstance(value, str) else dict(value or {})
+
+
+def merged_values(
+    primary: dict[str, Any], duplicates: list[dict[str, Any]], choices: dict[str, UUID]
+) -> dict[str, Any]:
+    """Column values the primary takes: a chosen duplicate's value, else the first value that
+    fills a blank, in the order the duplicates were given. Custom values are united likewise."""
+    by_id = {d["id"]: d for d in duplicates}
+    changes: dict[str, Any] = {}
+    for field, columns in FIELD_COLUMNS.items():
+        source = by_id.get(choices[field]) if field in choices else None
+        if source is None and _blank(primary, columns):
+            source = next((d for d in duplicates if not _blank(d, columns)), None)
+        if source is not None:
+            changes.update({c: source[c] for c in columns if source[c] != primary[c]})
+    custom = _custom(primary)
+    for dup in duplicates:
+        for key, value in _custom(dup).items():
+            chosen = choices.get(CUSTOM_PREFIX + key)
+            if (chosen is None and custom.get(key) in (None, "", [])) or chosen == dup["id"]:
+                custom[key] = value
+    if custom != _custom(primary):
+        changes["custom_fields"] = json.dumps(custom)
+    return changes
+
+
+def _check_input(primary_id: UUID, duplicate_ids: list[UUID], choices: dict[str, UUID]) -> None:
+    problems = []
+    if not duplicate_ids:
+        problems.append(("duplicateIds", FieldErrorCode.REQUIRED, "name at least one duplicate"))
+    if len(duplicate_ids) > MAX_DUPLICATES:
+        problems.append(("duplicateIds", FieldErrorCode.TOO_MANY, f"at most {MAX_DUPLICATES} at once"))
+    if len(set(duplicate_ids)) != len(duplicate_ids):
+        problems.append(("duplicateIds", FieldErrorCode.INVALID, "lists a customer twice"))
+    if primary_id in duplicate_ids:
+        problems.append(("duplicateIds", FieldErrorCode.INVALID, "cannot contain the primary"))
+    for field, source in choices.items():
+        if field not in FIELD_COLUMNS and not field.startswith(CUSTOM_PREFIX):
+            problems.append(
+                (
+                    f"fieldChoices.{field}",
+                    FieldErrorCode.UNKNOWN,
+                    f"unknown field (one of {', '.join(FIELD_COLUMNS)} or customFields.<key>)",
+                )
+            )
+        elif source != primary_id and source not in duplicate_ids:
+            problems.append((f"fieldChoices.{field}", FieldErrorCode.INVALID, "must name the primary or a duplicate"))
+    if problems:
+        raise ValidationFailed([ValidationFailed.one(*p).errors[0] for p in problems])
+
+
+async def _lock_participants(access: Access, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+    rows = await fetch(
+        Sql(f"SELECT {SELECT} FROM customer c WHERE c.id = ANY(%s::uuid[]) AND ", ids)
+        + live_rows(access, P.CUSTOMER_MERGE)
+        + Sql(" ORDER BY c.id FOR UPDATE")  # one lock order for every merge: no deadlocks
+    )
+    found = {r["id"]: r for r in rows}
+    for pk in ids:
+        if pk not in found:
+            visible = await fetchval(
+                Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", pk) + live_rows(access, P.CUSTOMER_READ)
+            )
+            if visible:
+                raise Forbidden("Your role may not merge this customer.")
+            raise NotFound("Customer", str(pk))
+    return found
+
+
+async def merge_customers(
+    access: Access, primary_id: UUID, duplicate_ids: list[UUID], choices: dict[str, UUID] | None = None
+) -> tuple[dict[str, Any], MergeRecord]:
+    access.require(P.CUSTOMER_MERGE)
+    choices = {f: s for f, s in (choices or {}).items() if s != primary_id}
+    _check_input(primary_id, duplicate_ids, choices)
+    p = access.principal
+    tenant = p.tenant_id
+    async with in_transaction():
+        rows = await _lock_participants(access, [primary_id, *duplicate_ids])
+        primary = rows[primary_id]
+        duplicates = [rows[d] for d in duplicate_ids]
+        changes = merged_values(primary, duplicates, choices)
+
+        moved: dict[str, list[list[str]]] = {}
+        dropped: dict[str, list[dict[str, Any]]] = {}
+        for rel in RELATED:
+            if rel.unique_on:
+                u = rel.unique_on
+                gone = await fetch(
+                    Sql(
+                        f"DELETE FROM {rel.table} d WHERE d.tenant_id = %s AND d.customer_id = ANY(%s::uuid[]) AND ("
+                        f"EXISTS (SELECT 1 FROM {rel.table} o WHERE o.tenant_id = d.tenant_id AND o.customer_id = %s "
+                        f"AND o.{u} = d.{u}) OR EXISTS (SELECT 1 FROM {rel.table} o WHERE o.tenant_id = d.tenant_id "
+                        f"AND o.customer_id = ANY(%s::uuid[]) AND o.{u} = d.{u} AND o.id < d.id)) RETURNING d.*",
+                        tenant,
+                        duplicate_ids,
+                        primary_id,
+                        duplicate_ids,
+                    )
+                )
+                if gone:
+                    dropped[rel.table] = [_jsonable(r) for r in gone]
+            pairs = await fetch(
+                Sql(
+                    f"UPDATE {rel.table} t SET customer_id = %s FROM (SELECT id, customer_id AS old FROM {rel.table} "
+                    "WHERE tenant_id = %s AND customer_id = ANY(%s::uuid[])) o WHERE t.id = o.id RETURNING t.id, o.old",
+                    primary_id,
+                    tenant,
+                    duplicate_ids,
+                )
+            )
+            if pairs:
+                moved[rel.table] = [[str(r["id"]), str(r["old"])] for r in pairs]
+
+        # Contact values the primary now holds leave the tombstones, which keep the rest (so a new
+        # customer with a merged-away phone still finds its way to the primary).
+        after_values = {**primary, **changes}
+        wanted = list(contact_keys.keys_of(after_values))
+        released = await fetch(
+            Sql(
+                "DELETE FROM customer_contact_key WHERE tenant_id = %s AND customer_id = ANY(%s::uuid[]) "
+                "AND (kind, value) IN (SELECT * FROM unnest(%s::text[], %s::text[])) RETURNING *",
+                tenant,
+                duplicate_ids,
+                [k.kind for k in wanted],
+                [k.value for k in wanted],
+            )
+        )
+        repointed = await fetch(
+            Sql(
+                "UPDATE customer t SET merged_into_id = %s FROM (SELECT id, merged_into_id AS old FROM customer "
+                "WHERE tenant_id = %s AND merged_into_id = ANY(%s::uuid[])) o WHERE t.id = o.id RETURNING t.id, o.old",
+                primary_id,
+                tenant,
+                duplicate_ids,
+            )
+        )
+        await execute(
+            Sql(
+                "UPDATE customer SET merged_into_id = %s, merged_at = now(), version = version + 1, updated_at = now() "
+                "WHERE tenant_id = %s AND id = ANY(%s::uuid[])",
+                primary_id,
+                tenant,
+                duplicate_ids,
+            )
+        )
+        written = dict(changes)
+        if "name" in changes or "trade_name" in changes:
+            written["search_text"] = search_text(
+                changes.get("name", primary["name"]), changes.get("trade_name", primary["trade_name"])
+            )
+        assignments = "".join(f"{col} = %s, " for col in written)
+        row = await fetchrow(
+            Sql(
+                f"UPDATE customer SET {assignments}version = version + 1, updated_at = now() "
+                f"WHERE id = %s AND tenant_id = %s RETURNING {RETURNING}",
+                *written.values(),
+                primary_id,
+                tenant,
+            )
+        )
+        assert row is not None
+        lost = await contact_keys.claim(tenant, primary_id, row, exclusive=not p.settings.allow_duplicates)
+        if lost:  # cannot happen unless a third customer holds a value the duplicates also held
+            raise ValidationFailed.one(
+                "duplicateIds",
+                FieldErrorCode.INVALID,
+                "a contact value of the merged customer belongs to yet another customer",
+            )
+
+        merge_id = uuid4()
+        snapshot = {
+            "primary": _jsonable(primary),
+            "after": _jsonable({c: row[c] for c in changes}),
+            "moved": moved,
+            "dropped": dropped,
+            "released_keys": [_jsonable(k) for k in released],
+            "repointed": [[str(r["id"]), str(r["old"])] for r in repointed],
+        }
+        await execute(
+            Sql(
+                "INSERT INTO customer_merge (id, tenant_id, primary_id, duplicate_ids, performed_by_id, "
+                "primary_version_after, snapshot) VALUES (%s, %s, %s, %s::jsonb, %s, %s, %s::jsonb)",
+                merge_id,
+                tenant,
+                primary_id,
+                json.dumps([str(d) for d in duplicate_ids]),
+                p.user_id,
+                row["version"],
+                history.to_json(snapshot),
+            )
+        )
+        counts = {table: len(pairs) for table, pairs in moved.items()}
+        await history.record(
+            access,
+            primary_id,
+            EventKind.MERGED,
+            {
+                "merge_id": merge_id,
+                "duplicates": [{"id": d["id"], "name": d["name"]} for d in duplicates],
+                "moved": counts,
+                "changes": history.diff(primary, row, list(changes)),
+            },
+        )
+        await history.record(
+            access,
+            duplicate_ids,
+            EventKind.MERGED_INTO,
+            {"merge_id": merge_id, "primary": {"id": primary_id, "name": row["name"]}},
+        )
+        performed = await fetchval(Sql("SELECT created_at FROM customer_merge WHERE id = %s", merge_id))
+    return row, MergeRecord(merge_id, primary_id, duplicate_ids, performed, p.user_id, None, counts)
+
+
+async def undo_merge(access: Access, merge_id: UUID) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Restore the duplicates with their own records, unless a later change makes it impossible."""
+    access.require(P.CUSTOMER_MERGE)
+    p = access.principal
+    tenant = p.tenant_id
+    async with in_transaction():
+        merge = await fetchrow(
+            Sql("SELECT * FROM customer_merge WHERE id = %s AND tenant_id = %s FOR UPDATE", merge_id, tenant)
+        )
+        if merge is None:
+            raise NotFound("Merge", str(merge_id))
+        allowed = await fetchval(
+            Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", merge["primary_id"]) + access.rows(P.CUSTOMER_MERGE)
+        )
+        if not allowed:
+            raise NotFound("Merge", str(merge_id))
+        if merge["undone_at"] is not None:
+            raise MergeUndoBlocked(UndoBlock.ALREADY_UNDONE, "This merge was already undone.")
+        if datetime.now(UTC) - merge["created_at"] > UNDO_WINDOW:
+            raise MergeUndoBlocked(UndoBlock.EXPIRED, f"Merges can be undone for {UNDO_WINDOW.days} days.")
+        snapshot = merge["snapshot"]
+        duplicate_ids = [UUID(d) for d in merge["duplicate_ids"]]
+        primary_id = merge["primary_id"]
+
+        rows = {
+            r["id"]: r
+            for r in await fetch(
+                Sql(
+                    f"SELECT {SELECT}, c.merged_into_id FROM customer c WHERE c.tenant_id = %s AND c.id = ANY(%s::uuid[]) "
+                    "ORDER BY c.id FOR UPDATE",
+                    tenant,
+                    [primary_id, *duplicate_ids],
+                )
+            )
+        }
+        primary = rows.get(primary_id)
+        if primary is None:
+            raise NotFound("Merge", str(merge_id))
+        if primary["merged_into_id"] is not None:
+            raise MergeUndoBlocked(
+                UndoBlock.PRIMARY_MERGED_AWAY,
+                "The customer this merge kept was itself merged into another customer since; undo that merge first.",
+            )
+        gone = [d for d in duplicate_ids if d not in rows or rows[d]["merged_into_id"] != primary_id]
+        if gone:
+            raise MergeUndoBlocked(
+                UndoBlock.DUPLICATE_GONE, "A merged-away customer no longer exists as it was left by the merge."
+            )
+        current = _jsonable({c: primary[c] for c in snapshot["after"]})
+        changed = sorted(c for c, v in snapshot["after"].items() if current[c] != v)
+        if changed:
+            raise MergeUndoBlocked(
+                UndoBlock.FIELDS_CHANGED,
+                "Fields the merge filled were edited since: "
+                + ", ".join(changed)
+                + ". Undoing would lose those edits.",
+                changed,
+            )
+
+        restore = list(snapshot["after"])
+        if restore:
+            cols = ", ".join(restore)
+            await execute(
+                Sql(
+                    f"UPDATE customer c SET ({cols}) = (SELECT {', '.join('r.' + c for c in restore)} "
+                    "FROM jsonb_populate_record(NULL::customer, %s::jsonb) r) WHERE c.id = %s AND c.tenant_id = %s",
+                    json.dumps(snapshot["primary"]),
+                    primary_id,
+                    tenant,
+                )
+            )
+        await execute(
+            Sql(
+                "UPDATE customer SET version = version + 1, updated_at = now() WHERE id = %s AND tenant_id = %s",
+                primary_id,
+                tenant,
+            )
+        )
+        await execute(
+            Sql(
+                "UPDATE customer SET merged_into_id = NULL, merged_at = NULL, version = version + 1, updated_at = now() "
+                "WHERE tenant_id = %s AND id = ANY(%s::uuid[])",
+                tenant,
+                duplicate_ids,
+            )
+        )
+        for tomb, old in snapshot["repointed"]:
+            await execute(
+                Sql(
+                    "UPDATE customer SET merged_into_id = %s WHERE id = %s AND tenant_id = %s AND merged_into_id = %s",
+                    UUID(old),
+                    UUID(tomb),
+                    tenant,
+                    primary_id,
+                )
+            )
+        for table, pairs in snapshot["moved"].items():
+            await execute(
+                Sql(
+                    f"UPDATE {table} t SET customer_id = m.old FROM unnest(%s::uuid[], %s::uuid[]) AS m(id, old) "
+                    "WHERE t.id = m.id AND t.tenant_id = %s AND t.customer_id = %s",
+                    [UUID(i) for i, _ in pairs],
+                    [UUID(o) for _, o in pairs],
+                    tenant,
+                    primary_id,
+                )
+            )
+        for table, dropped_rows in snapshot["dropped"].items():
+            await execute(
+                Sql(
+                    f"INSERT INTO {table} SELECT * FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb) "
+                    "ON CONFLICT DO NOTHING",
+                    json.dumps(dropped_rows),
+                )
+            )
+
+        restored = await reread(tenant, primary_id)
+        if "name" in restore or "trade_name" in restore:
+            await execute(
+                Sql(
+                    "UPDATE customer SET search_text = %s WHERE id = %s AND tenant_id = %s",
+                    search_text(restored["name"], restored["trade_name"]),
+                    primary_id,
+                    tenant,
+                )
+            )
+        await contact_keys.claim(tenant, primary_id, restored, exclusive=not p.settings.allow_duplicates)
+        if snapshot["released_keys"]:
+            back = await fetch(
+                Sql(
+                    "INSERT INTO customer_contact_key SELECT * FROM "
+                    "jsonb_populate_recordset(NULL::customer_contact_key, %s::jsonb) ON CONFLICT DO NOTHING RETURNING id",
+                    json.dumps(snapshot["released_keys"]),
+                )
+            )
+            if len(back) != len(snapshot["released_keys"]):
+                raise MergeUndoBlocked(
+                    UndoBlock.CONTACT_TAKEN,
+                    "A contact value of a merged-away customer now belongs to another customer.",
+                )
+
+        await execute(
+            Sql("UPDATE customer_merge SET undone_at = now(), undone_by_id = %s WHERE id = %s", p.user_id, merge_id)
+        )
+        await history.record(
+            access,
+            [primary_id, *duplicate_ids],
+            EventKind.MERGE_UNDONE,
+            {"merge_id": merge_id, "primary_id": primary_id, "duplicate_ids": duplicate_ids},
+        )
+        dups = [await reread(tenant, d) for d in duplicate_ids]
+        return await reread(tenant, primary_id), dups
+
+
+async def get_merge(access: Access, merge_id: UUID) -> MergeRecord | None:
+    row = await fetchrow(
+        Sql(
+            "SELECT m.* FROM customer_merge m JOIN customer c ON c.id = m.primary_id "
+            "WHERE m.id = %s AND m.tenant_id = %s AND ",
+            merge_id,
+            access.principal.tenant_id,
+        )
+        + access.rows(P.CUSTOMER_READ)
+    )
+    if row is None:
+        return None
+    snapshot = row["snapshot"]
+    return MergeRecord(
+        row["id"],
+        row["primary_id"],
+        [UUID(d) for d in row["duplicate_ids"]],
+        row["created_at"],
+        row["performed_by_id"],
+        row["undone_at"],
+        {t: len(p) for t, p in snapshot["moved"].items()},
+    )

@@ -1,0 +1,59 @@
+"""A tenant's settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import phonenumbers
+
+from authz.access import Access
+from authz.catalogue import P
+from models.db import fetchrow
+from models.sql import Sql
+from resolvers.errors import Errors, FieldErrorCode
+
+SETTINGS = {
+    "defaultRegion": "default_region",
+    "allowDuplicates": "allow_duplicates",
+    "restrictedVisibility": "restricted_visibility",
+    "hideContactFromSellers": "hide_contact_from_sellers",
+}
+COLUMNS = ", ".join(["id", "slug", "name", *SETTINGS.values()])
+
+
+async def get_tenant(access: Access) -> dict[str, Any]:
+    row = await fetchrow(Sql(f"SELECT {COLUMNS} FROM tenant WHERE id = %s", access.principal.tenant_id))
+    assert row is not None
+    return row
+
+
+async def update_settings(access: Access, data: dict[str, Any]) -> dict[str, Any]:
+    access.require(P.TENANT_UPDATE)
+    errors = Errors()
+    changes: dict[str, Any] = {}
+    for api_name, column in SETTINGS.items():
+        if api_name not in data:
+            continue
+        value = data[api_name]
+        if value is None:
+            errors.add(api_name, FieldErrorCode.REQUIRED, "cannot be null")
+            continue
+        if api_name == "defaultRegion":
+            value = str(value).upper()
+            if value not in phonenumbers.SUPPORTED_REGIONS:
+                errors.add(api_name, FieldErrorCode.INVALID, "is not a region phone numbers know (e.g. BR, PT, US)")
+                continue
+        changes[column] = value
+    errors.raise_if_any()
+    if not changes:
+        return await get_tenant(access)
+    assignments = ", ".join(f"{col} = %s" for col in changes)
+    row = await fetchrow(
+        Sql(
+            f"UPDATE tenant SET {assignments} WHERE id = %s RETURNING {COLUMNS}",
+            *changes.values(),
+            access.principal.tenant_id,
+        )
+    )
+    assert row is not None
+    return row

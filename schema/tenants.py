@@ -1,0 +1,79 @@
+"""The caller's company and its settings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+from strawberry import UNSET
+
+from authz.catalogue import P
+from resolvers import tenants as tenant_ops
+from schema.context import Info
+from schema.errors import ValidationFailed, returns_errors
+from schema.inputs import provided
+from schema.node import Node, to_global_id
+from schema.permissions import requires
+
+
+@strawberry.type
+class TenantSettings:
+    default_region: str = strawberry.field(description="Region for phone numbers typed without a country code.")
+    allow_duplicates: bool = strawberry.field(description="Let customers share a phone, WhatsApp or email.")
+    restricted_visibility: bool
+    hide_contact_from_sellers: bool
+
+
+@strawberry.type
+class Tenant(Node):
+    slug: str
+    name: str
+    settings: TenantSettings
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Tenant:
+        return cls(
+            id=to_global_id("Tenant", row["id"]),
+            slug=row["slug"],
+            name=row["name"],
+            settings=TenantSettings(
+                default_region=row["default_region"],
+                allow_duplicates=row["allow_duplicates"],
+                restricted_visibility=row["restricted_visibility"],
+                hide_contact_from_sellers=row["hide_contact_from_sellers"],
+            ),
+        )
+
+
+@strawberry.input
+class UpdateTenantSettingsInput:
+    default_region: str | None = UNSET
+    allow_duplicates: bool | None = UNSET
+    restricted_visibility: bool | None = UNSET
+    hide_contact_from_sellers: bool | None = UNSET
+
+
+@strawberry.type
+class UpdateTenantSettingsSuccess:
+    tenant: Tenant
+
+
+UpdateTenantSettingsResult = Annotated[
+    UpdateTenantSettingsSuccess | ValidationFailed, strawberry.union("UpdateTenantSettingsResult")
+]
+
+
+@strawberry.type
+class TenantQuery:
+    @strawberry.field(extensions=requires(), description="Your company and its settings.")
+    async def tenant(self, info: Info) -> Tenant:
+        return Tenant.from_row(await tenant_ops.get_tenant(info.context.access))
+
+
+@strawberry.type
+class TenantMutation:
+    @strawberry.mutation(extensions=requires(P.TENANT_UPDATE), description="Change company settings (admins).")
+    @returns_errors
+    async def update_tenant_settings(self, info: Info, input: UpdateTenantSettingsInput) -> UpdateTenantSettingsResult:
+        row = await tenant_ops.update_settings(info.context.access, provided(input))
+        return UpdateTenantSettingsSuccess(tenant=Tenant.from_row(row))
