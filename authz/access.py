@@ -44,6 +44,8 @@ class Access:
         except KeyError:
             p = self.principal
             scope = self._policy.scope_for(p.role.value, p.tenant_slug, perm)
+            if scope is not None and perm.widens_when_unrestricted and not p.settings.restricted_visibility:
+                scope = Scope.ALL
             self._decisions[perm.key] = scope
             return scope
 

@@ -38,6 +38,9 @@ class Permission:
     scopes: tuple[Scope, ...]
     description: str
     rows: str = "customer"  # the kind of row a team/own scope filters (see authz/scopes.py)
+    # With the company's restricted visibility turned off, a grant of this permission covers
+    # the whole tenant whatever its scope (reading only; changes keep their scope).
+    widens_when_unrestricted: bool = False
 
     @property
     def key(self) -> str:
@@ -47,14 +50,16 @@ class Permission:
         return self.key
 
 
-def _p(obj: str, act: str, scopes: tuple[Scope, ...], description: str) -> Permission:
-    return Permission(obj, act, scopes, description)
+def _p(obj: str, act: str, scopes: tuple[Scope, ...], description: str, **options: bool) -> Permission:
+    return Permission(obj, act, scopes, description, **options)
 
 
 class P:
     """Every permission, by name. Row-scoped ones apply to customers (and what hangs off them)."""
 
-    CUSTOMER_READ = _p("customer", "read", ROW_SCOPES, "See customers and their profiles")
+    CUSTOMER_READ = _p(
+        "customer", "read", ROW_SCOPES, "See customers and their profiles", widens_when_unrestricted=True
+    )
     CUSTOMER_CREATE = _p("customer", "create", TENANT_SCOPE, "Create customers")
     CUSTOMER_UPDATE = _p("customer", "update", ROW_SCOPES, "Edit customers")
     CUSTOMER_TAG = _p("customer", "tag", ROW_SCOPES, "Add and remove a customer's tags")
@@ -66,6 +71,10 @@ class P:
         "See email, phone and WhatsApp even when the company hides contact data from sellers",
     )
     CUSTOMER_MERGE = _p("customer", "merge", ROW_SCOPES, "Merge duplicate customers and undo merges")
+    CUSTOMER_TEAMS = _p("customer", "teams", ROW_SCOPES, "Attach customers to teams and detach them")
+    PORTFOLIO_READ = _p("portfolio", "read", TENANT_SCOPE, "See every seller's portfolio size and activity")
+    TEAM_READ = _p("team", "read", TENANT_SCOPE, "See the company's teams and their members")
+    TEAM_MANAGE = _p("team", "manage", TENANT_SCOPE, "Create, rename and delete teams; change members")
     DUPLICATE_READ = _p("duplicate", "read", ROW_SCOPES, "List groups of customers sharing a contact")
     TENANT_UPDATE = _p("tenant", "update", TENANT_SCOPE, "Change the company's settings")
 

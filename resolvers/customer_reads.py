@@ -11,9 +11,10 @@ from typing import Any
 from uuid import UUID
 
 from authz.access import Access
-from authz.catalogue import P, Permission
+from authz.catalogue import P
 from models.db import fetch, fetchrow, fetchval
 from models.sql import Sql, and_
+from resolvers.live import live_rows
 from resolvers.pagination import (
     SortKey,
     after_condition,
@@ -22,6 +23,7 @@ from resolvers.pagination import (
     order_by,
     page_size,
 )
+from resolvers.portfolios import Portfolio, portfolio_filter
 from resolvers.search import customer_search
 
 COLUMNS = (
@@ -41,11 +43,6 @@ DEFAULT_SORT = (
 )
 
 
-def live_rows(access: Access, perm: Permission, alias: str = "c") -> Sql:
-    """Customers the caller may act on with ``perm``: tenant, scope, and not merged away."""
-    return and_(access.rows(perm, alias), Sql(f"{alias}.merged_into_id IS NULL"))
-
-
 @dataclass(slots=True)
 class CustomerPage:
     rows: list[dict[str, Any]]
@@ -61,10 +58,16 @@ async def list_customers(
     first: int | None = None,
     after: str | None = None,
     search: str | None = None,
+    portfolio: Portfolio | None = None,
+    seller_id: UUID | None = None,
 ) -> CustomerPage:
     limit = page_size(first)
     access.require(P.CUSTOMER_READ)
-    where = and_(live_rows(access, P.CUSTOMER_READ), customer_search(search))
+    where = and_(
+        live_rows(access, P.CUSTOMER_READ),
+        portfolio_filter(access, portfolio, seller_id),
+        customer_search(access, search),
+    )
     keys, tag = DEFAULT_SORT, "created"
     page_where = where
     if after:

@@ -14,10 +14,11 @@ from models.sql import Sql
 from resolvers import contact_keys, history
 from resolvers import tags as tag_ops
 from resolvers.customer_fields import clean_customer_fields, search_text
-from resolvers.customer_reads import RETURNING, SELECT, live_rows, reread
+from resolvers.customer_reads import RETURNING, SELECT, reread
 from resolvers.duplicates import DuplicateFound, OnDuplicate, hits_for
 from resolvers.errors import FieldErrorCode, NotFound, ValidationFailed, VersionConflict
 from resolvers.history import EventKind
+from resolvers.live import live_rows
 
 # Columns whose changes the history records (everything a client can write).
 TRACKED = [

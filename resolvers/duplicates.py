@@ -16,8 +16,9 @@ from resolvers import contact_keys
 from resolvers.contact import display_key
 from resolvers.contact_keys import Key, Match
 from resolvers.customer_fields import clean_customer_fields
-from resolvers.customer_reads import get_customers, live_rows
+from resolvers.customer_reads import get_customers
 from resolvers.errors import DomainError
+from resolvers.live import live_rows
 from resolvers.pagination import (
     SortKey,
     after_condition,

@@ -16,6 +16,7 @@ class FieldErrorCode(StrEnum):
     UNKNOWN = "UNKNOWN"
     NOT_ALLOWED = "NOT_ALLOWED"
     TOO_MANY = "TOO_MANY"
+    TAKEN = "TAKEN"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,9 +23,10 @@ from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql
 from resolvers import contact_keys, history
 from resolvers.customer_fields import search_text
-from resolvers.customer_reads import RETURNING, SELECT, live_rows, reread
+from resolvers.customer_reads import RETURNING, SELECT, reread
 from resolvers.errors import DomainError, FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import EventKind
+from resolvers.live import live_rows
 
 MAX_DUPLICATES = 20
 UNDO_WINDOW = timedelta(days=30)

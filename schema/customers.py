@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import UNSET
@@ -20,6 +20,7 @@ from resolvers.duplicates import DuplicateFound, DuplicateHit, OnDuplicate
 from resolvers.errors import FieldErrorCode
 from resolvers.errors import NotFound as NotFoundError
 from resolvers.errors import ValidationFailed as InvalidInput
+from resolvers.portfolios import Portfolio
 from schema.context import Info
 from schema.errors import (
     ERROR_MAPPERS,
@@ -36,10 +37,14 @@ from schema.permissions import requires
 from schema.tags import Tag
 from schema.users import User
 
+if TYPE_CHECKING:
+    from schema.teams import Team
+
 CustomerStatus = strawberry.enum(ModelCustomerStatus, name="CustomerStatus")
 OriginChannel = strawberry.enum(ModelOriginChannel, name="OriginChannel", description="Where a customer came from.")
 
 
+PortfolioChoice = strawberry.enum(Portfolio, name="Portfolio", description="Whose customers a list shows.")
 CustomerOutcome = strawberry.enum(Outcome, name="CustomerOutcome", description="What createCustomer did.")
 OnDuplicateMode = strawberry.enum(
     OnDuplicate, name="OnDuplicate", description="What createCustomer does when the customer already exists."
@@ -131,6 +136,12 @@ class Customer(Node):
     @strawberry.field
     async def tags(self, info: Info) -> list[Tag]:
         return [Tag.from_row(r) for r in await info.context.loaders.tags.load(self._pk)]
+
+    @strawberry.field(description="Teams the customer is attached to; their members may see it.")
+    async def teams(self, info: Info) -> list[Annotated[Team, strawberry.lazy("schema.teams")]]:
+        from schema.teams import Team
+
+        return [Team.from_row(r) for r in await info.context.loaders.customer_teams.load(self._pk)]
 
 
 @strawberry.enum(description="A contact field whose value another customer already has.")
@@ -287,8 +298,20 @@ class CustomerQuery:
         first: int | None = 20,
         after: str | None = None,
         search: str | None = None,
+        portfolio: Annotated[
+            PortfolioChoice | None,  # type: ignore[valid-type]
+            strawberry.argument(description="Default: ALL when you see the whole company, else MINE."),
+        ] = None,
+        seller_id: Annotated[strawberry.ID | None, strawberry.argument(description="With portfolio: SELLER.")] = None,
     ) -> Connection[Customer]:
-        page = await customer_reads.list_customers(info.context.access, first=first, after=after, search=search)
+        seller = None
+        if seller_id is not None:
+            seller = parse_id(seller_id, "User")
+            if seller is None:
+                raise InvalidInput.one("sellerId", FieldErrorCode.INVALID, "is not a user id")
+        page = await customer_reads.list_customers(
+            info.context.access, first=first, after=after, search=search, portfolio=portfolio, seller_id=seller
+        )
         hidden = info.context.contact_hidden
         return build_connection(
             [Customer.from_row(r, hidden) for r in page.rows],

@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 
 from authz.access import Access
 from resolvers import tags as tag_ops
+from resolvers import teams as team_ops
 from resolvers import users as user_ops
 
 Row = dict[str, Any]
@@ -49,3 +50,19 @@ class Loaders:
     async def _users(self, ids: Sequence[UUID]) -> list[Row | None]:
         found = await user_ops.users_by_id(self._tenant(), list(ids))
         return [found.get(i) for i in ids]
+
+    @property
+    def customer_teams(self) -> DataLoader[UUID, list[Row]]:
+        return self._get("customer_teams", self._customer_teams)
+
+    async def _customer_teams(self, ids: Sequence[UUID]) -> list[list[Row]]:
+        found = await team_ops.teams_of_customers(self._tenant(), list(ids))
+        return [found[i] for i in ids]
+
+    @property
+    def team_members(self) -> DataLoader[UUID, list[Row]]:
+        return self._get("team_members", self._team_members)
+
+    async def _team_members(self, ids: Sequence[UUID]) -> list[list[Row]]:
+        found = await team_ops.members_of(self._tenant(), list(ids))
+        return [found[i] for i in ids]

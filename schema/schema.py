@@ -23,13 +23,19 @@ from strawberry.types import ExecutionContext
 from schema.customers import CustomerMutation, CustomerQuery
 from schema.duplicates import DuplicateMutation, DuplicateQuery
 from schema.node_query import NodeQuery
+from schema.portfolios import PortfolioMutation, PortfolioQuery
+from schema.teams import TeamMutation, TeamQuery
 from schema.tenants import TenantMutation, TenantQuery
 from schema.users import UserQuery
 
 log = logging.getLogger("crm.graphql")
 
-Query = merge_types("Query", (UserQuery, TenantQuery, NodeQuery, CustomerQuery, DuplicateQuery))
-Mutation = merge_types("Mutation", (CustomerMutation, DuplicateMutation, TenantMutation))
+Query = merge_types(
+    "Query", (UserQuery, TenantQuery, NodeQuery, CustomerQuery, DuplicateQuery, PortfolioQuery, TeamQuery)
+)
+Mutation = merge_types(
+    "Mutation", (CustomerMutation, DuplicateMutation, PortfolioMutation, TeamMutation, TenantMutation)
+)
 
 
 @dataclass(frozen=True)

@@ -302,6 +302,68 @@ def policy_check(
     typer.secho(f"\nOK: {len(policy.grants)} grants, {len(policy.links)} role links.", fg=typer.colors.GREEN)
 
 
+@policy_cli.command("explain")
+def policy_explain(
+    user: Annotated[str, typer.Option(help="Email of the user asking.")],
+    action: Annotated[str, typer.Option(help="A permission, e.g. customer:read (see `crm policy check`).")],
+    customer: Annotated[str | None, typer.Option(help="Customer id (UUID or global id).")] = None,
+    tenant: Annotated[str | None, typer.Option(help="Tenant slug, when the email exists in several.")] = None,
+) -> None:
+    """Say which policy line allows or denies ACTION for USER (on CUSTOMER), and why."""
+    from authz.catalogue import CATALOGUE
+    from authz.explain import Subject, Target, Verdict, explain
+    from authz.policy import PolicyInvalid, load_policy
+    from models import Customer as CustomerModel
+    from models import CustomerTeam, Team, TeamMembership, Tenant, User
+    from schema.node import parse_id
+
+    perm = CATALOGUE.get(action)
+    if perm is None:
+        fail(f"Unknown action {action!r}. Known: {', '.join(CATALOGUE)}")
+        raise typer.Exit(1)
+    target_id = parse_id(customer, "Customer") if customer else None
+    if customer and target_id is None:
+        fail(f"{customer!r} is not a customer id.")
+    try:
+        policy = load_policy(get_settings().policy_dir)
+    except PolicyInvalid as exc:
+        fail("The policy files are invalid: " + str(exc))
+        raise
+
+    async def work() -> Verdict:
+        query = User.filter(email=user.strip().lower())
+        if tenant:
+            query = query.filter(tenant__slug=tenant)
+        people = await query
+        if len(people) != 1:
+            fail(f"{'No' if not people else 'More than one'} user {user}; pass --tenant if it exists in several.")
+        person = people[0]
+        company = await Tenant.get(id=person.tenant_id)
+        memberships = await TeamMembership.filter(tenant_id=company.id, user_id=person.id).values_list(
+            "team_id", flat=True
+        )
+        teams = {t.id: t.name for t in await Team.filter(tenant_id=company.id, id__in=list(memberships))}
+        who = Subject(person.email, person.role.value, company.slug, person.id, teams, company.restricted_visibility)
+        target = None
+        if target_id is not None:
+            row = await CustomerModel.get_or_none(id=target_id, tenant_id=company.id)
+            if row is None:
+                fail(f"No customer {target_id} in tenant {company.slug}.")
+            owner = await User.get_or_none(id=row.owner_id) if row.owner_id else None
+            team_ids = await CustomerTeam.filter(tenant_id=company.id, customer_id=row.id).values_list(
+                "team_id", flat=True
+            )
+            target = Target(
+                row.id, row.name, row.owner_id, owner.name if owner else None, list(team_ids), row.merged_into_id
+            )
+        return explain(policy, who, perm, target)
+
+    verdict = with_orm(work)
+    typer.echo(str(verdict))
+    if not verdict.allowed:
+        raise typer.Exit(3)
+
+
 @cli.command("schema")
 def print_schema() -> None:
     """Print the GraphQL SDL (what schema/schema.graphql holds)."""

@@ -150,7 +150,7 @@ async def test_me_lists_the_callers_permissions(gql, world):
     data = await gql.data("{ me { role permissions { key scope } } }", as_=world.users["seller"])
 
     granted = {p["key"]: p["scope"] for p in data["me"]["permissions"]}
-    assert granted["customer:read"] == "OWN"
+    assert granted["customer:read"] == "TEAM"
     assert "customer:assign" not in granted
 
 

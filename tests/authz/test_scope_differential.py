@@ -43,7 +43,7 @@ async def test_lists_match_the_policy_for_every_user(gql, factory, app):
         while True:
             page = (
                 await gql.data(
-                    "query($after: String) { customers(first: 100, after: $after) { totalCount "
+                    "query($after: String) { customers(first: 100, after: $after, portfolio: ALL) { totalCount "
                     "pageInfo { hasNextPage endCursor } nodes { id } } }",
                     {"after": after},
                     as_=user,

@@ -216,7 +216,7 @@ async def test_folding_into_a_visible_customer_needs_update_permission(gql, fact
     team = await factory.team(tenant)
     teammate = await factory.user(tenant, "seller", teams=[team])
     await policy_edit(
-        lambda text: text.replace("p, seller, *, customer, read, own", "p, seller, *, customer, read, all")
+        lambda text: text.replace("p, seller, *, customer, read, team", "p, seller, *, customer, read, all")
     )
     await create(gql, teammate, name="Theirs", phone="(11) 94444-3333")
 

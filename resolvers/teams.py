@@ -1,0 +1,188 @@
+"""Teams: groups of users; customers attached to a team are visible to its members."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from tortoise.exceptions import IntegrityError
+
+from authz.access import Access
+from authz.catalogue import P
+from models import Team
+from models.db import execute, fetch, fetchrow, in_transaction
+from models.sql import Sql
+from resolvers import history
+from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
+from resolvers.history import EventKind
+from resolvers.live import live_rows
+from resolvers.portfolios import check_batch
+from resolvers.users import USER_COLUMNS
+
+NAME_MAX = 200
+
+
+def _clean_name(raw: str) -> str:
+    name = " ".join(raw.split())
+    errors = Errors()
+    if not name:
+        errors.add("name", FieldErrorCode.REQUIRED, "is required")
+    elif len(name) > NAME_MAX:
+        errors.add("name", FieldErrorCode.TOO_LONG, f"must be at most {NAME_MAX} characters")
+    errors.raise_if_any()
+    return name
+
+
+async def list_teams(access: Access) -> list[dict[str, Any]]:
+    access.require(P.TEAM_READ)
+    return await fetch(
+        Sql("SELECT id, name, created_at FROM team WHERE tenant_id = %s ORDER BY name", access.principal.tenant_id)
+    )
+
+
+async def get_team(access: Access, team_id: UUID) -> dict[str, Any]:
+    row = await fetchrow(
+        Sql(
+            "SELECT id, name, created_at FROM team WHERE id = %s AND tenant_id = %s",
+            team_id,
+            access.principal.tenant_id,
+        )
+    )
+    if row is None:
+        raise NotFound("Team", str(team_id))
+    return row
+
+
+async def create_team(access: Access, name: str) -> dict[str, Any]:
+    access.require(P.TEAM_MANAGE)
+    name = _clean_name(name)
+    try:
+        team = await Team.create(tenant_id=access.principal.tenant_id, name=name)
+    except IntegrityError:
+        raise ValidationFailed.one("name", FieldErrorCode.TAKEN, "another team has this name") from None
+    return {"id": team.id, "name": team.name, "created_at": team.created_at}
+
+
+async def rename_team(access: Access, team_id: UUID, name: str) -> dict[str, Any]:
+    access.require(P.TEAM_MANAGE)
+    name = _clean_name(name)
+    await get_team(access, team_id)
+    try:
+        await Team.filter(id=team_id, tenant_id=access.principal.tenant_id).update(name=name)
+    except IntegrityError:
+        raise ValidationFailed.one("name", FieldErrorCode.TAKEN, "another team has this name") from None
+    return await get_team(access, team_id)
+
+
+async def delete_team(access: Access, team_id: UUID) -> None:
+    access.require(P.TEAM_MANAGE)
+    deleted = await Team.filter(id=team_id, tenant_id=access.principal.tenant_id).delete()
+    if not deleted:
+        raise NotFound("Team", str(team_id))
+
+
+async def change_members(access: Access, team_id: UUID, add: list[UUID], remove: list[UUID]) -> dict[str, Any]:
+    access.require(P.TEAM_MANAGE)
+    tenant = access.principal.tenant_id
+    async with in_transaction():
+        team = await get_team(access, team_id)
+        if add:
+            users = await fetch(
+                Sql("SELECT id FROM app_user WHERE tenant_id = %s AND id = ANY(%s::uuid[])", tenant, add)
+            )
+            unknown = set(add) - {u["id"] for u in users}
+            if unknown:
+                raise ValidationFailed.one("add", FieldErrorCode.UNKNOWN, f"{len(unknown)} id(s) are not users here")
+            await execute(
+                Sql(
+                    "INSERT INTO team_membership (tenant_id, team_id, user_id) SELECT %s, %s, u "
+                    "FROM unnest(%s::uuid[]) AS u ON CONFLICT DO NOTHING",
+                    tenant,
+                    team_id,
+                    add,
+                )
+            )
+        if remove:
+            await execute(
+                Sql(
+                    "DELETE FROM team_membership WHERE tenant_id = %s AND team_id = %s AND user_id = ANY(%s::uuid[])",
+                    tenant,
+                    team_id,
+                    remove,
+                )
+            )
+    return team
+
+
+async def change_customer_teams(access: Access, team_id: UUID, customer_ids: list[UUID], *, attach: bool) -> int:
+    """Attach customers to a team (or detach them), all-or-nothing; answer how many changed."""
+    access.require(P.CUSTOMER_TEAMS)
+    tenant = access.principal.tenant_id
+    ids = check_batch(customer_ids)
+    async with in_transaction():
+        team = await get_team(access, team_id)
+        rows = await fetch(
+            Sql("SELECT c.id FROM customer c WHERE c.id = ANY(%s::uuid[]) AND ", ids)
+            + live_rows(access, P.CUSTOMER_TEAMS)
+            + Sql(" ORDER BY c.id FOR UPDATE")
+        )
+        found = {r["id"] for r in rows}
+        missing = [pk for pk in ids if pk not in found]
+        if missing:
+            raise NotFound("Customer", str(missing[0]))
+        if attach:
+            changed = await fetch(
+                Sql(
+                    "INSERT INTO customer_team (tenant_id, customer_id, team_id) SELECT %s, c, %s "
+                    "FROM unnest(%s::uuid[]) AS c ON CONFLICT DO NOTHING RETURNING customer_id",
+                    tenant,
+                    team_id,
+                    ids,
+                )
+            )
+        else:
+            changed = await fetch(
+                Sql(
+                    "DELETE FROM customer_team WHERE tenant_id = %s AND team_id = %s AND customer_id = ANY(%s::uuid[]) "
+                    "RETURNING customer_id",
+                    tenant,
+                    team_id,
+                    ids,
+                )
+            )
+        changed_ids = [r["customer_id"] for r in changed]
+        key = "added" if attach else "removed"
+        await history.record(
+            access, changed_ids, EventKind.TEAMS_CHANGED, {key: [{"id": team["id"], "name": team["name"]}]}
+        )
+    return len(changed_ids)
+
+
+async def members_of(tenant_id: UUID, team_ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+    rows = await fetch(
+        Sql(
+            f"SELECT m.team_id, {USER_COLUMNS} FROM team_membership m JOIN app_user u ON u.id = m.user_id "
+            "WHERE m.tenant_id = %s AND m.team_id = ANY(%s::uuid[]) ORDER BY u.name",
+            tenant_id,
+            team_ids,
+        )
+    )
+    out: dict[UUID, list[dict[str, Any]]] = {t: [] for t in team_ids}
+    for row in rows:
+        out[row["team_id"]].append(row)
+    return out
+
+
+async def teams_of_customers(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+    rows = await fetch(
+        Sql(
+            "SELECT ct.customer_id, t.id, t.name, t.created_at FROM customer_team ct JOIN team t ON t.id = ct.team_id "
+            "WHERE ct.tenant_id = %s AND ct.customer_id = ANY(%s::uuid[]) ORDER BY t.name",
+            tenant_id,
+            customer_ids,
+        )
+    )
+    out: dict[UUID, list[dict[str, Any]]] = {c: [] for c in customer_ids}
+    for row in rows:
+        out[row["customer_id"]].append(row)
+    return out
