@@ -75,6 +75,20 @@ class P:
     PORTFOLIO_READ = _p("portfolio", "read", TENANT_SCOPE, "See every seller's portfolio size and activity")
     TEAM_READ = _p("team", "read", TENANT_SCOPE, "See the company's teams and their members")
     TEAM_MANAGE = _p("team", "manage", TENANT_SCOPE, "Create, rename and delete teams; change members")
+    NOTE_WRITE = _p("note", "write", ROW_SCOPES, "Write notes on customers; edit and delete one's own")
+    NOTE_MODERATE = _p("note", "moderate", TENANT_SCOPE, "Edit and delete anyone's notes")
+    TASK_WRITE = _p("task", "write", ROW_SCOPES, "Create, edit, complete and cancel customers' tasks")
+    APPOINTMENT_WRITE = _p("appointment", "write", ROW_SCOPES, "Schedule, change and cancel appointments")
+    PURCHASE_WRITE = _p("purchase", "write", ROW_SCOPES, "Record purchases (also by sync from a shop)")
+    CONVERSATION_REPLY = _p("conversation", "reply", ROW_SCOPES, "Answer, close and reopen conversations")
+    CONVERSATION_START = _p(
+        "conversation", "start", TENANT_SCOPE, "Start conversations from a template (users enabled by an admin)"
+    )
+    MESSAGE_RECEIVE = _p("message", "receive", TENANT_SCOPE, "Deliver inbound messages from a channel")
+    TEMPLATE_READ = _p("template", "read", TENANT_SCOPE, "See message templates")
+    TEMPLATE_MANAGE = _p("template", "manage", TENANT_SCOPE, "Create, edit and archive message templates")
+    USER_READ = _p("user", "read", TENANT_SCOPE, "See the company's users")
+    USER_MANAGE = _p("user", "manage", TENANT_SCOPE, "Change users' access (e.g. who may start conversations)")
     DUPLICATE_READ = _p("duplicate", "read", ROW_SCOPES, "List groups of customers sharing a contact")
     TENANT_UPDATE = _p("tenant", "update", TENANT_SCOPE, "Change the company's settings")
 

@@ -1,6 +1,16 @@
 """Tortoise models. Tables are tenant-keyed; business rules live in resolvers/."""
 
+from models.activities import Appointment, Note, Purchase, Task, TaskPriority, TaskStatus
 from models.base import Role, TenantOwned
+from models.conversations import (
+    Channel,
+    Conversation,
+    ConversationStatus,
+    DeliveryStatus,
+    Direction,
+    Message,
+    MessageTemplate,
+)
 from models.customers import Customer, CustomerStatus, CustomerTeam, OriginChannel
 from models.duplicates import ContactKey, CustomerMerge
 from models.history import CustomerEvent
@@ -17,21 +27,36 @@ MODEL_MODULES = [
     "models.customers",
     "models.duplicates",
     "models.history",
+    "models.activities",
+    "models.conversations",
 ]
 
 __all__ = [
     "MODEL_MODULES",
     "ApiKey",
+    "Appointment",
+    "Channel",
     "ContactKey",
+    "Conversation",
+    "ConversationStatus",
     "Customer",
     "CustomerEvent",
     "CustomerMerge",
     "CustomerStatus",
     "CustomerTag",
     "CustomerTeam",
+    "DeliveryStatus",
+    "Direction",
+    "Message",
+    "MessageTemplate",
+    "Note",
     "OriginChannel",
+    "Purchase",
     "Role",
     "Tag",
+    "Task",
+    "TaskPriority",
+    "TaskStatus",
     "Team",
     "TeamMembership",
     "Tenant",

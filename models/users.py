@@ -10,6 +10,8 @@ class User(TenantOwned):
     name = fields.CharField(max_length=200)
     role = fields.CharEnumField(Role, max_length=16)
     is_active = fields.BooleanField(default=True, db_default=True)
+    # Starting conversations reaches customers who did not write first: an admin enables it per user.
+    can_start_conversations = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "app_user"

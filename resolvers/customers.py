@@ -173,15 +173,17 @@ async def _apply(access: Access, current: dict[str, Any], changes: dict[str, Any
     return row
 
 
-async def locate_for_change(access: Access, customer_id: UUID, perm: Permission) -> dict[str, Any]:
-    """The live row, locked, when the caller may change it with ``perm``; else NotFound/Forbidden.
+async def locate_for_change(
+    access: Access, customer_id: UUID, perm: Permission, *, lock: bool = True
+) -> dict[str, Any]:
+    """The live row (locked) when the caller may act on it with ``perm``; else NotFound/Forbidden.
 
     A customer the caller cannot even read answers NotFound, exactly like a missing id.
     """
     row = await fetchrow(
         Sql(f"SELECT {SELECT} FROM customer c WHERE c.id = %s AND ", customer_id)
         + live_rows(access, perm)
-        + Sql(" FOR UPDATE")
+        + Sql(" FOR UPDATE" if lock else "")
     )
     if row is not None:
         return row

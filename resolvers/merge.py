@@ -47,6 +47,11 @@ RELATED: tuple[Related, ...] = (
     Related("customer_tag", unique_on="tag_id"),
     Related("customer_team", unique_on="team_id"),
     Related("customer_event"),
+    Related("note"),
+    Related("task"),
+    Related("conversation"),
+    Related("appointment"),
+    Related("purchase"),
 )
 # Tables that reference customers but do not belong to one: not moved.
 NOT_MOVED = frozenset({"customer_contact_key", "customer_merge"})
@@ -66,6 +71,14 @@ FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
     "billingParent": ("billing_parent_id",),
 }  # fmt: skip
 CUSTOM_PREFIX = "customFields."
+
+
+def _api_field(column: str) -> str:
+    """The API name of the field a column belongs to (e.g. address_city -> address)."""
+    for field, columns in FIELD_COLUMNS.items():
+        if column in columns:
+            return field
+    return "customFields" if column == "custom_fields" else column
 
 
 class UndoBlock(StrEnum):
@@ -369,7 +382,7 @@ async def undo_merge(access: Access, merge_id: UUID) -> tuple[dict[str, Any], li
                 UndoBlock.DUPLICATE_GONE, "A merged-away customer no longer exists as it was left by the merge."
             )
         current = _jsonable({c: primary[c] for c in snapshot["after"]})
-        changed = sorted(c for c, v in snapshot["after"].items() if current[c] != v)
+        changed = sorted({_api_field(c) for c, v in snapshot["after"].items() if current[c] != v})
         if changed:
             raise MergeUndoBlocked(
                 UndoBlock.FIELDS_CHANGED,

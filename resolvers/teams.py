@@ -186,3 +186,10 @@ async def teams_of_customers(tenant_id: UUID, customer_ids: list[UUID]) -> dict[
     for row in rows:
         out[row["customer_id"]].append(row)
     return out
+
+
+async def teams_by_id(tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+    rows = await fetch(
+        Sql("SELECT id, name, created_at FROM team WHERE tenant_id = %s AND id = ANY(%s::uuid[])", tenant_id, ids)
+    )
+    return {r["id"]: r for r in rows}

@@ -5,10 +5,16 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from models.db import fetch
+from authz.access import Access
+from authz.catalogue import P
+from authz.principal import Principal
+from models import Role
+from models.db import fetch, fetchrow, fetchval
 from models.sql import Sql
+from resolvers.errors import NotFound
+from resolvers.live import live_rows
 
-USER_COLUMNS = "u.id, u.tenant_id, u.email, u.name, u.role, u.is_active, u.created_at"
+USER_COLUMNS = "u.id, u.tenant_id, u.email, u.name, u.role, u.is_active, u.can_start_conversations, u.created_at"
 
 
 async def users_by_id(tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
@@ -20,3 +26,60 @@ async def users_by_id(tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, 
         )
     )
     return {r["id"]: r for r in rows}
+
+
+async def active_user(tenant_id: UUID, user_id: UUID) -> dict[str, Any] | None:
+    return await fetchrow(
+        Sql(
+            f"SELECT {USER_COLUMNS}, COALESCE((SELECT array_agg(m.team_id) FROM team_membership m "
+            "WHERE m.tenant_id = u.tenant_id AND m.user_id = u.id), '{}') AS team_ids "
+            "FROM app_user u WHERE u.tenant_id = %s AND u.id = %s AND u.is_active",
+            tenant_id,
+            user_id,
+        )
+    )
+
+
+async def may_see_customer(access: Access, user: dict[str, Any], customer_id: UUID) -> bool:
+    """Whether another user of the caller's company may see a customer, by the same rule the
+    caller is held to (their role, teams and the policy in force)."""
+    p = access.principal
+    other = Access(
+        Principal(
+            tenant_id=p.tenant_id,
+            tenant_slug=p.tenant_slug,
+            role=Role(user["role"]),
+            user_id=user["id"],
+            team_ids=tuple(user["team_ids"]),
+            settings=p.settings,
+        ),
+        access.policy,
+    )
+    return bool(
+        await fetchval(
+            Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", customer_id) + live_rows(other, P.CUSTOMER_READ)
+        )
+    )
+
+
+async def list_users(access: Access) -> list[dict[str, Any]]:
+    access.require(P.USER_READ)
+    return await fetch(
+        Sql(f"SELECT {USER_COLUMNS} FROM app_user u WHERE u.tenant_id = %s ORDER BY u.name", access.principal.tenant_id)
+    )
+
+
+async def set_conversation_access(access: Access, user_id: UUID, enabled: bool) -> dict[str, Any]:
+    access.require(P.USER_MANAGE)
+    row = await fetchrow(
+        Sql(
+            f"UPDATE app_user u SET can_start_conversations = %s WHERE u.id = %s AND u.tenant_id = %s "
+            f"RETURNING {USER_COLUMNS}",
+            enabled,
+            user_id,
+            access.principal.tenant_id,
+        )
+    )
+    if row is None:
+        raise NotFound("User", str(user_id))
+    return row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,14 +14,17 @@ from authz.catalogue import P
 from authz.masking import mask_row
 from models import CustomerStatus as ModelCustomerStatus
 from models import OriginChannel as ModelOriginChannel
+from models import TaskStatus as ModelTaskStatus
 from resolvers import customer_reads
 from resolvers import customers as customer_ops
+from resolvers.children import ChildPage
 from resolvers.customers import Outcome
 from resolvers.duplicates import DuplicateFound, DuplicateHit, OnDuplicate
 from resolvers.errors import FieldErrorCode
 from resolvers.errors import NotFound as NotFoundError
 from resolvers.errors import ValidationFailed as InvalidInput
 from resolvers.portfolios import Portfolio
+from resolvers.timeline import TimelineKind as ModelTimelineKind
 from schema.context import Info
 from schema.errors import (
     ERROR_MAPPERS,
@@ -38,7 +42,10 @@ from schema.tags import Tag
 from schema.users import User
 
 if TYPE_CHECKING:
+    from schema.activities import Appointment, Note, Purchase, Task, TaskStatus
+    from schema.conversations import Conversation
     from schema.teams import Team
+    from schema.timeline import TimelineItem, TimelineKind
 
 CustomerStatus = strawberry.enum(ModelCustomerStatus, name="CustomerStatus")
 OriginChannel = strawberry.enum(ModelOriginChannel, name="OriginChannel", description="Where a customer came from.")
@@ -137,6 +144,112 @@ class Customer(Node):
     async def tags(self, info: Info) -> list[Tag]:
         return [Tag.from_row(r) for r in await info.context.loaders.tags.load(self._pk)]
 
+    # --- the profile: records around the customer (types are lazy: they refer back to Customer) --
+
+    @strawberry.field(description="Internal notes, newest first.")
+    async def notes(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Annotated[Note, strawberry.lazy("schema.activities")]]:
+        from schema.activities import Note
+
+        page = await info.context.loaders.note_pages.load((self._pk, first, after))
+        return _child_connection(page, Note.from_row, lambda: info.context.loaders.note_counts.load((self._pk,)))
+
+    @strawberry.field
+    async def last_note(self, info: Info) -> Annotated[Note, strawberry.lazy("schema.activities")] | None:
+        from schema.activities import Note
+
+        row = await info.context.loaders.last_note.load(self._pk)
+        return Note.from_row(row) if row else None
+
+    @strawberry.field(description="Tasks, soonest due first; all statuses unless one is given.")
+    async def tasks(
+        self,
+        info: Info,
+        status: Annotated[TaskStatus, strawberry.lazy("schema.activities")] | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[Annotated[Task, strawberry.lazy("schema.activities")]]:
+        from schema.activities import Task
+
+        key = (self._pk, status, first, after)
+        page = await info.context.loaders.task_pages.load(key)
+        return _child_connection(page, Task.from_row, lambda: info.context.loaders.task_counts.load((self._pk, status)))
+
+    @strawberry.field(description="Open tasks (up to 100), soonest due first.")
+    async def open_tasks(self, info: Info) -> list[Annotated[Task, strawberry.lazy("schema.activities")]]:
+        from schema.activities import Task
+
+        page = await info.context.loaders.task_pages.load((self._pk, ModelTaskStatus.OPEN, 100, None))
+        return [Task.from_row(r) for r in page.rows]
+
+    @strawberry.field(description="Conversations, the most recently active first.")
+    async def conversations(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Annotated[Conversation, strawberry.lazy("schema.conversations")]]:
+        from schema.conversations import Conversation
+
+        page = await info.context.loaders.conversation_pages.load((self._pk, first, after))
+        return _child_connection(
+            page, Conversation.from_row, lambda: info.context.loaders.conversation_counts.load((self._pk,))
+        )
+
+    @strawberry.field(description="The most recently active conversation.")
+    async def last_conversation(
+        self, info: Info
+    ) -> Annotated[Conversation, strawberry.lazy("schema.conversations")] | None:
+        from schema.conversations import Conversation
+
+        page = await info.context.loaders.conversation_pages.load((self._pk, 1, None))
+        return Conversation.from_row(page.rows[0]) if page.rows else None
+
+    @strawberry.field(description="Appointments, the latest start first.")
+    async def appointments(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Annotated[Appointment, strawberry.lazy("schema.activities")]]:
+        from schema.activities import Appointment
+
+        page = await info.context.loaders.appointment_pages.load((self._pk, first, after))
+        return _child_connection(
+            page, Appointment.from_row, lambda: info.context.loaders.appointment_counts.load((self._pk,))
+        )
+
+    @strawberry.field(description="Purchases, the latest first.")
+    async def purchases(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Annotated[Purchase, strawberry.lazy("schema.activities")]]:
+        from schema.activities import Purchase
+
+        page = await info.context.loaders.purchase_pages.load((self._pk, first, after))
+        return _child_connection(
+            page, Purchase.from_row, lambda: info.context.loaders.purchase_counts.load((self._pk,))
+        )
+
+    @strawberry.field(
+        description="Notes, tasks, conversations, appointments, purchases and history in one list, newest first."
+    )
+    async def timeline(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        kinds: list[Annotated[TimelineKind, strawberry.lazy("schema.timeline")]] | None = None,
+    ) -> Connection[Annotated[TimelineItem, strawberry.lazy("schema.timeline")]]:
+        from schema.timeline import timeline_items
+
+        # One loader key per distinct selection of kinds, whatever order they were asked in.
+        chosen = tuple(sorted(set(kinds), key=list(ModelTimelineKind).index)) if kinds else None
+        page = await info.context.loaders.timeline_pages.load((self._pk, chosen, first, after))
+        items = await timeline_items(info, page.rows)
+        kept = [(item, cursor) for item, cursor in zip(items, page.cursors, strict=True) if item is not None]
+        return build_connection(
+            [item for item, _ in kept],
+            [cursor for _, cursor in kept],
+            has_next=page.has_next,
+            has_previous=page.has_previous,
+            total_count=lambda: info.context.loaders.timeline_counts.load((self._pk, chosen)),
+        )
+
     @strawberry.field(description="Teams the customer is attached to; their members may see it.")
     async def teams(self, info: Info) -> list[Annotated[Team, strawberry.lazy("schema.teams")]]:
         from schema.teams import Team
@@ -179,6 +292,16 @@ def duplicate_matches(hits: list[DuplicateHit], hidden: bool) -> list[DuplicateM
 ERROR_MAPPERS[DuplicateFound] = lambda e, info: DuplicateCustomer(
     message=str(e), matches=duplicate_matches(e.hits, info.context.contact_hidden)
 )
+
+
+def _child_connection(page: ChildPage, build: Callable[[dict[str, Any]], Any], count: Callable[[], Any]) -> Any:
+    return build_connection(
+        [build(r) for r in page.rows],
+        page.cursors,
+        has_next=page.has_next,
+        has_previous=page.has_previous,
+        total_count=count,
+    )
 
 
 @strawberry.input

@@ -130,11 +130,11 @@ MergeUndoBlockedReason = strawberry.enum(UndoBlock, name="MergeUndoBlockedReason
 @strawberry.type(description="The merge cannot be undone; nothing was changed.")
 class MergeUndoBlocked(Error):
     reason: MergeUndoBlockedReason  # type: ignore[valid-type]
-    fields: list[str] = strawberry.field(description="For FIELDS_CHANGED: the fields edited since the merge.")
+    changed_fields: list[str] = strawberry.field(description="For FIELDS_CHANGED: the fields edited since the merge.")
 
 
 ERROR_MAPPERS[merge_ops.MergeUndoBlocked] = lambda e, _: MergeUndoBlocked(
-    message=str(e), reason=e.reason, fields=e.fields
+    message=str(e), reason=e.reason, changed_fields=e.fields
 )
 
 MergeCustomersResult = Annotated[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from uuid import UUID
@@ -9,15 +10,24 @@ from uuid import UUID
 from strawberry.dataloader import DataLoader
 
 from authz.access import Access
+from resolvers import appointments, conversations, notes, purchases, tasks, timeline
 from resolvers import tags as tag_ops
 from resolvers import teams as team_ops
 from resolvers import users as user_ops
+from resolvers.children import ChildPage
+from resolvers.customer_reads import get_customers
 
 Row = dict[str, Any]
+ByIds = Callable[[UUID, list[UUID]], Awaitable[dict[UUID, Any]]]
+Pages = Callable[..., Awaitable[dict[UUID, ChildPage]]]
 
 
 class Loaders:
-    """Created lazily, so a request pays only for the loaders its query uses."""
+    """Created lazily, so a request pays only for the loaders its query uses.
+
+    Paged loaders take keys ``(parent_id, *params)``: parents asking for the same page share
+    one statement.
+    """
 
     __slots__ = ("_access", "_cache")
 
@@ -25,44 +35,187 @@ class Loaders:
         self._access = access
         self._cache: dict[str, DataLoader[Any, Any]] = {}
 
+    def _tenant(self) -> UUID:
+        assert self._access is not None
+        return self._access.principal.tenant_id
+
     def _get(self, name: str, batch: Callable[[Sequence[Any]], Awaitable[list[Any]]]) -> DataLoader[Any, Any]:
         loader = self._cache.get(name)
         if loader is None:
             loader = self._cache[name] = DataLoader(load_fn=batch)
         return loader
 
-    def _tenant(self) -> UUID:
-        assert self._access is not None
-        return self._access.principal.tenant_id
+    def _by_id(self, name: str, fetch: ByIds, default: Any = None) -> DataLoader[UUID, Any]:
+        async def batch(ids: Sequence[UUID]) -> list[Any]:
+            found = await fetch(self._tenant(), list(ids))
+            return [found.get(i, default() if callable(default) else default) for i in ids]
 
-    @property
-    def tags(self) -> DataLoader[UUID, list[Row]]:
-        return self._get("tags", self._tags)
+        return self._get(name, batch)
 
-    async def _tags(self, ids: Sequence[UUID]) -> list[list[Row]]:
-        found = await tag_ops.tags_of_customers(self._tenant(), list(ids))
-        return [found[i] for i in ids]
+    def _paged(self, name: str, fetch: Pages) -> DataLoader[tuple[Any, ...], ChildPage]:
+        async def batch(keys: Sequence[tuple[Any, ...]]) -> list[ChildPage]:
+            groups: dict[tuple[Any, ...], list[UUID]] = defaultdict(list)
+            for parent, *params in keys:
+                groups[tuple(params)].append(parent)
+            pages: dict[tuple[Any, ...], ChildPage] = {}
+            for params, parents in groups.items():
+                for parent, page in (await fetch(self._tenant(), parents, *params)).items():
+                    pages[(parent, *params)] = page
+            return [pages[key] for key in keys]
+
+        return self._get(name, batch)
+
+    # --- rows by id -------------------------------------------------------------------------
 
     @property
     def users(self) -> DataLoader[UUID, Row | None]:
-        return self._get("users", self._users)
+        return self._by_id("users", user_ops.users_by_id)
 
-    async def _users(self, ids: Sequence[UUID]) -> list[Row | None]:
-        found = await user_ops.users_by_id(self._tenant(), list(ids))
-        return [found.get(i) for i in ids]
+    @property
+    def teams(self) -> DataLoader[UUID, Row | None]:
+        return self._by_id("teams", team_ops.teams_by_id)
+
+    @property
+    def customers(self) -> DataLoader[UUID, Row | None]:
+        """Customers the caller may see (others load as None), e.g. the customer of a task."""
+
+        async def visible(_: UUID, ids: list[UUID]) -> dict[UUID, Row]:
+            assert self._access is not None
+            return await get_customers(self._access, ids)
+
+        return self._by_id("customers", visible)
+
+    @property
+    def notes(self) -> DataLoader[UUID, Row | None]:
+        return self._by_id("notes", notes.notes_by_id)
+
+    @property
+    def tasks(self) -> DataLoader[UUID, Row | None]:
+        return self._by_id("tasks", tasks.tasks_by_id)
+
+    @property
+    def conversations(self) -> DataLoader[UUID, Row | None]:
+        return self._by_id("conversations", conversations.conversations_by_id)
+
+    @property
+    def messages(self) -> DataLoader[UUID, Row | None]:
+        return self._by_id("messages", conversations.messages_by_id)
+
+    @property
+    def appointments(self) -> DataLoader[UUID, Row | None]:
+        return self._by_id("appointments", appointments.appointments_by_id)
+
+    @property
+    def purchases(self) -> DataLoader[UUID, Row | None]:
+        return self._by_id("purchases", purchases.purchases_by_id)
+
+    @property
+    def events(self) -> DataLoader[UUID, Row | None]:
+        return self._by_id("events", timeline.events_by_id)
+
+    # --- lists per parent -------------------------------------------------------------------
+
+    @property
+    def tags(self) -> DataLoader[UUID, list[Row]]:
+        return self._by_id("tags", tag_ops.tags_of_customers, list)
 
     @property
     def customer_teams(self) -> DataLoader[UUID, list[Row]]:
-        return self._get("customer_teams", self._customer_teams)
-
-    async def _customer_teams(self, ids: Sequence[UUID]) -> list[list[Row]]:
-        found = await team_ops.teams_of_customers(self._tenant(), list(ids))
-        return [found[i] for i in ids]
+        return self._by_id("customer_teams", team_ops.teams_of_customers, list)
 
     @property
     def team_members(self) -> DataLoader[UUID, list[Row]]:
-        return self._get("team_members", self._team_members)
+        return self._by_id("team_members", team_ops.members_of, list)
 
-    async def _team_members(self, ids: Sequence[UUID]) -> list[list[Row]]:
-        found = await team_ops.members_of(self._tenant(), list(ids))
-        return [found[i] for i in ids]
+    @property
+    def last_note(self) -> DataLoader[UUID, Row | None]:
+        return self._by_id("last_note", notes.last_notes)
+
+    # --- pages per parent: keys are (parent, *params) --------------------------------------
+
+    @property
+    def note_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
+        return self._paged("note_pages", lambda t, ids, first, after: notes.notes_of(t, ids, first=first, after=after))
+
+    @property
+    def task_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
+        return self._paged(
+            "task_pages",
+            lambda t, ids, status, first, after: tasks.tasks_of(t, ids, status=status, first=first, after=after),
+        )
+
+    @property
+    def conversation_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
+        return self._paged(
+            "conversation_pages",
+            lambda t, ids, first, after: conversations.conversations_of(t, ids, first=first, after=after),
+        )
+
+    @property
+    def message_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
+        return self._paged(
+            "message_pages", lambda t, ids, first, after: conversations.messages_of(t, ids, first=first, after=after)
+        )
+
+    @property
+    def appointment_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
+        return self._paged(
+            "appointment_pages",
+            lambda t, ids, first, after: appointments.appointments_of(t, ids, first=first, after=after),
+        )
+
+    @property
+    def purchase_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
+        return self._paged(
+            "purchase_pages", lambda t, ids, first, after: purchases.purchases_of(t, ids, first=first, after=after)
+        )
+
+    @property
+    def timeline_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
+        return self._paged(
+            "timeline_pages",
+            lambda t, ids, kinds, first, after: timeline.timeline_of(t, ids, kinds=kinds, first=first, after=after),
+        )
+
+    # --- counts per parent (totalCount of nested connections) -------------------------------
+
+    def _counted(self, name: str, fetch: Callable[..., Awaitable[dict[UUID, int]]]) -> DataLoader[tuple[Any, ...], int]:
+        async def batch(keys: Sequence[tuple[Any, ...]]) -> list[int]:
+            groups: dict[tuple[Any, ...], list[UUID]] = defaultdict(list)
+            for parent, *params in keys:
+                groups[tuple(params)].append(parent)
+            counts: dict[tuple[Any, ...], int] = {}
+            for params, parents in groups.items():
+                for parent, n in (await fetch(self._tenant(), parents, *params)).items():
+                    counts[(parent, *params)] = n
+            return [counts[key] for key in keys]
+
+        return self._get(name, batch)
+
+    @property
+    def note_counts(self) -> DataLoader[tuple[Any, ...], int]:
+        return self._counted("note_counts", notes.notes_count)
+
+    @property
+    def task_counts(self) -> DataLoader[tuple[Any, ...], int]:
+        return self._counted("task_counts", tasks.tasks_count)
+
+    @property
+    def conversation_counts(self) -> DataLoader[tuple[Any, ...], int]:
+        return self._counted("conversation_counts", conversations.conversations_count)
+
+    @property
+    def message_counts(self) -> DataLoader[tuple[Any, ...], int]:
+        return self._counted("message_counts", conversations.messages_count)
+
+    @property
+    def appointment_counts(self) -> DataLoader[tuple[Any, ...], int]:
+        return self._counted("appointment_counts", appointments.appointments_count)
+
+    @property
+    def purchase_counts(self) -> DataLoader[tuple[Any, ...], int]:
+        return self._counted("purchase_counts", purchases.purchases_count)
+
+    @property
+    def timeline_counts(self) -> DataLoader[tuple[Any, ...], int]:
+        return self._counted("timeline_counts", timeline.timeline_count)

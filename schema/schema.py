@@ -20,6 +20,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.activities import ActivityMutation, ActivityQuery
+from schema.conversations import ConversationMutation, ConversationQuery
 from schema.customers import CustomerMutation, CustomerQuery
 from schema.duplicates import DuplicateMutation, DuplicateQuery
 from schema.node_query import NodeQuery
@@ -31,11 +33,19 @@ from schema.users import UserQuery
 log = logging.getLogger("crm.graphql")
 
 Query = merge_types(
-    "Query", (UserQuery, TenantQuery, NodeQuery, CustomerQuery, DuplicateQuery, PortfolioQuery, TeamQuery)
-)
+    "Query",
+    (
+        UserQuery, TenantQuery, NodeQuery, CustomerQuery, DuplicateQuery, PortfolioQuery, TeamQuery,
+        ActivityQuery, ConversationQuery,
+    ),
+)  # fmt: skip
 Mutation = merge_types(
-    "Mutation", (CustomerMutation, DuplicateMutation, PortfolioMutation, TeamMutation, TenantMutation)
-)
+    "Mutation",
+    (
+        CustomerMutation, DuplicateMutation, PortfolioMutation, TeamMutation, TenantMutation,
+        ActivityMutation, ConversationMutation,
+    ),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

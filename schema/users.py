@@ -4,8 +4,10 @@ from typing import Any
 
 import strawberry
 
+from authz.catalogue import P
 from authz.catalogue import Scope as AuthzScope
 from models import Role as ModelRole
+from resolvers import users as user_ops
 from schema.context import Info
 from schema.node import Node, to_global_id
 from schema.permissions import requires
@@ -20,6 +22,7 @@ class User(Node):
     email: str
     role: Role  # type: ignore[valid-type]
     is_active: bool
+    can_start_conversations: bool
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> User:
@@ -29,6 +32,7 @@ class User(Node):
             email=row["email"],
             role=ModelRole(row["role"]),
             is_active=row["is_active"],
+            can_start_conversations=row["can_start_conversations"],
         )
 
 
@@ -66,6 +70,10 @@ class Me:
 
 @strawberry.type
 class UserQuery:
+    @strawberry.field(extensions=requires(P.USER_READ), description="The company's users (for pickers).")
+    async def users(self, info: Info) -> list[User]:
+        return [User.from_row(r) for r in await user_ops.list_users(info.context.access)]
+
     @strawberry.field(extensions=requires(), description="Who is calling, and what they may do.")
     def me(self, info: Info) -> Me:
         principal = info.context.access.principal

@@ -43,3 +43,124 @@ async def test_customers_with_tags_and_owner_cost_a_fixed_number_of_statements(
     assert all(len(n["tags"]) == 2 for n in data["customers"]["nodes"])
     # authenticate + page + count + tags + owners
     assert counter.count == 5, counter.statements
+
+
+NESTED_PAGE = """
+query($first: Int) {
+  customers(first: $first) {
+    nodes { id name tags { name } openTasks { title dueAt responsible { name } } lastNote { body author { name } } }
+  }
+}
+"""
+
+PROFILE = """
+query($id: ID!) {
+  customer(id: $id) {
+    id name email phone
+    owner { name }
+    teams { name }
+    tags { name }
+    timeline(first: 20) { nodes { __typename
+      ... on Note { body author { name } }
+      ... on Task { title responsible { name } }
+      ... on Conversation { channel }
+      ... on Appointment { title withUser { name } }
+      ... on Purchase { amount }
+      ... on HistoryEntry { kind actor { name } } } }
+    openTasks { title responsible { name } }
+    lastConversation { channel messages(first: 10) { nodes { body direction author { name } } } }
+  }
+}
+"""
+
+
+async def _busy_customer(gql, factory, tenant, admin, key, team, i):
+    from tests.helpers import gid
+
+    pk = await factory.customer(tenant, name=f"Busy {i}", owner=admin, teams=[team])
+    cid = gid(pk)
+    for n in range(3):
+        await gql.data(
+            "mutation($i: AddNoteInput!) { addNote(input: $i) { __typename } }",
+            {"i": {"customerId": cid, "body": f"note {n}"}},
+            as_=admin,
+        )
+        await gql.data(
+            "mutation($i: CreateTaskInput!) { createTask(input: $i) { __typename } }",
+            {"i": {"customerId": cid, "title": f"task {n}"}},
+            as_=admin,
+        )
+    await gql.data(
+        "mutation($i: TagsInput!) { addTags(input: $i) { __typename } }",
+        {"i": {"customerId": cid, "tags": ["a", "b"]}},
+        as_=admin,
+    )
+    return pk, cid
+
+
+@pytest.fixture
+async def busy_tenant(factory, gql):
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+    _, key = await factory.api_key(tenant, "admin")
+    team = await factory.team(tenant)
+    customers = [await _busy_customer(gql, factory, tenant, admin, key, team, i) for i in range(12)]
+    return tenant, admin, key, customers
+
+
+@pytest.mark.parametrize("first", [2, 12])
+async def test_a_page_with_tags_open_tasks_and_last_note_costs_fixed_statements(
+    gql, count_statements, busy_tenant, first
+):
+    _, admin, _, _ = busy_tenant
+    with count_statements() as counter:
+        data = await gql.data(NESTED_PAGE, {"first": first}, as_=admin)
+
+    nodes = data["customers"]["nodes"]
+    assert len(nodes) == first
+    assert all(len(n["openTasks"]) == 3 and n["lastNote"]["body"] == "note 2" for n in nodes)
+    # authenticate, page, tags, open tasks, last notes, users (task responsibles and note authors together)
+    assert counter.count == 6, counter.statements
+
+
+async def test_the_profile_query_costs_a_fixed_small_number_of_statements(gql, count_statements, busy_tenant):
+    _, admin, key, customers = busy_tenant
+    pk, cid = customers[0]
+    from models.db import fetchval
+    from models.sql import Sql
+
+    phone = "+5511955550000"
+    await gql.data(
+        "mutation($i: UpdateCustomerInput!) { updateCustomer(input: $i) { __typename } }",
+        {"i": {"id": cid, "whatsapp": phone}},
+        as_=admin,
+    )
+    for n in range(15):
+        await gql.data(
+            "mutation($i: RecordInboundMessageInput!) { recordInboundMessage(input: $i) { __typename } }",
+            {"i": {"channel": "WHATSAPP", "from": phone, "body": f"m{n}"}},
+            as_=key,
+        )
+    conversation = await fetchval(Sql("SELECT id FROM conversation WHERE customer_id = %s", pk))
+    from tests.helpers import gid
+
+    await gql.data(
+        "mutation($i: ReplyInput!) { replyToConversation(input: $i) { __typename } }",
+        {"i": {"conversationId": gid(conversation, "Conversation"), "body": "answer"}},
+        as_=admin,
+    )
+
+    with count_statements() as counter:
+        data = await gql.data(PROFILE, {"id": cid}, as_=admin)
+
+    customer = data["customer"]
+    assert len(customer["timeline"]["nodes"]) == 9  # 3 notes, 3 tasks, a conversation, 2 history entries
+    assert len(customer["lastConversation"]["messages"]["nodes"]) == 10
+    assert customer["lastConversation"]["messages"]["nodes"][0]["body"] == "answer"
+    # authenticate, customer, users (owner; authors and responsibles may need a second batch), teams, tags,
+    # timeline, one load per kind on the page (notes, tasks, conversations, history), open tasks,
+    # last conversation, its messages: bounded by the query's shape, never by the data
+    assert counter.count <= 14, "\n".join(s[:90] for s in counter.statements)
+    with count_statements() as again:
+        await gql.data(PROFILE, {"id": cid}, as_=admin)
+    assert again.count == counter.count

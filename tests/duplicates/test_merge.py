@@ -30,7 +30,7 @@ mutation($input: UndoMergeInput!) {
   undoMerge(input: $input) {
     __typename
     ... on UndoMergeSuccess { customer { id name tradeName email version tags { name } } restored { id name tags { name } } }
-    ... on MergeUndoBlocked { reason fields message }
+    ... on MergeUndoBlocked { reason changedFields message }
     ... on NotFound { message }
   }
 }
@@ -239,7 +239,7 @@ async def test_undo_is_refused_after_a_conflicting_change_and_changes_nothing(gq
 
     assert data["undoMerge"]["__typename"] == "MergeUndoBlocked"
     assert data["undoMerge"]["reason"] == "FIELDS_CHANGED"
-    assert data["undoMerge"]["fields"] == ["trade_name"]
+    assert data["undoMerge"]["changedFields"] == ["tradeName"]
     assert await tenant_fingerprint(tenant.id) == before
 
 

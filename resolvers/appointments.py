@@ -1,0 +1,150 @@
+"""Appointments with customers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from authz.access import Access
+from authz.catalogue import P
+from models.db import execute, fetch, fetchrow, in_transaction
+from models.sql import Sql
+from resolvers import users as user_ops
+from resolvers.children import ChildPage, ChildQuery, child_counts, child_pages
+from resolvers.customers import locate_for_change
+from resolvers.errors import Errors, FieldErrorCode, NotFound
+from resolvers.live import live_rows
+from resolvers.pagination import SortKey
+
+COLUMNS = "a.id, a.tenant_id, a.customer_id, a.title, a.starts_at, a.ends_at, a.with_user_id, a.location, a.notes, a.created_by_id, a.created_at"
+APPOINTMENTS = ChildQuery(
+    Sql("appointment t"),
+    "customer_id",
+    (SortKey("t.starts_at", True, "timestamptz", "starts_at"), SortKey("t.id", True, "uuid", "id")),
+    "appointments",
+)
+
+
+async def _clean(
+    access: Access, data: dict[str, Any], customer_id: UUID, current: dict[str, Any] | None
+) -> dict[str, Any]:
+    errors = Errors()
+    out: dict[str, Any] = {}
+    if current is None or "title" in data:
+        title = " ".join((data.get("title") or "").split())
+        if not title:
+            errors.add("title", FieldErrorCode.REQUIRED, "is required")
+        elif len(title) > 200:
+            errors.add("title", FieldErrorCode.TOO_LONG, "must be at most 200 characters")
+        out["title"] = title
+    for field, column in (("startsAt", "starts_at"), ("endsAt", "ends_at")):
+        if field in data:
+            if data[field] is None:
+                errors.add(field, FieldErrorCode.REQUIRED, "is required")
+            else:
+                out[column] = data[field]
+    starts = out.get("starts_at", current and current["starts_at"])
+    ends = out.get("ends_at", current and current["ends_at"])
+    if isinstance(starts, datetime) and isinstance(ends, datetime) and ends <= starts:
+        errors.add("endsAt", FieldErrorCode.INVALID, "must be after startsAt")
+    for field, column, limit in (("location", "location", 200), ("notes", "notes", 10_000)):
+        if field in data:
+            value = (data[field] or "").strip()
+            if len(value) > limit:
+                errors.add(field, FieldErrorCode.TOO_LONG, f"must be at most {limit} characters")
+            out[column] = value
+    errors.raise_if_any()
+    if data.get("withUserId") is not None:
+        user = await user_ops.active_user(access.principal.tenant_id, data["withUserId"])
+        if user is None:
+            errors.add("withUserId", FieldErrorCode.UNKNOWN, "is not an active user of this company")
+        elif not await user_ops.may_see_customer(access, user, customer_id):
+            errors.add("withUserId", FieldErrorCode.NOT_ALLOWED, "may not see this customer")
+        errors.raise_if_any()
+        out["with_user_id"] = data["withUserId"]
+    elif "withUserId" in data:
+        out["with_user_id"] = None
+    return out
+
+
+async def schedule(access: Access, customer_id: UUID, data: dict[str, Any]) -> dict[str, Any]:
+    access.require(P.APPOINTMENT_WRITE)
+    await locate_for_change(access, customer_id, P.APPOINTMENT_WRITE, lock=False)
+    values = await _clean(access, data, customer_id, None)
+    values.setdefault("with_user_id", access.principal.user_id)
+    values.update(tenant_id=access.principal.tenant_id, customer_id=customer_id, created_by_id=access.principal.user_id)
+    cols = list(values)
+    row = await fetchrow(
+        Sql(
+            f"INSERT INTO appointment ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
+            f"RETURNING {COLUMNS.replace('a.', '')}",
+            *values.values(),
+        )
+    )
+    assert row is not None
+    return row
+
+
+async def _locate(access: Access, appointment_id: UUID) -> dict[str, Any]:
+    row = await fetchrow(
+        Sql(
+            f"SELECT {COLUMNS} FROM appointment a JOIN customer c ON c.id = a.customer_id WHERE a.id = %s AND ",
+            appointment_id,
+        )
+        + live_rows(access, P.CUSTOMER_READ)
+        + Sql(" FOR UPDATE OF a")
+    )
+    if row is None:
+        raise NotFound("Appointment", str(appointment_id))
+    await locate_for_change(access, row["customer_id"], P.APPOINTMENT_WRITE, lock=False)
+    return row
+
+
+async def reschedule(access: Access, appointment_id: UUID, data: dict[str, Any]) -> dict[str, Any]:
+    access.require(P.APPOINTMENT_WRITE)
+    async with in_transaction():
+        current = await _locate(access, appointment_id)
+        values = await _clean(access, data, current["customer_id"], current)
+        if not values:
+            return current
+        assignments = ", ".join(f"{col} = %s" for col in values)
+        row = await fetchrow(
+            Sql(
+                f"UPDATE appointment SET {assignments} WHERE id = %s AND tenant_id = %s "
+                f"RETURNING {COLUMNS.replace('a.', '')}",
+                *values.values(),
+                appointment_id,
+                access.principal.tenant_id,
+            )
+        )
+    assert row is not None
+    return row
+
+
+async def cancel(access: Access, appointment_id: UUID) -> None:
+    access.require(P.APPOINTMENT_WRITE)
+    async with in_transaction():
+        await _locate(access, appointment_id)
+        await execute(
+            Sql("DELETE FROM appointment WHERE id = %s AND tenant_id = %s", appointment_id, access.principal.tenant_id)
+        )
+
+
+async def appointments_of(
+    tenant_id: UUID, customer_ids: list[UUID], *, first: int | None, after: str | None
+) -> dict[UUID, ChildPage]:
+    return await child_pages(
+        APPOINTMENTS, customer_ids, where=Sql("t.tenant_id = %s", tenant_id), first=first, after=after
+    )
+
+
+async def appointments_count(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, int]:
+    return await child_counts(APPOINTMENTS, customer_ids, where=Sql("t.tenant_id = %s", tenant_id))
+
+
+async def appointments_by_id(tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+    rows = await fetch(
+        Sql(f"SELECT {COLUMNS} FROM appointment a WHERE a.tenant_id = %s AND a.id = ANY(%s::uuid[])", tenant_id, ids)
+    )
+    return {r["id"]: r for r in rows}

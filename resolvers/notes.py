@@ -1,0 +1,128 @@
+"""Notes: internal remarks on a customer, never shown to the customer."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from authz.access import Access
+from authz.catalogue import P
+from authz.errors import Forbidden
+from models.db import execute, fetch, fetchrow, in_transaction
+from models.sql import Sql
+from resolvers.children import ChildPage, ChildQuery, child_counts, child_pages
+from resolvers.customers import locate_for_change
+from resolvers.errors import Errors, FieldErrorCode, NotFound
+from resolvers.live import live_rows
+from resolvers.pagination import SortKey
+
+BODY_MAX = 20_000
+NOTE_COLUMNS = "n.id, n.tenant_id, n.customer_id, n.author_id, n.author_name, n.body, n.created_at, n.edited_at"
+NOTES = ChildQuery(
+    Sql("note t"),
+    "customer_id",
+    (SortKey("t.created_at", True, "timestamptz", "created_at"), SortKey("t.id", True, "uuid", "id")),
+    "notes",
+)
+
+
+def _clean_body(raw: str) -> str:
+    body = raw.strip()
+    errors = Errors()
+    if not body:
+        errors.add("body", FieldErrorCode.REQUIRED, "a note cannot be empty")
+    elif len(body) > BODY_MAX:
+        errors.add("body", FieldErrorCode.TOO_LONG, f"must be at most {BODY_MAX} characters")
+    errors.raise_if_any()
+    return body
+
+
+async def add_note(access: Access, customer_id: UUID, body: str) -> dict[str, Any]:
+    access.require(P.NOTE_WRITE)
+    text = _clean_body(body)
+    p = access.principal
+    await locate_for_change(access, customer_id, P.NOTE_WRITE, lock=False)
+    row = await fetchrow(
+        Sql(
+            "INSERT INTO note (tenant_id, customer_id, author_id, author_name, body) VALUES (%s, %s, %s, %s, %s) "
+            "RETURNING id, tenant_id, customer_id, author_id, author_name, body, created_at, edited_at",
+            p.tenant_id,
+            customer_id,
+            p.user_id,
+            p.name,
+            text,
+        )
+    )
+    assert row is not None
+    return row
+
+
+async def _note_for_change(access: Access, note_id: UUID) -> dict[str, Any]:
+    """The note, when the caller may change it: its author (still writing notes on the customer)
+    or a moderator. Others get NotFound if they cannot see it, else Forbidden."""
+    row = await fetchrow(
+        Sql(f"SELECT {NOTE_COLUMNS} FROM note n JOIN customer c ON c.id = n.customer_id WHERE n.id = %s AND ", note_id)
+        + live_rows(access, P.CUSTOMER_READ)
+        + Sql(" FOR UPDATE OF n")
+    )
+    if row is None:
+        raise NotFound("Note", str(note_id))
+    if access.can(P.NOTE_MODERATE):
+        return row
+    if row["author_id"] is not None and row["author_id"] == access.principal.user_id:
+        await locate_for_change(access, row["customer_id"], P.NOTE_WRITE, lock=False)
+        return row
+    raise Forbidden("Only the note's author (or a moderator) may change it.")
+
+
+async def edit_note(access: Access, note_id: UUID, body: str) -> dict[str, Any]:
+    text = _clean_body(body)
+    async with in_transaction():
+        await _note_for_change(access, note_id)
+        row = await fetchrow(
+            Sql(
+                "UPDATE note SET body = %s, edited_at = now() WHERE id = %s AND tenant_id = %s "
+                "RETURNING id, tenant_id, customer_id, author_id, author_name, body, created_at, edited_at",
+                text,
+                note_id,
+                access.principal.tenant_id,
+            )
+        )
+    assert row is not None
+    return row
+
+
+async def delete_note(access: Access, note_id: UUID) -> None:
+    async with in_transaction():
+        await _note_for_change(access, note_id)
+        await execute(Sql("DELETE FROM note WHERE id = %s AND tenant_id = %s", note_id, access.principal.tenant_id))
+
+
+async def notes_of(
+    tenant_id: UUID, customer_ids: list[UUID], *, first: int | None, after: str | None
+) -> dict[UUID, ChildPage]:
+    return await child_pages(NOTES, customer_ids, where=Sql("t.tenant_id = %s", tenant_id), first=first, after=after)
+
+
+async def notes_count(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, int]:
+    return await child_counts(NOTES, customer_ids, where=Sql("t.tenant_id = %s", tenant_id))
+
+
+async def last_notes(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+    rows = await fetch(
+        Sql(
+            f"SELECT DISTINCT ON (n.customer_id) {NOTE_COLUMNS} FROM note n "
+            "WHERE n.tenant_id = %s AND n.customer_id = ANY(%s::uuid[]) "
+            "ORDER BY n.customer_id, n.created_at DESC, n.id DESC",
+            tenant_id,
+            customer_ids,
+        )
+    )
+    return {r["customer_id"]: r for r in rows}
+
+
+async def notes_by_id(tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+    rows = await fetch(
+        Sql(f"SELECT {NOTE_COLUMNS} FROM note n WHERE n.tenant_id = %s AND n.id = ANY(%s::uuid[])", tenant_id, ids)
+    )
+    return {r["id"]: r for r in rows}

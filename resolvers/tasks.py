@@ -1,0 +1,203 @@
+"""Tasks on customers: who does what by when."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from authz.access import Access
+from authz.catalogue import P
+from authz.errors import Forbidden
+from models import TaskPriority, TaskStatus
+from models.db import fetch, fetchrow, fetchval, in_transaction
+from models.sql import Sql, and_
+from resolvers import users as user_ops
+from resolvers.children import ChildPage, ChildQuery, child_counts, child_pages
+from resolvers.customers import locate_for_change
+from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
+from resolvers.live import live_rows
+from resolvers.pagination import SortKey, after_condition, cursor_for, decode_cursor, order_by, page_size
+
+TITLE_MAX, DESCRIPTION_MAX = 200, 10_000
+TASK_COLUMNS = (
+    "k.id, k.tenant_id, k.customer_id, k.title, k.description, k.due_at, k.responsible_id, k.priority, "
+    "k.status, k.created_by_id, k.completed_at, k.created_at, k.updated_at"
+)
+# Open work first by due date (no date last), then the newest.
+DUE_ORDER = (
+    SortKey("coalesce(t.due_at, 'infinity'::timestamptz)", False, "timestamptz", "due_sort"),
+    SortKey("t.id", False, "uuid", "id"),
+)
+TASKS = ChildQuery(
+    Sql("(SELECT k.*, coalesce(k.due_at, 'infinity'::timestamptz) AS due_sort FROM task k) t"),
+    "customer_id",
+    DUE_ORDER,
+    "tasks",
+)
+
+
+def _clean(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    errors = Errors()
+    out: dict[str, Any] = {}
+    if creating or "title" in data:
+        title = " ".join((data.get("title") or "").split())
+        if not title:
+            errors.add("title", FieldErrorCode.REQUIRED, "is required")
+        elif len(title) > TITLE_MAX:
+            errors.add("title", FieldErrorCode.TOO_LONG, f"must be at most {TITLE_MAX} characters")
+        out["title"] = title
+    if "description" in data:
+        description = (data["description"] or "").strip()
+        if len(description) > DESCRIPTION_MAX:
+            errors.add("description", FieldErrorCode.TOO_LONG, f"must be at most {DESCRIPTION_MAX} characters")
+        out["description"] = description
+    if "dueAt" in data:
+        out["due_at"] = data["dueAt"]
+    if "priority" in data:
+        if data["priority"] is None:
+            errors.add("priority", FieldErrorCode.REQUIRED, "cannot be empty")
+        else:
+            out["priority"] = TaskPriority(data["priority"]).value
+    if "status" in data:
+        if data["status"] is None:
+            errors.add("status", FieldErrorCode.REQUIRED, "cannot be empty")
+        else:
+            out["status"] = TaskStatus(data["status"]).value
+    errors.raise_if_any()
+    return out
+
+
+async def _check_responsible(access: Access, user_id: UUID, customer_id: UUID) -> None:
+    user = await user_ops.active_user(access.principal.tenant_id, user_id)
+    if user is None:
+        raise ValidationFailed.one("responsibleId", FieldErrorCode.UNKNOWN, "is not an active user of this company")
+    if not await user_ops.may_see_customer(access, user, customer_id):
+        raise ValidationFailed.one(
+            "responsibleId", FieldErrorCode.NOT_ALLOWED, "may not see this customer, so cannot be responsible for it"
+        )
+
+
+async def create_task(access: Access, customer_id: UUID, data: dict[str, Any]) -> dict[str, Any]:
+    access.require(P.TASK_WRITE)
+    p = access.principal
+    values = _clean(data, creating=True)
+    values.pop("status", None)
+    responsible = data.get("responsibleId") or p.user_id
+    await locate_for_change(access, customer_id, P.TASK_WRITE, lock=False)
+    if responsible is not None:
+        await _check_responsible(access, responsible, customer_id)
+    values.update(tenant_id=p.tenant_id, customer_id=customer_id, responsible_id=responsible, created_by_id=p.user_id)
+    columns = list(values)
+    row = await fetchrow(
+        Sql(
+            f"INSERT INTO task ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+            f"RETURNING {TASK_COLUMNS.replace('k.', '')}",
+            *values.values(),
+        )
+    )
+    assert row is not None
+    return row
+
+
+async def update_task(access: Access, task_id: UUID, data: dict[str, Any]) -> dict[str, Any]:
+    access.require(P.TASK_WRITE)
+    values = _clean(data, creating=False)
+    async with in_transaction():
+        current = await fetchrow(
+            Sql(
+                f"SELECT {TASK_COLUMNS} FROM task k JOIN customer c ON c.id = k.customer_id WHERE k.id = %s AND ",
+                task_id,
+            )
+            + live_rows(access, P.CUSTOMER_READ)
+            + Sql(" FOR UPDATE OF k")
+        )
+        if current is None:
+            raise NotFound("Task", str(task_id))
+        await locate_for_change(access, current["customer_id"], P.TASK_WRITE, lock=False)
+        if data.get("responsibleId") is not None:
+            await _check_responsible(access, data["responsibleId"], current["customer_id"])
+            values["responsible_id"] = data["responsibleId"]
+        elif "responsibleId" in data:
+            values["responsible_id"] = None
+        status = values.get("status")
+        if status == TaskStatus.DONE and current["status"] != TaskStatus.DONE:
+            values["completed_at"] = datetime.now().astimezone()
+        elif status is not None and status != TaskStatus.DONE:
+            values["completed_at"] = None
+        assignments = "".join(f"{col} = %s, " for col in values)
+        row = await fetchrow(
+            Sql(
+                f"UPDATE task SET {assignments}updated_at = now() WHERE id = %s AND tenant_id = %s "
+                f"RETURNING {TASK_COLUMNS.replace('k.', '')}",
+                *values.values(),
+                task_id,
+                access.principal.tenant_id,
+            )
+        )
+    assert row is not None
+    return row
+
+
+async def tasks_of(
+    tenant_id: UUID, customer_ids: list[UUID], *, status: TaskStatus | None, first: int | None, after: str | None
+) -> dict[UUID, ChildPage]:
+    where = and_(Sql("t.tenant_id = %s", tenant_id), Sql("t.status = %s", status.value) if status else None)
+    return await child_pages(TASKS, customer_ids, where=where, first=first, after=after)
+
+
+async def tasks_count(tenant_id: UUID, customer_ids: list[UUID], status: TaskStatus | None) -> dict[UUID, int]:
+    where = and_(Sql("t.tenant_id = %s", tenant_id), Sql("t.status = %s", status.value) if status else None)
+    return await child_counts(TASKS, customer_ids, where=where)
+
+
+async def tasks_by_id(tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+    rows = await fetch(
+        Sql(f"SELECT {TASK_COLUMNS} FROM task k WHERE k.tenant_id = %s AND k.id = ANY(%s::uuid[])", tenant_id, ids)
+    )
+    return {r["id"]: r for r in rows}
+
+
+MY_ORDER = (
+    SortKey("coalesce(k.due_at, 'infinity'::timestamptz)", False, "timestamptz", "due_sort"),
+    SortKey("k.id", False, "uuid", "id"),
+)
+
+
+async def my_tasks(
+    access: Access,
+    *,
+    status: TaskStatus | None,
+    due_before: datetime | None,
+    first: int | None,
+    after: str | None,
+) -> tuple[list[dict[str, Any]], list[str], bool, Callable[[], Awaitable[int]]]:
+    """The caller's tasks on customers they may still see, soonest due first."""
+    limit = page_size(first)
+    p = access.principal
+    if p.user_id is None:
+        raise Forbidden("Only a signed-in user has tasks.")
+    where = and_(
+        Sql("k.tenant_id = %s AND k.responsible_id = %s", p.tenant_id, p.user_id),
+        Sql("k.status = %s", status.value) if status else None,
+        Sql("k.due_at < %s", due_before) if due_before else None,
+        live_rows(access, P.CUSTOMER_READ),
+    )
+    page_where = where
+    if after:
+        page_where = and_(where, after_condition(MY_ORDER, decode_cursor(after, "mytasks", len(MY_ORDER))))
+    rows = await fetch(
+        Sql(
+            f"SELECT {TASK_COLUMNS}, coalesce(k.due_at, 'infinity'::timestamptz) AS due_sort "
+            "FROM task k JOIN customer c ON c.id = k.customer_id WHERE "
+        )
+        + page_where
+        + Sql(f" ORDER BY {order_by(MY_ORDER)} LIMIT %s", limit + 1)
+    )
+    page = rows[:limit]
+
+    async def total_count() -> int:
+        return await fetchval(Sql("SELECT count(*) FROM task k JOIN customer c ON c.id = k.customer_id WHERE ") + where)
+
+    return page, [cursor_for("mytasks", MY_ORDER, r) for r in page], len(rows) > limit, total_count
