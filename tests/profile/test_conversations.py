@@ -215,8 +215,8 @@ async def outreach(gql, factory, shop):
             tenant,
             name=f"Cliente {i} Silva",
             owner=seller,
-            whatsapp="+5511970000%03d" % i,
-            whatsapp_e164="+5511970000%03d" % i,
+            whatsapp=f"+5511970000{i:03d}",
+            whatsapp_e164=f"+5511970000{i:03d}",
         )
         for i in range(11)
     ]
