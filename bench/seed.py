@@ -180,3 +180,104 @@ async def _flush(conn: asyncpg.Connection, batch: list[tuple], links: list[tuple
     )
     batch.clear()
     links.clear()
+
+
+async def seed_activities(url: str, tenant: BenchTenant, rng: random.Random | None = None) -> None:
+    """Notes, tasks, history for every customer; a conversation with messages for one in ten."""
+    rng = rng or random.Random(2)
+    conn = await asyncpg.connect(**asyncpg_params(url))
+    try:
+        if await conn.fetchval("SELECT count(*) FROM note WHERE tenant_id = $1", tenant.id):
+            return
+        customers = await conn.fetch("SELECT id, owner_id, created_at FROM customer WHERE tenant_id = $1", tenant.id)
+        notes, tasks, events, conversations, messages = [], [], [], [], []
+        for c in customers:
+            author = c["owner_id"] or tenant.admin_id
+            for n in range(3):
+                at = c["created_at"] + timedelta(hours=n + 1)
+                notes.append((uuid.uuid4(), tenant.id, c["id"], author, "Seller", f"Note {n} about the order", at))
+            for n, status in enumerate(("open", "done")):
+                at = c["created_at"] + timedelta(hours=5 + n)
+                tasks.append(
+                    (uuid.uuid4(), tenant.id, c["id"], f"Follow up {n}", author, status, at + timedelta(days=3), at, at)
+                )
+            events.append((uuid.uuid4(), tenant.id, c["id"], "created", author, "Seller", "{}", c["created_at"]))
+            events.append(
+                (
+                    uuid.uuid4(),
+                    tenant.id,
+                    c["id"],
+                    "tags_changed",
+                    author,
+                    "Seller",
+                    '{"added": ["Tag 1"], "removed": []}',
+                    c["created_at"] + timedelta(minutes=5),
+                )
+            )
+            if rng.random() < 0.1:
+                conv = uuid.uuid4()
+                last = c["created_at"] + timedelta(days=1, minutes=12)
+                conversations.append((conv, tenant.id, c["id"], "whatsapp", "+5511900000000", last, c["created_at"]))
+                for m in range(12):
+                    direction = "inbound" if m % 2 == 0 else "outbound"
+                    messages.append(
+                        (
+                            uuid.uuid4(),
+                            tenant.id,
+                            conv,
+                            "whatsapp",
+                            direction,
+                            None if direction == "inbound" else author,
+                            f"message {m}",
+                            c["created_at"] + timedelta(days=1, minutes=m),
+                            "received" if direction == "inbound" else "queued",
+                        )
+                    )
+        await conn.copy_records_to_table(
+            "note",
+            records=notes,
+            columns=["id", "tenant_id", "customer_id", "author_id", "author_name", "body", "created_at"],
+        )
+        await conn.copy_records_to_table(
+            "task",
+            records=tasks,
+            columns=[
+                "id",
+                "tenant_id",
+                "customer_id",
+                "title",
+                "responsible_id",
+                "status",
+                "due_at",
+                "created_at",
+                "updated_at",
+            ],
+        )
+        await conn.copy_records_to_table(
+            "customer_event",
+            records=events,
+            columns=["id", "tenant_id", "customer_id", "kind", "actor_id", "actor_name", "data", "created_at"],
+        )
+        await conn.copy_records_to_table(
+            "conversation",
+            records=conversations,
+            columns=["id", "tenant_id", "customer_id", "channel", "handle", "last_message_at", "created_at"],
+        )
+        await conn.copy_records_to_table(
+            "message",
+            records=messages,
+            columns=[
+                "id",
+                "tenant_id",
+                "conversation_id",
+                "channel",
+                "direction",
+                "author_id",
+                "body",
+                "sent_at",
+                "status",
+            ],
+        )
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
