@@ -60,6 +60,10 @@ LAST = [
 ]
 
 
+AREAS = ["11", "21", "31", "41", "51", "61", "71", "81", "85", "19"]
+CHANNELS = ["manual", "whatsapp", "instagram", "ecommerce", "import", "api"]
+
+
 @dataclass
 class BenchTenant:
     id: uuid.UUID
@@ -129,24 +133,15 @@ async def seed_tenant(
         for i in range(customers):
             pk = uuid.uuid4()
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {rng.choice(LAST)}"
-            phone = f"+55119{rng.randint(10000000, 99999999)}"
+            phone = f"+55{rng.choice(AREAS)}9{rng.randint(10000000, 99999999)}"
             owner = rng.choice(seller_ids) if rng.random() < 0.9 else None
             created = start + timedelta(seconds=i * 30 + rng.randint(0, 29))
-            batch.append(
-                (
-                    pk,
-                    tenant_id,
-                    name,
-                    fold(name),
-                    f"c{i}@{slug}.example",
-                    f"c{i}@{slug}.example",
-                    phone,
-                    phone,
-                    owner,
-                    created,
-                    created,
-                )
-            )
+            interacted = created + timedelta(days=rng.randint(0, 400)) if rng.random() < 0.7 else None
+            contacted = interacted if interacted and rng.random() < 0.6 else None
+            status = "inactive" if rng.random() < 0.1 else "active"
+            email = f"c{i}@{slug}.example"
+            batch.append((pk, tenant_id, name, fold(name), email, email, phone, phone, owner, created, created,
+                          interacted, contacted, status, rng.choice(CHANNELS)))  # fmt: skip
             links += [(uuid.uuid4(), tenant_id, pk, t) for t in rng.sample(tag_ids, k=rng.randint(0, 3))]
             if len(batch) >= 20_000:
                 await _flush(conn, batch, links)
@@ -173,6 +168,10 @@ async def _flush(conn: asyncpg.Connection, batch: list[tuple], links: list[tuple
             "owner_id",
             "created_at",
             "updated_at",
+            "last_interaction_at",
+            "last_contacted_at",
+            "status",
+            "origin_channel",
         ],
     )
     await conn.copy_records_to_table(

@@ -6,25 +6,28 @@ Every read filters the tenant, the caller's scope and live rows (not merged away
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 from authz.access import Access
 from authz.catalogue import P
 from models.db import fetch, fetchrow, fetchval
-from models.sql import Sql, and_
+from models.sql import Sql, and_, join
+from resolvers.errors import FieldErrorCode, ValidationFailed
 from resolvers.live import live_rows
 from resolvers.pagination import (
     SortKey,
     after_condition,
     cursor_for,
     decode_cursor,
-    order_by,
+    encode_cursor,
+    order_sql,
     page_size,
 )
 from resolvers.portfolios import Portfolio, portfolio_filter
-from resolvers.search import customer_search
+from resolvers.search import Segment, plan_search
 
 COLUMNS = (
     "id", "tenant_id", "name", "trade_name", "email", "email_normalized", "phone", "phone_e164",
@@ -37,10 +40,49 @@ COLUMNS = (
 SELECT = ", ".join(f"c.{col}" for col in COLUMNS)
 RETURNING = ", ".join(COLUMNS)
 
-DEFAULT_SORT = (
-    SortKey("c.created_at", True, "timestamptz", "created_at"),
-    SortKey("c.id", True, "uuid", "id"),
-)
+
+class SortField(StrEnum):
+    RELEVANCE = "relevance"  # with a name search: prefix matches, then by similarity, then tags
+    NAME = "name"
+    CREATED_AT = "created_at"
+    LAST_INTERACTION_AT = "last_interaction_at"
+    LAST_CONTACTED_AT = "last_contacted_at"
+    STATUS = "status"
+
+
+@dataclass(frozen=True)
+class Sort:
+    field: SortField = SortField.CREATED_AT
+    descending: bool = True
+
+
+# Sort expressions are never NULL (keyset pagination compares them): missing times sort as the
+# earliest possible, so they come last in descending order.
+SORT_EXPRESSIONS: dict[SortField, tuple[str, str]] = {
+    SortField.NAME: ('c.search_text COLLATE "C"', "text"),
+    SortField.CREATED_AT: ("c.created_at", "timestamptz"),
+    SortField.LAST_INTERACTION_AT: ("coalesce(c.last_interaction_at, '-infinity'::timestamptz)", "timestamptz"),
+    SortField.LAST_CONTACTED_AT: ("coalesce(c.last_contacted_at, '-infinity'::timestamptz)", "timestamptz"),
+    SortField.STATUS: ("c.status", "text"),
+}
+
+
+def sort_keys(sort: Sort) -> tuple[SortKey, ...]:
+    expr, cast = SORT_EXPRESSIONS[sort.field]
+    return (SortKey(expr, sort.descending, cast, "_s0"), SortKey("c.id", sort.descending, "uuid", "_s1"))
+
+
+def _numbered(keys: tuple[SortKey, ...]) -> tuple[SortKey, ...]:
+    return tuple(replace(k, field=f"_s{i}") for i, k in enumerate(keys))
+
+
+def _select(keys: tuple[SortKey, ...]) -> Sql:
+    """The row's columns plus its sort values (``_s0``, ``_s1``...), which the cursor carries."""
+    return (
+        Sql(f"SELECT {SELECT}, ")
+        + join(", ", (k.sql() + Sql(f" AS {k.field}") for k in keys))
+        + Sql(" FROM customer c WHERE ")
+    )
 
 
 @dataclass(slots=True)
@@ -60,36 +102,61 @@ async def list_customers(
     search: str | None = None,
     portfolio: Portfolio | None = None,
     seller_id: UUID | None = None,
+    sort: Sort | None = None,
 ) -> CustomerPage:
     limit = page_size(first)
     access.require(P.CUSTOMER_READ)
-    where = and_(
-        live_rows(access, P.CUSTOMER_READ),
-        portfolio_filter(access, portfolio, seller_id),
-        customer_search(access, search),
-    )
-    keys, tag = DEFAULT_SORT, "created"
-    page_where = where
-    if after:
-        page_where = and_(where, after_condition(keys, decode_cursor(after, tag, len(keys))))
-    rows = await fetch(
-        Sql(f"SELECT {SELECT} FROM customer c WHERE ")
-        + page_where
-        + Sql(f" ORDER BY {order_by(keys)} LIMIT %s", limit + 1)
-    )
-    has_next = len(rows) > limit
-    rows = rows[:limit]
+    base = and_(live_rows(access, P.CUSTOMER_READ), portfolio_filter(access, portfolio, seller_id))
+    plan = await plan_search(access, search)
+    where = and_(base, plan.condition if plan else None)
 
     async def total_count() -> int:
         return await fetchval(Sql("SELECT count(*) FROM customer c WHERE ") + where)
 
-    return CustomerPage(
-        rows=rows,
-        cursors=[cursor_for(tag, keys, r) for r in rows],
-        has_next=has_next,
-        has_previous=after is not None,
-        total_count=total_count,
-    )
+    relevance = sort is None or sort.field is SortField.RELEVANCE
+    if plan is not None and plan.segments and relevance:
+        rows, cursors, has_next = await _by_relevance(base, plan.segments, limit, after)
+    else:
+        chosen = Sort() if sort is None or sort.field is SortField.RELEVANCE else sort
+        keys = sort_keys(chosen)
+        tag = f"{chosen.field.value}:{'desc' if chosen.descending else 'asc'}"
+        page_where = where
+        if after:
+            page_where = and_(where, after_condition(keys, decode_cursor(after, tag, len(keys))))
+        found = await fetch(
+            _select(keys) + page_where + Sql(" ORDER BY ") + order_sql(keys) + Sql(" LIMIT %s", limit + 1)
+        )
+        has_next = len(found) > limit
+        rows = found[:limit]
+        cursors = [cursor_for(tag, keys, r) for r in rows]
+    return CustomerPage(rows, cursors, has_next, after is not None, total_count)
+
+
+async def _by_relevance(
+    base: Sql, segments: list[Segment], limit: int, after: str | None
+) -> tuple[list[dict[str, Any]], list[str], bool]:
+    """Walk the search's segments in order, each with its own keyset, until the page is full."""
+    start, resume = 0, None
+    if after:
+        segment, *values = decode_cursor(after, "relevance", 3)
+        if not isinstance(segment, int) or not 0 <= segment < len(segments):
+            raise ValidationFailed.one("after", FieldErrorCode.INVALID, "is not a cursor from this search")
+        start, resume = segment, values
+    rows: list[dict[str, Any]] = []
+    cursors: list[str] = []
+    for index in range(start, len(segments)):
+        keys = _numbered(segments[index].keys)
+        condition = and_(base, segments[index].condition)
+        if index == start and resume is not None:
+            condition = and_(condition, after_condition(keys, resume))
+        found = await fetch(
+            _select(keys) + condition + Sql(" ORDER BY ") + order_sql(keys) + Sql(" LIMIT %s", limit + 1 - len(rows))
+        )
+        rows += found
+        cursors += [encode_cursor("relevance", [index, *(r[k.field] for k in keys)]) for r in found]
+        if len(rows) > limit:
+            break
+    return rows[:limit], cursors[:limit], len(rows) > limit
 
 
 async def get_customer(access: Access, customer_id: UUID) -> dict[str, Any] | None:

@@ -19,12 +19,19 @@ DEFAULT_PAGE_SIZE = 20
 
 @dataclass(frozen=True, slots=True)
 class SortKey:
-    """One ORDER BY term. ``expr`` must never be NULL (wrap nullable columns in COALESCE)."""
+    """One ORDER BY term. ``expr`` must never be NULL (wrap nullable columns in COALESCE).
+
+    ``params`` fill the ``%s`` in ``expr`` (e.g. the search term of a relevance order).
+    """
 
     expr: str
     descending: bool
     cast: str  # SQL type the cursor value is cast to
     field: str  # key of the row dict holding the value
+    params: tuple[Any, ...] = ()
+
+    def sql(self) -> Sql:
+        return Sql(self.expr, *self.params)
 
 
 def page_size(first: int | None) -> int:
@@ -62,11 +69,18 @@ def decode_cursor(cursor: str, tag: str, count: int) -> list[Any]:
 
 
 def order_by(keys: Sequence[SortKey]) -> str:
+    """ORDER BY terms for keys without parameters (see ``order_sql`` for the others)."""
+    assert not any(k.params for k in keys)
     return ", ".join(f"{k.expr} {'DESC' if k.descending else 'ASC'}" for k in keys)
+
+
+def order_sql(keys: Sequence[SortKey]) -> Sql:
+    return join(", ", (k.sql() + Sql(" DESC" if k.descending else " ASC") for k in keys))
 
 
 _FROM_JSON: dict[str, Any] = {
     "timestamptz": datetime.fromisoformat,
+    "real": float,
     "uuid": UUID,
     "text": str,
     "int": int,
@@ -87,14 +101,14 @@ def after_condition(keys: Sequence[SortKey], values: Sequence[Any]) -> Sql:
     params = [Sql(f"%s::{k.cast}", _typed(k, v)) for k, v in zip(keys, values, strict=True)]
     if len({k.descending for k in keys}) == 1:
         op = "<" if keys[0].descending else ">"
-        left = ", ".join(k.expr for k in keys)
-        return join("", [Sql(f"({left}) {op} ("), join(", ", params), Sql(")")])
+        left = join(", ", (k.sql() for k in keys))
+        return join("", [left.wrap("(", f") {op} ("), join(", ", params), Sql(")")])
     # Mixed directions: (a > x) OR (a = x AND b < y) OR ...
     branches = []
     for i, key in enumerate(keys):
-        terms = [join("", [Sql(f"{k.expr} = "), params[j]]) for j, k in enumerate(keys[:i])]
+        terms = [join("", [k.sql(), Sql(" = "), params[j]]) for j, k in enumerate(keys[:i])]
         op = "<" if key.descending else ">"
-        terms.append(join("", [Sql(f"{key.expr} {op} "), params[i]]))
+        terms.append(join("", [key.sql(), Sql(f" {op} "), params[i]]))
         branches.append(join(" AND ", terms))
     return or_(*branches)
 

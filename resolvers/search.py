@@ -1,4 +1,13 @@
-"""Quick search over customers: name words, email, phone digits.
+"""Quick search over customers, planned by what the text looks like.
+
+- Words search name and trade name (accent- and case-insensitive, any word order, parts of
+  words) and tag names. Ranked in segments: names starting with the text, in name order (so an
+  exact match comes first); then names containing every word, newest customers first; then
+  customers with a tag of that name, newest first. Each segment is one index-friendly query: a
+  range on the name index, or a trigram match that PostgreSQL answers either by walking the
+  creation-time index (common words) or from the trigram index (rare ones).
+- Text with an @ searches emails; digits (in any formatting) search phones, WhatsApp numbers and
+  CPF/CNPJ documents.
 
 When contact data is hidden from the caller, contact values only match exactly (a full email or
 a full phone number): partial matches would reveal them digit by digit through counts.
@@ -6,47 +15,127 @@ a full phone number): partial matches would reveal them digit by digit through c
 
 from __future__ import annotations
 
-import contextlib
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 from authz.access import Access
 from authz.masking import contact_hidden
+from models.db import fetch
 from models.sql import Sql, and_, or_
-from resolvers.contact import InvalidContact, digits, display_key, normalize_email, normalize_phone
+from resolvers.contact import InvalidContact, display_key, normalize_email, normalize_phone
+from resolvers.pagination import SortKey
 from resolvers.text import fold
+
+_FORMATTING = re.compile(r"[\s().+\-/]")
+MAX_SEARCH = 200
+
+
+class SearchMode(StrEnum):
+    NAME = "name"
+    EMAIL = "email"
+    NUMBER = "number"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A slice of the results with its own order; segments follow each other."""
+
+    condition: Sql
+    keys: tuple[SortKey, ...]
+
+
+@dataclass
+class Search:
+    mode: SearchMode
+    condition: Sql  # every match, whatever the segment
+    segments: list[Segment] = field(default_factory=list)  # relevance order (name searches)
 
 
 def _like(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _exact_contact(search: str, region: str, alias: str) -> list[Sql]:
-    found: list[Sql] = []
-    if "@" in search:
-        with contextlib.suppress(InvalidContact):
-            found.append(Sql(f"{alias}.email_normalized = %s", normalize_email(search)))
-    if len(digits(search)) >= 8:
-        try:
-            phone = normalize_phone(search, region)
-        except InvalidContact:
-            return found
-        numbers = sorted({phone.e164, display_key(phone.key), phone.key})
-        found.append(
-            Sql(f"({alias}.phone_e164 = ANY(%s::text[]) OR {alias}.whatsapp_e164 = ANY(%s::text[]))", numbers, numbers)
+def _next_prefix(prefix: str) -> str:
+    """The smallest string above every string starting with ``prefix`` (C collation)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+NAME_ORDER = (SortKey('c.search_text COLLATE "C"', False, "text", "search_text"), SortKey("c.id", False, "uuid", "id"))
+NEWEST_FIRST = (SortKey("c.created_at", True, "timestamptz", "created_at"), SortKey("c.id", True, "uuid", "id"))
+
+
+async def _name_search(access: Access, text: str, alias: str) -> Search:
+    folded = fold(text)
+    words = folded.split()
+    all_words = and_(*(Sql(f"{alias}.search_text LIKE %s", _like(w)) for w in words))
+    # A range on the C-collated column: an index answers it even in a generic plan.
+    prefix = Sql(
+        f'{alias}.search_text COLLATE "C" >= %s AND {alias}.search_text COLLATE "C" < %s',
+        folded,
+        _next_prefix(folded),
+    )
+    segments = [
+        Segment(prefix, NAME_ORDER),
+        Segment(and_(all_words, prefix.wrap("NOT (", ")")), NEWEST_FIRST),
+    ]
+    # A tag of that name: looked up first (tags are few), so the planner sees concrete ids.
+    tag_ids = [
+        r["id"]
+        for r in await fetch(
+            Sql(
+                "SELECT id FROM tag WHERE tenant_id = %s AND name_key = %s",
+                access.principal.tenant_id,
+                " ".join(text.split()).casefold(),
+            )
         )
-    return found
+    ]
+    condition = all_words
+    if tag_ids:
+        tagged = Sql(
+            f"{alias}.id IN (SELECT ct.customer_id FROM customer_tag ct WHERE ct.tenant_id = %s "
+            "AND ct.tag_id = ANY(%s::uuid[]))",
+            access.principal.tenant_id,
+            tag_ids,
+        )
+        segments.append(Segment(and_(tagged, all_words.wrap("NOT (", ")")), NEWEST_FIRST))
+        condition = or_(all_words, tagged)
+    return Search(SearchMode.NAME, condition, segments)
 
 
-def customer_search(access: Access, search: str | None, alias: str = "c") -> Sql | None:
+def _exact_phone(text: str, region: str, alias: str) -> Sql | None:
+    try:
+        phone = normalize_phone(text, region)
+    except InvalidContact:
+        return None
+    numbers = sorted({phone.e164, display_key(phone.key), phone.key})
+    return Sql(f"({alias}.phone_e164 = ANY(%s::text[]) OR {alias}.whatsapp_e164 = ANY(%s::text[]))", numbers, numbers)
+
+
+async def plan_search(access: Access, search: str | None, alias: str = "c") -> Search | None:
     if search is None or not search.strip():
         return None
-    words = fold(search).split()
-    alternatives = [and_(*(Sql(f"{alias}.search_text LIKE %s", _like(w)) for w in words))]
-    if contact_hidden(access):
-        alternatives += _exact_contact(search, access.principal.settings.default_region, alias)
-        return or_(*alternatives)
-    alternatives.append(Sql(f"{alias}.email_normalized LIKE %s", _like(search.strip().lower())))
-    number = digits(search)
-    if len(number) >= 4:
-        alternatives.append(Sql(f"{alias}.phone_e164 LIKE %s", _like(number)))
-        alternatives.append(Sql(f"{alias}.whatsapp_e164 LIKE %s", _like(number)))
-    return or_(*alternatives)
+    text = search.strip()[:MAX_SEARCH]
+    hidden = contact_hidden(access)
+    region = access.principal.settings.default_region
+    if "@" in text:
+        if hidden:
+            try:
+                exact = normalize_email(text)
+            except InvalidContact:
+                return Search(SearchMode.EMAIL, Sql("FALSE"))
+            return Search(SearchMode.EMAIL, Sql(f"{alias}.email_normalized = %s", exact))
+        return Search(SearchMode.EMAIL, Sql(f"{alias}.email_normalized LIKE %s", _like(text.lower())))
+    digits = _FORMATTING.sub("", text)
+    if digits.isdigit() and len(digits) >= 3:
+        document = Sql(
+            f'{alias}.document COLLATE "C" >= %s AND {alias}.document COLLATE "C" < %s', digits, _next_prefix(digits)
+        )
+        alternatives = [document, _exact_phone(text, region, alias)]
+        if not hidden:
+            alternatives += [
+                Sql(f"{alias}.phone_e164 LIKE %s", _like(digits)),
+                Sql(f"{alias}.whatsapp_e164 LIKE %s", _like(digits)),
+            ]
+        return Search(SearchMode.NUMBER, or_(*alternatives))
+    return await _name_search(access, text, alias)

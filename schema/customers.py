@@ -18,6 +18,7 @@ from models import TaskStatus as ModelTaskStatus
 from resolvers import customer_reads
 from resolvers import customers as customer_ops
 from resolvers.children import ChildPage
+from resolvers.customer_reads import Sort, SortField
 from resolvers.customers import Outcome
 from resolvers.duplicates import DuplicateFound, DuplicateHit, OnDuplicate
 from resolvers.errors import FieldErrorCode
@@ -49,6 +50,25 @@ if TYPE_CHECKING:
 
 CustomerStatus = strawberry.enum(ModelCustomerStatus, name="CustomerStatus")
 OriginChannel = strawberry.enum(ModelOriginChannel, name="OriginChannel", description="Where a customer came from.")
+
+
+CustomerSortField = strawberry.enum(
+    SortField,
+    name="CustomerSortField",
+    description="RELEVANCE applies to name searches (the default then); otherwise CREATED_AT is the default.",
+)
+
+
+@strawberry.enum
+class SortDirection(Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@strawberry.input
+class CustomerSort:
+    field: CustomerSortField  # type: ignore[valid-type]
+    direction: SortDirection = SortDirection.ASC
 
 
 PortfolioChoice = strawberry.enum(Portfolio, name="Portfolio", description="Whose customers a list shows.")
@@ -426,6 +446,7 @@ class CustomerQuery:
             strawberry.argument(description="Default: ALL when you see the whole company, else MINE."),
         ] = None,
         seller_id: Annotated[strawberry.ID | None, strawberry.argument(description="With portfolio: SELLER.")] = None,
+        sort: CustomerSort | None = None,
     ) -> Connection[Customer]:
         seller = None
         if seller_id is not None:
@@ -433,7 +454,13 @@ class CustomerQuery:
             if seller is None:
                 raise InvalidInput.one("sellerId", FieldErrorCode.INVALID, "is not a user id")
         page = await customer_reads.list_customers(
-            info.context.access, first=first, after=after, search=search, portfolio=portfolio, seller_id=seller
+            info.context.access,
+            first=first,
+            after=after,
+            search=search,
+            portfolio=portfolio,
+            seller_id=seller,
+            sort=Sort(SortField(sort.field), sort.direction is SortDirection.DESC) if sort else None,
         )
         hidden = info.context.contact_hidden
         return build_connection(

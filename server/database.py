@@ -122,7 +122,9 @@ def tortoise_config(url: str, settings: Settings | None = None) -> dict[str, Any
         "maxsize": settings.db_pool_max,
         "reset": _keep_session_state,
         "init": _init_connection,
-        "server_settings": {"application_name": "crm"},
+        # Plan every statement with its real parameters: tenants differ in size by orders of
+        # magnitude, and a generic plan fitted to one serves another badly.
+        "server_settings": {"application_name": "crm", "plan_cache_mode": "force_custom_plan"},
     }
     return {
         "connections": {"default": {"engine": "tortoise.backends.asyncpg", "credentials": credentials}},
