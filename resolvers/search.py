@@ -75,9 +75,13 @@ async def _name_search(access: Access, text: str, alias: str) -> Search:
         folded,
         _next_prefix(folded),
     )
+    contains = all_words
+    if len(words) == 1 and not contact_hidden(access):
+        # One token may be part of an email too ("joao.silva").
+        contains = or_(all_words, Sql(f"{alias}.email_normalized LIKE %s", _like(text.strip().lower())))
     segments = [
         Segment(prefix, NAME_ORDER),
-        Segment(and_(all_words, prefix.wrap("NOT (", ")")), NEWEST_FIRST),
+        Segment(and_(contains, prefix.wrap("NOT (", ")")), NEWEST_FIRST),
     ]
     # A tag of that name: looked up first (tags are few), so the planner sees concrete ids.
     tag_ids = [
@@ -90,7 +94,7 @@ async def _name_search(access: Access, text: str, alias: str) -> Search:
             )
         )
     ]
-    condition = all_words
+    condition = contains
     if tag_ids:
         tagged = Sql(
             f"{alias}.id IN (SELECT ct.customer_id FROM customer_tag ct WHERE ct.tenant_id = %s "
@@ -98,8 +102,8 @@ async def _name_search(access: Access, text: str, alias: str) -> Search:
             access.principal.tenant_id,
             tag_ids,
         )
-        segments.append(Segment(and_(tagged, all_words.wrap("NOT (", ")")), NEWEST_FIRST))
-        condition = or_(all_words, tagged)
+        segments.append(Segment(and_(tagged, contains.wrap("NOT (", ")")), NEWEST_FIRST))
+        condition = or_(contains, tagged)
     return Search(SearchMode.NAME, condition, segments)
 
 
