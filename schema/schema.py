@@ -9,7 +9,10 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
+    ParserCache,
+    ValidationCache,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
@@ -97,11 +100,18 @@ MASKED_MESSAGE = "Unexpected error."
 
 def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     limits = limits or Limits()
-    # Factories, not instances: Strawberry builds fresh extensions for every request.
+    # Factories, not instances: Strawberry builds fresh extensions for every request. Clients send
+    # the same documents over and over, so parsing and validating are cached; the limit rules are
+    # built once so that the validation cache (keyed by the rules) can hit.
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+    ]
     extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: ParserCache(maxsize=512),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: AddValidationRules(limit_rules),
+        lambda: ValidationCache(maxsize=512),
         ErrorCodes,
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message=MASKED_MESSAGE),
     ]
