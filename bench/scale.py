@@ -60,11 +60,20 @@ async def prepare(url: str, customers: int) -> tuple[Any, list[str], list[str], 
         await seed_tenant(url, f"small{i}", 5000)
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(url))
-        phones = [r["phone_e164"] for r in await fetch(Sql(
-            "SELECT phone_e164 FROM customer WHERE tenant_id = %s AND owner_id = %s ORDER BY id LIMIT 40",
-            tenant.id, tenant.seller_ids[0]))]
-        tags = [str(r["id"]) for r in await fetch(Sql("SELECT id FROM tag WHERE tenant_id = %s ORDER BY name LIMIT 3",
-                                                      tenant.id))]
+        phones = [
+            r["phone_e164"]
+            for r in await fetch(
+                Sql(
+                    "SELECT phone_e164 FROM customer WHERE tenant_id = %s AND owner_id = %s ORDER BY id LIMIT 40",
+                    tenant.id,
+                    tenant.seller_ids[0],
+                )
+            )
+        ]
+        tags = [
+            str(r["id"])
+            for r in await fetch(Sql("SELECT id FROM tag WHERE tenant_id = %s ORDER BY name LIMIT 3", tenant.id))
+        ]
         region = await fetchrow(Sql("SELECT default_region FROM tenant WHERE id = %s", tenant.id))
     return tenant, phones, tags, region
 
@@ -75,12 +84,14 @@ def formatted(e164: str) -> str:
     return f"({national[:2]}) {national[2:7]}-{national[7:]}"
 
 
-async def cursor_of_page(client: httpx.AsyncClient, url: str, headers: dict[str, str], page: int,
-                         sort: dict[str, str]) -> str:
+async def cursor_of_page(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], page: int, sort: dict[str, str]
+) -> str:
     after = None
     for _ in range(page - 1):
-        r = await client.post(url, json={"query": LIST, "variables": {"sort": sort, "after": after,
-                                                                          "portfolio": "ALL"}}, headers=headers)
+        r = await client.post(
+            url, json={"query": LIST, "variables": {"sort": sort, "after": after, "portfolio": "ALL"}}, headers=headers
+        )
         after = r.json()["data"]["customers"]["pageInfo"]["endCursor"]
     assert after is not None
     return after
@@ -154,28 +165,42 @@ def main() -> None:
     scenarios = [
         Scenario("name search", [{"search": n, "portfolio": "ALL"} for n in NAMES]),
         Scenario("phone search", [{"search": formatted(p), "portfolio": "ALL"} for p in rng.sample(phones, 20)]),
-        Scenario("3-condition filter", [{"portfolio": "ALL", "filter": {
-            "tags": {"anyOf": [_tag_gid(t) for t in tags[:2]]},
-            "lastInteractionBetween": {"from": "2024-06-01T00:00:00Z", "to": "2025-01-01T00:00:00Z"},
-            "originChannels": ["WHATSAPP", "ECOMMERCE"]}}]),
+        Scenario(
+            "3-condition filter",
+            [
+                {
+                    "portfolio": "ALL",
+                    "filter": {
+                        "tags": {"anyOf": [_tag_gid(t) for t in tags[:2]]},
+                        "lastInteractionBetween": {"from": "2024-06-01T00:00:00Z", "to": "2025-01-01T00:00:00Z"},
+                        "originChannels": ["WHATSAPP", "ECOMMERCE"],
+                    },
+                }
+            ],
+        ),
     ]
     env = {"DATABASE_URL": url, "CRM_JWT_SECRET": BENCH_SECRET, "CRM_DB_POOL_MAX": "10", "CRM_LOG_LEVEL": "warning"}
     results: list[tuple[str, str, float, float]] = []
     sort_name = {"field": "NAME", "direction": "ASC"}
     with serve("server.app:app_from_env", 8621, env) as api:
         for role, user_id in users.items():
-            headers = {"Authorization": "Bearer " + issue_token(tokens, user_id=user_id, tenant_id=tenant.id,
-                                                                ttl_seconds=3600)}
+            headers = {
+                "Authorization": "Bearer " + issue_token(tokens, user_id=user_id, tenant_id=tenant.id, ttl_seconds=3600)
+            }
             for scenario in scenarios:
                 p50, p95 = asyncio.run(measure(api + "/graphql", headers, scenario, args.runs))
                 results.append((role, scenario.name, p50, p95))
                 print(f"{role:<7} {scenario.name:<22} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms", flush=True)
 
-            async def deep() -> tuple[float, float]:
+            async def deep(headers: dict[str, str] = headers) -> tuple[float, float]:
                 async with httpx.AsyncClient(timeout=60) as client:
                     after = await cursor_of_page(client, api + "/graphql", headers, 100, sort_name)
-                return await measure(api + "/graphql", headers, Scenario("100th page", [
-                    {"sort": sort_name, "after": after, "portfolio": "ALL"}]), args.runs)
+                return await measure(
+                    api + "/graphql",
+                    headers,
+                    Scenario("100th page", [{"sort": sort_name, "after": after, "portfolio": "ALL"}]),
+                    args.runs,
+                )
 
             p50, p95 = asyncio.run(deep())
             results.append((role, "100th page by name", p50, p95))

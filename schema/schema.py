@@ -11,12 +11,11 @@ from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
-    ParserCache,
-    ValidationCache,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
-    SchemaExtension,
+    ValidationCache,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
@@ -80,22 +79,17 @@ class CrmSchema(strawberry.Schema):
                 log.info("request refused (%s): %s", code, error.message)
 
 
-class ErrorCodes(SchemaExtension):
-    """Every error a client sees carries ``extensions.code``; masked ones become INTERNAL."""
-
-    def on_operation(self) -> Any:
-        yield
-        result = self.execution_context.result
-        if not result or not getattr(result, "errors", None):
-            return
-        for error in result.errors:
-            extensions = error.extensions if error.extensions is not None else {}
-            if "code" not in extensions:
-                extensions["code"] = "INTERNAL_SERVER_ERROR" if error.message == MASKED_MESSAGE else "BAD_REQUEST"
-            error.extensions = extensions
-
-
 MASKED_MESSAGE = "Unexpected error."
+
+
+def with_codes(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every error a client sees carries ``extensions.code``; masked ones are INTERNAL."""
+    for error in errors:
+        extensions = error.setdefault("extensions", {})
+        if "code" not in extensions:
+            masked = error.get("message") == MASKED_MESSAGE
+            extensions["code"] = "INTERNAL_SERVER_ERROR" if masked else "BAD_REQUEST"
+    return errors
 
 
 def build_schema(limits: Limits | None = None) -> strawberry.Schema:
@@ -112,7 +106,6 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: AddValidationRules(limit_rules),
         lambda: ValidationCache(maxsize=512),
-        ErrorCodes,
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message=MASKED_MESSAGE),
     ]
     if not limits.introspection:

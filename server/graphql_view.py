@@ -9,6 +9,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.types import ExecutionResult
 
 from authz.access import Access
 from authz.authenticate import authenticate, credential_from_headers
@@ -16,6 +18,7 @@ from authz.errors import Unauthenticated
 from authz.policy_store import PolicyStore
 from authz.tokens import TokenConfig
 from schema.context import Context
+from schema.schema import with_codes
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -38,6 +41,12 @@ class GraphQLView(GraphQL[Context, None]):
                 status_code=exc.status_code,
             )
         await response(scope, receive, send)
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        response = process_result(result)
+        if response.get("errors"):
+            response["errors"] = with_codes(response["errors"])
+        return response
 
     async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
         policy = self.policies.current  # one policy snapshot for the whole request
