@@ -18,7 +18,6 @@ import random
 import statistics
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -125,8 +124,6 @@ class Capture(logging.Handler):
 
 async def explain(url: str, tenant: Any, role: str, user_id: Any, variables: dict[str, Any]) -> list[str]:
     """EXPLAIN ANALYZE of what the list resolver sends for these arguments."""
-    from schema.customers import CustomerFilter  # noqa: F401 - the filter input shape the API takes
-
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(url))
         access = Access(Principal(tenant.id, "big", Role(role), user_id), load_policy(ROOT / "policies"))
@@ -160,8 +157,6 @@ def main() -> None:
     tokens = TokenConfig(BENCH_SECRET, "crm")
     users = {"admin": tenant.admin_id, "seller": tenant.seller_ids[0]}
     rng = random.Random(5)
-    three_conditions = {"tags": {"anyOf": [f"VGFnOj{t}" for t in []] or None}}
-    del three_conditions
     scenarios = [
         Scenario("name search", [{"search": n, "portfolio": "ALL"} for n in NAMES]),
         Scenario("phone search", [{"search": formatted(p), "portfolio": "ALL"} for p in rng.sample(phones, 20)]),
@@ -233,5 +228,4 @@ def _tag_gid(tag_id: str) -> str:
 
 
 if __name__ == "__main__":
-    Path  # noqa: B018
     main()
