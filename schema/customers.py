@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
@@ -17,6 +18,11 @@ from models import OriginChannel as ModelOriginChannel
 from models import TaskStatus as ModelTaskStatus
 from resolvers import customer_reads
 from resolvers import customers as customer_ops
+from resolvers import notes as note_ops
+from resolvers import tags as tag_ops
+from resolvers import tasks as task_ops
+from resolvers import teams as team_ops
+from resolvers import users as user_ops
 from resolvers.children import ChildPage
 from resolvers.customer_reads import Sort, SortField
 from resolvers.customers import Outcome
@@ -39,6 +45,7 @@ from schema.inputs import provided
 from schema.node import Node, parse_id, to_global_id
 from schema.pagination import Connection, build_connection
 from schema.permissions import requires
+from schema.selection import selected_below
 from schema.tags import Tag
 from schema.users import User
 
@@ -115,9 +122,12 @@ class Customer(Node):
     )
     _pk: strawberry.Private[Any]
     _owner_id: strawberry.Private[Any]
+    # Nested data a list fetched for its whole page up front (see prefetch_for_page); a field
+    # found here resolves synchronously, without a DataLoader round.
+    _prefetched: strawberry.Private[dict[str, Any] | None] = None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any], hidden: bool) -> Customer:
+    def from_row(cls, row: dict[str, Any], hidden: bool, prefetched: dict[str, Any] | None = None) -> Customer:
         """The only way a customer row becomes API data: contact rules are applied here."""
         if hidden:
             row = mask_row(row)
@@ -151,17 +161,29 @@ class Customer(Node):
             contact_hidden=hidden,
             _pk=row["id"],
             _owner_id=row["owner_id"],
+            _prefetched=prefetched,
         )
 
     @strawberry.field(description="The seller whose portfolio holds this customer, if any.")
-    async def owner(self, info: Info) -> User | None:
+    def owner(self, info: Info) -> User | None:
         if self._owner_id is None:
             return None
+        if self._prefetched is not None and "owner" in self._prefetched:
+            row = self._prefetched["owner"].get(self._owner_id)
+            return User.from_row(row) if row else None
+        return self._load_owner(info)  # type: ignore[return-value]
+
+    async def _load_owner(self, info: Info) -> User | None:
         row = await info.context.loaders.users.load(self._owner_id)
         return User.from_row(row) if row else None
 
     @strawberry.field
-    async def tags(self, info: Info) -> list[Tag]:
+    def tags(self, info: Info) -> list[Tag]:
+        if self._prefetched is not None and "tags" in self._prefetched:
+            return [Tag.from_row(r) for r in self._prefetched["tags"].get(self._pk, ())]
+        return self._load_tags(info)  # type: ignore[return-value]
+
+    async def _load_tags(self, info: Info) -> list[Tag]:
         return [Tag.from_row(r) for r in await info.context.loaders.tags.load(self._pk)]
 
     # --- the profile: records around the customer (types are lazy: they refer back to Customer) --
@@ -176,7 +198,15 @@ class Customer(Node):
         return _child_connection(page, Note.from_row, lambda: info.context.loaders.note_counts.load((self._pk,)))
 
     @strawberry.field
-    async def last_note(self, info: Info) -> Annotated[Note, strawberry.lazy("schema.activities")] | None:
+    def last_note(self, info: Info) -> Annotated[Note, strawberry.lazy("schema.activities")] | None:
+        if self._prefetched is not None and "lastNote" in self._prefetched:
+            from schema.activities import Note
+
+            row = self._prefetched["lastNote"].get(self._pk)
+            return Note.from_row(row) if row else None
+        return self._load_last_note(info)  # type: ignore[return-value]
+
+    async def _load_last_note(self, info: Info) -> Any:
         from schema.activities import Note
 
         row = await info.context.loaders.last_note.load(self._pk)
@@ -197,10 +227,17 @@ class Customer(Node):
         return _child_connection(page, Task.from_row, lambda: info.context.loaders.task_counts.load((self._pk, status)))
 
     @strawberry.field(description="Open tasks (up to 100), soonest due first.")
-    async def open_tasks(self, info: Info) -> list[Annotated[Task, strawberry.lazy("schema.activities")]]:
+    def open_tasks(self, info: Info) -> list[Annotated[Task, strawberry.lazy("schema.activities")]]:
+        if self._prefetched is not None and "openTasks" in self._prefetched:
+            from schema.activities import Task
+
+            return [Task.from_row(r) for r in self._prefetched["openTasks"][self._pk].rows]
+        return self._load_open_tasks(info)  # type: ignore[return-value]
+
+    async def _load_open_tasks(self, info: Info) -> Any:
         from schema.activities import Task
 
-        page = await info.context.loaders.task_pages.load((self._pk, ModelTaskStatus.OPEN, 100, None))
+        page = await info.context.loaders.task_pages.load((self._pk, ModelTaskStatus.OPEN, OPEN_TASKS, None))
         return [Task.from_row(r) for r in page.rows]
 
     @strawberry.field(description="Conversations, the most recently active first.")
@@ -271,10 +308,48 @@ class Customer(Node):
         )
 
     @strawberry.field(description="Teams the customer is attached to; their members may see it.")
-    async def teams(self, info: Info) -> list[Annotated[Team, strawberry.lazy("schema.teams")]]:
+    def teams(self, info: Info) -> list[Annotated[Team, strawberry.lazy("schema.teams")]]:
+        if self._prefetched is not None and "teams" in self._prefetched:
+            from schema.teams import Team
+
+            return [Team.from_row(r) for r in self._prefetched["teams"].get(self._pk, ())]
+        return self._load_teams(info)  # type: ignore[return-value]
+
+    async def _load_teams(self, info: Info) -> Any:
         from schema.teams import Team
 
         return [Team.from_row(r) for r in await info.context.loaders.customer_teams.load(self._pk)]
+
+
+OPEN_TASKS = 100
+
+
+async def prefetch_for_page(info: Info, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Fetch, for a whole page and concurrently, the nested lists the query selects below it.
+
+    Same statements as the DataLoaders would send, but started together, and the nested fields
+    then resolve without awaiting.
+    """
+    if not rows:
+        return None
+    wanted = selected_below(info.selected_fields[0], ("nodes",), ("edges", "node"))
+    tenant = info.context.access.principal.tenant_id
+    ids = [r["id"] for r in rows]
+    jobs: dict[str, Any] = {}
+    if "owner" in wanted:
+        jobs["owner"] = user_ops.users_by_id(tenant, list({r["owner_id"] for r in rows if r["owner_id"]}))
+    if "tags" in wanted:
+        jobs["tags"] = tag_ops.tags_of_customers(tenant, ids)
+    if "teams" in wanted:
+        jobs["teams"] = team_ops.teams_of_customers(tenant, ids)
+    if "openTasks" in wanted:
+        jobs["openTasks"] = task_ops.tasks_of(tenant, ids, status=ModelTaskStatus.OPEN, first=OPEN_TASKS, after=None)
+    if "lastNote" in wanted:
+        jobs["lastNote"] = note_ops.last_notes(tenant, ids)
+    if not jobs:
+        return None
+    results = await asyncio.gather(*jobs.values())
+    return dict(zip(jobs, results, strict=True))
 
 
 @strawberry.enum(description="A contact field whose value another customer already has.")
@@ -463,8 +538,9 @@ class CustomerQuery:
             sort=Sort(SortField(sort.field), sort.direction is SortDirection.DESC) if sort else None,
         )
         hidden = info.context.contact_hidden
+        prefetched = await prefetch_for_page(info, page.rows)
         return build_connection(
-            [Customer.from_row(r, hidden) for r in page.rows],
+            [Customer.from_row(r, hidden, prefetched) for r in page.rows],
             page.cursors,
             has_next=page.has_next,
             has_previous=page.has_previous,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
@@ -34,6 +35,8 @@ class GraphQLView(GraphQL[Context, None]):
             return
         try:
             response = await self.run(Request(scope=scope, receive=receive))
+        except ClientDisconnect:  # the client left before sending its whole request
+            return
         except HTTPException as exc:
             # Malformed bodies get the same JSON error shape as everything else.
             response = JSONResponse(
@@ -41,6 +44,10 @@ class GraphQLView(GraphQL[Context, None]):
                 status_code=exc.status_code,
             )
         await response(scope, receive, send)
+
+    def encode_json(self, data: object) -> bytes:
+        # orjson: several times faster than json for the large nested answers lists produce.
+        return orjson.dumps(data)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         response = process_result(result)
