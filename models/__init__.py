@@ -1,6 +1,7 @@
 """Tortoise models. Tables are tenant-keyed; business rules live in resolvers/."""
 
 from models.base import Role, TenantOwned
+from models.custom_fields import CustomField, CustomFieldType
 from models.customers import Customer, CustomerStatus, CustomerTeam, OriginChannel
 from models.duplicates import ContactKey, CustomerMerge
 from models.history import CustomerEvent
@@ -17,12 +18,15 @@ MODEL_MODULES = [
     "models.customers",
     "models.duplicates",
     "models.history",
+    "models.custom_fields",
 ]
 
 __all__ = [
     "MODEL_MODULES",
     "ApiKey",
     "ContactKey",
+    "CustomField",
+    "CustomFieldType",
     "Customer",
     "CustomerEvent",
     "CustomerMerge",
