@@ -13,10 +13,10 @@ from models.db import execute, fetchrow, fetchval, in_transaction
 from models.sql import Sql
 from resolvers import contact_keys, history
 from resolvers import tags as tag_ops
-from resolvers.customer_fields import clean_customer_fields, search_text
+from resolvers.customer_fields import check_required, clean_customer_fields, search_text
 from resolvers.customer_reads import RETURNING, SELECT, reread
 from resolvers.duplicates import DuplicateFound, OnDuplicate, hits_for
-from resolvers.errors import FieldErrorCode, NotFound, ValidationFailed, VersionConflict
+from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed, VersionConflict
 from resolvers.history import EventKind
 from resolvers.live import live_rows
 
@@ -71,8 +71,12 @@ async def create_customer(
 ) -> tuple[dict[str, Any], Outcome]:
     access.require(P.CUSTOMER_CREATE)
     p = access.principal
-    values = clean_customer_fields(data, p.settings.default_region, creating=True)
+    errors = Errors()
+    values = clean_customer_fields(data, p.settings.default_region, creating=True, errors=errors)
     values.pop("_search_changed", None)
+    if on_duplicate is OnDuplicate.BLOCK:  # the input is the row to write: report everything at once
+        check_required(values, p.settings.required_fields, errors)
+    errors.raise_if_any()
     tag_names = tag_ops.clean_tag_names(data.get("tags") or [])
     owner = await _owner_change(access, data)
     async with in_transaction():
@@ -84,6 +88,7 @@ async def create_customer(
                 if on_duplicate is OnDuplicate.BLOCK:
                     raise DuplicateFound(hits)
                 return await _fold_into_existing(access, hits, data, values, owner, tag_names, on_duplicate)
+        _require(access, values)
         if not owner and not access.can(P.CUSTOMER_ASSIGN):
             owner = {"owner_id": p.user_id}  # a seller's new customer lands in their own portfolio
         values.update(owner)
@@ -145,10 +150,18 @@ async def _fold_into_existing(
     return row, Outcome.MERGED if mode is OnDuplicate.MERGE else Outcome.UPDATED
 
 
+def _require(access: Access, row: dict[str, Any]) -> None:
+    """The company's required fields, checked on the row as it would be written."""
+    errors = Errors()
+    check_required(row, access.principal.settings.required_fields, errors)
+    errors.raise_if_any()
+
+
 async def _apply(access: Access, current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """Write ``changes`` to a locked row: version, search text, contact keys and history."""
+    """Write ``changes`` to a locked row: required fields, version, search text, contact keys, history."""
     p = access.principal
     changes = {k: v for k, v in changes.items() if k != "_search_changed"}
+    _require(access, {**current, **changes})
     if "name" in changes or "trade_name" in changes:
         changes["search_text"] = search_text(
             changes.get("name", current["name"]), changes.get("trade_name", current["trade_name"])
