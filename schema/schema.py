@@ -20,6 +20,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.custom_fields import CustomFieldMutation, CustomFieldQuery
 from schema.customers import CustomerMutation, CustomerQuery
 from schema.duplicates import DuplicateMutation, DuplicateQuery
 from schema.node_query import NodeQuery
@@ -31,10 +32,12 @@ from schema.users import UserQuery
 log = logging.getLogger("crm.graphql")
 
 Query = merge_types(
-    "Query", (UserQuery, TenantQuery, NodeQuery, CustomerQuery, DuplicateQuery, PortfolioQuery, TeamQuery)
+    "Query",
+    (UserQuery, TenantQuery, NodeQuery, CustomerQuery, DuplicateQuery, PortfolioQuery, TeamQuery, CustomFieldQuery),
 )
 Mutation = merge_types(
-    "Mutation", (CustomerMutation, DuplicateMutation, PortfolioMutation, TeamMutation, TenantMutation)
+    "Mutation",
+    (CustomerMutation, DuplicateMutation, PortfolioMutation, TeamMutation, TenantMutation, CustomFieldMutation),
 )
 
 
