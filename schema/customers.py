@@ -22,6 +22,7 @@ from resolvers.errors import NotFound as NotFoundError
 from resolvers.errors import ValidationFailed as InvalidInput
 from resolvers.portfolios import Portfolio
 from schema.context import Info
+from schema.custom_fields import CustomFieldValue, CustomFieldValueInput, custom_field_values
 from schema.errors import (
     ERROR_MAPPERS,
     Error,
@@ -88,6 +89,7 @@ class Customer(Node):
     )
     _pk: strawberry.Private[Any]
     _owner_id: strawberry.Private[Any]
+    _custom_fields: strawberry.Private[dict[str, Any]]
 
     @classmethod
     def from_row(cls, row: dict[str, Any], hidden: bool) -> Customer:
@@ -124,7 +126,17 @@ class Customer(Node):
             contact_hidden=hidden,
             _pk=row["id"],
             _owner_id=row["owner_id"],
+            _custom_fields=row["custom_fields"] or {},
         )
+
+    @strawberry.field(
+        name="customFields",
+        description="The customer's values in the company's custom fields (archived ones aside), in display order.",
+    )
+    async def custom_field_values(self, info: Info) -> list[CustomFieldValue]:
+        access = info.context.access
+        fields = await info.context.loaders.custom_fields.load(access.principal.tenant_id)
+        return custom_field_values(fields, self._custom_fields, self.contact_hidden)
 
     @strawberry.field(description="The seller whose portfolio holds this customer, if any.")
     async def owner(self, info: Info) -> User | None:
@@ -208,6 +220,9 @@ class CreateCustomerInput:
         default=UNSET, description="Responsible seller. Needs customer:assign; others create into their own portfolio."
     )
     tags: list[str] | None = UNSET
+    custom_fields: list[CustomFieldValueInput] | None = strawberry.field(
+        default=UNSET, description="Values by field key; null clears one."
+    )
     on_duplicate: OnDuplicateMode | None = strawberry.field(  # type: ignore[valid-type]
         default=UNSET, description="BLOCK (the default), MERGE or UPDATE; the last two need customer:update on it."
     )
@@ -229,6 +244,9 @@ class UpdateCustomerInput:
     status: CustomerStatus | None = UNSET  # type: ignore[valid-type]
     origin_channel: OriginChannel | None = UNSET  # type: ignore[valid-type]
     owner_id: strawberry.ID | None = UNSET
+    custom_fields: list[CustomFieldValueInput] | None = strawberry.field(
+        default=UNSET, description="Values to change, by field key; null clears one; fields not listed keep theirs."
+    )
 
 
 @strawberry.input

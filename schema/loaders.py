@@ -9,9 +9,11 @@ from uuid import UUID
 from strawberry.dataloader import DataLoader
 
 from authz.access import Access
+from resolvers import custom_fields as field_ops
 from resolvers import tags as tag_ops
 from resolvers import teams as team_ops
 from resolvers import users as user_ops
+from resolvers.custom_values import FieldDef
 
 Row = dict[str, Any]
 
@@ -66,3 +68,11 @@ class Loaders:
     async def _team_members(self, ids: Sequence[UUID]) -> list[list[Row]]:
         found = await team_ops.members_of(self._tenant(), list(ids))
         return [found[i] for i in ids]
+
+    @property
+    def custom_fields(self) -> DataLoader[UUID, list[FieldDef]]:
+        """The tenant's custom field definitions: one statement per request, whatever the page size."""
+        return self._get("custom_fields", self._custom_fields)
+
+    async def _custom_fields(self, tenant_ids: Sequence[UUID]) -> list[list[FieldDef]]:
+        return [await field_ops.load_definitions(t) for t in tenant_ids]
