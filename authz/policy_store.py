@@ -37,7 +37,7 @@ class PolicyStore:
         try:
             policy = load_policy(self.directory)
         except PolicyInvalid as exc:
-            self.last_error = exc
+            # Log before publishing the error: whoever sees last_error set finds the log written.
             log.error(
                 "POLICY REFUSED: the files in %s have %d problem(s); still serving the last good policy (%s). %s",
                 self.directory,
@@ -45,6 +45,7 @@ class PolicyStore:
                 self.current.fingerprint[:12],
                 " | ".join(str(p) for p in exc.problems),
             )
+            self.last_error = exc
             return False
         self.current = policy
         self.last_error = None
