@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 
@@ -94,15 +97,27 @@ async def seeded(conn: asyncpg.Connection, slug: str) -> BenchTenant | None:
     return BenchTenant(row["id"], slug, admin, sellers, count)
 
 
+CustomValues = Callable[[int, random.Random], dict[str, Any]]
+
+
 async def seed_tenant(
-    url: str, slug: str, customers: int, sellers: int = 20, tags: int = 20, rng: random.Random | None = None
+    url: str,
+    slug: str,
+    customers: int,
+    sellers: int = 20,
+    tags: int = 20,
+    rng: random.Random | None = None,
+    *,
+    custom_values: CustomValues | None = None,
+    fresh: bool = False,
 ) -> BenchTenant:
-    """(Re)create tenant ``slug`` with ``customers`` customers unless it already has exactly that."""
+    """(Re)create tenant ``slug`` with ``customers`` customers unless it already has exactly that
+    (or ``fresh`` asks for a new one). ``custom_values(i, rng)`` gives customer i's custom_fields."""
     rng = rng or random.Random(1)
     conn = await asyncpg.connect(**asyncpg_params(url))
     try:
         existing = await seeded(conn, slug)
-        if existing and existing.customers == customers:
+        if existing and existing.customers == customers and not fresh:
             return existing
         if existing:
             await conn.execute("DELETE FROM tenant WHERE id = $1", existing.id)
@@ -145,6 +160,7 @@ async def seed_tenant(
                     owner,
                     created,
                     created,
+                    json.dumps(custom_values(i, rng) if custom_values else {}),
                 )
             )
             links += [(uuid.uuid4(), tenant_id, pk, t) for t in rng.sample(tag_ids, k=rng.randint(0, 3))]
@@ -173,6 +189,7 @@ async def _flush(conn: asyncpg.Connection, batch: list[tuple], links: list[tuple
             "owner_id",
             "created_at",
             "updated_at",
+            "custom_fields",
         ],
     )
     await conn.copy_records_to_table(

@@ -14,6 +14,7 @@ from strawberry.scalars import JSON
 from authz.catalogue import P
 from authz.masking import custom_value_hidden
 from models import CustomFieldType as ModelCustomFieldType
+from resolvers import custom_field_options as option_ops
 from resolvers import custom_fields as field_ops
 from resolvers.custom_values import FieldDef
 from resolvers.errors import NotFound as Missing
@@ -183,6 +184,14 @@ class DeleteCustomFieldInput:
     expected_version: int | None = UNSET
 
 
+@strawberry.input
+class RenameFieldOptionInput:
+    field_id: strawberry.ID
+    from_: str = strawberry.field(name="from", description="The option as it is now.")
+    to: str = strawberry.field(description="Its new name; must not be another option already.")
+    expected_version: int = strawberry.field(description="The field's version you read; else VersionConflict.")
+
+
 @strawberry.type
 class CustomFieldSuccess:
     field: CustomField
@@ -199,6 +208,14 @@ class ConfirmationRequired(Error):
     affected_customers: int = strawberry.field(description="How many customers would lose their value.")
 
 
+@strawberry.type
+class RenameFieldOptionSuccess:
+    field: CustomField
+    updated_customers: int = strawberry.field(
+        description="How many customers held the option and now hold the new name."
+    )
+
+
 ERROR_MAPPERS[field_ops.ConfirmationRequired] = lambda e, _: ConfirmationRequired(
     message=str(e), affected_customers=e.customers
 )
@@ -210,6 +227,11 @@ UpdateCustomFieldResult = Annotated[
 DeleteCustomFieldResult = Annotated[
     DeleteCustomFieldSuccess | ConfirmationRequired | NotFound | VersionConflict,
     strawberry.union("DeleteCustomFieldResult"),
+]
+
+RenameFieldOptionResult = Annotated[
+    RenameFieldOptionSuccess | ValidationFailed | NotFound | VersionConflict,
+    strawberry.union("RenameFieldOptionResult"),
 ]
 
 
@@ -254,3 +276,14 @@ class CustomFieldMutation:
             info.context.access, field_pk(input.id), confirm=input.confirm, expected_version=expected
         )
         return DeleteCustomFieldSuccess(deleted_id=input.id, cleared_customers=cleared)
+
+    @strawberry.mutation(
+        extensions=requires(P.CUSTOM_FIELD_MANAGE),
+        description="Rename a select option on the field and, in the same transaction, on every customer holding it.",
+    )
+    @returns_errors
+    async def rename_field_option(self, info: Info, input: RenameFieldOptionInput) -> RenameFieldOptionResult:
+        found, updated = await option_ops.rename_option(
+            info.context.access, field_pk(input.field_id), input.from_, input.to, input.expected_version
+        )
+        return RenameFieldOptionSuccess(field=CustomField.from_def(found), updated_customers=updated)
