@@ -109,15 +109,14 @@ async def seed_tenant(
     rng: random.Random | None = None,
     *,
     custom_values: CustomValues | None = None,
-    fresh: bool = False,
 ) -> BenchTenant:
-    """(Re)create tenant ``slug`` with ``customers`` customers unless it already has exactly that
-    (or ``fresh`` asks for a new one). ``custom_values(i, rng)`` gives customer i's custom_fields."""
+    """(Re)create tenant ``slug`` with ``customers`` customers unless it already has exactly that.
+    ``custom_values(i, rng)`` gives customer i's custom_fields."""
     rng = rng or random.Random(1)
     conn = await asyncpg.connect(**asyncpg_params(url))
     try:
         existing = await seeded(conn, slug)
-        if existing and existing.customers == customers and not fresh:
+        if existing and existing.customers == customers:
             return existing
         if existing:
             await conn.execute("DELETE FROM tenant WHERE id = $1", existing.id)

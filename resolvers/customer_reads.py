@@ -14,6 +14,7 @@ from authz.access import Access
 from authz.catalogue import P
 from models.db import fetch, fetchrow, fetchval
 from models.sql import Sql, and_
+from resolvers.customer_filters import customer_filter
 from resolvers.live import live_rows
 from resolvers.pagination import (
     SortKey,
@@ -52,6 +53,33 @@ class CustomerPage:
     total_count: Callable[[], Awaitable[int]]
 
 
+async def customer_where(
+    access: Access,
+    *,
+    search: str | None = None,
+    portfolio: Portfolio | None = None,
+    seller_id: UUID | None = None,
+    filter: dict[str, Any] | None = None,
+) -> Sql:
+    """The rows a list shows: visibility first, then the caller's portfolio, search and filter."""
+    access.require(P.CUSTOMER_READ)
+    return and_(
+        live_rows(access, P.CUSTOMER_READ),
+        portfolio_filter(access, portfolio, seller_id),
+        customer_search(access, search),
+        await customer_filter(access, filter),
+    )
+
+
+def page_query(where: Sql, limit: int) -> Sql:
+    """One page of the list in its default order, plus one row to tell whether more follow."""
+    return (
+        Sql(f"SELECT {SELECT} FROM customer c WHERE ")
+        + where
+        + Sql(f" ORDER BY {order_by(DEFAULT_SORT)} LIMIT %s", limit + 1)
+    )
+
+
 async def list_customers(
     access: Access,
     *,
@@ -60,23 +88,15 @@ async def list_customers(
     search: str | None = None,
     portfolio: Portfolio | None = None,
     seller_id: UUID | None = None,
+    filter: dict[str, Any] | None = None,
 ) -> CustomerPage:
     limit = page_size(first)
-    access.require(P.CUSTOMER_READ)
-    where = and_(
-        live_rows(access, P.CUSTOMER_READ),
-        portfolio_filter(access, portfolio, seller_id),
-        customer_search(access, search),
-    )
+    where = await customer_where(access, search=search, portfolio=portfolio, seller_id=seller_id, filter=filter)
     keys, tag = DEFAULT_SORT, "created"
     page_where = where
     if after:
         page_where = and_(where, after_condition(keys, decode_cursor(after, tag, len(keys))))
-    rows = await fetch(
-        Sql(f"SELECT {SELECT} FROM customer c WHERE ")
-        + page_where
-        + Sql(f" ORDER BY {order_by(keys)} LIMIT %s", limit + 1)
-    )
+    rows = await fetch(page_query(page_where, limit))
     has_next = len(rows) > limit
     rows = rows[:limit]
 

@@ -144,6 +144,22 @@ class CustomFieldValueInput:
     )
 
 
+@strawberry.input(
+    description="A condition on one custom field; every operator given must hold. Which operators apply depends "
+    "on the type: equals (not MULTI_SELECT), oneOf (any of the values; for MULTI_SELECT: holds any of the options), "
+    "contains (text types: a case-insensitive part, PHONE: digits; MULTI_SELECT: holds this option), min and max "
+    "(NUMBER, DECIMAL, DATE; inclusive), isEmpty (all). Values are written as for CustomFieldValueInput."
+)
+class CustomFieldCondition:
+    key: str
+    equals: JSON | None = UNSET
+    one_of: list[JSON] | None = UNSET
+    contains: str | None = UNSET
+    min: JSON | None = UNSET
+    max: JSON | None = UNSET
+    is_empty: bool | None = UNSET
+
+
 def field_pk(value: str) -> Any:
     pk = parse_id(value, "CustomField")
     if pk is None:

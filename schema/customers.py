@@ -22,7 +22,7 @@ from resolvers.errors import NotFound as NotFoundError
 from resolvers.errors import ValidationFailed as InvalidInput
 from resolvers.portfolios import Portfolio
 from schema.context import Info
-from schema.custom_fields import CustomFieldValue, CustomFieldValueInput, custom_field_values
+from schema.custom_fields import CustomFieldCondition, CustomFieldValue, CustomFieldValueInput, custom_field_values
 from schema.errors import (
     ERROR_MAPPERS,
     Error,
@@ -249,6 +249,15 @@ class UpdateCustomerInput:
     )
 
 
+@strawberry.input(description="Narrows a customer list; every condition given must hold.")
+class CustomerFilter:
+    custom_fields: list[CustomFieldCondition] | None = strawberry.field(
+        default=UNSET,
+        description="Conditions on custom fields (not archived ones). Phone and email fields cannot be filtered "
+        "on when contact data is hidden from you.",
+    )
+
+
 @strawberry.input
 class TagsInput:
     customer_id: strawberry.ID
@@ -321,6 +330,7 @@ class CustomerQuery:
             strawberry.argument(description="Default: ALL when you see the whole company, else MINE."),
         ] = None,
         seller_id: Annotated[strawberry.ID | None, strawberry.argument(description="With portfolio: SELLER.")] = None,
+        filter: CustomerFilter | None = None,
     ) -> Connection[Customer]:
         seller = None
         if seller_id is not None:
@@ -328,7 +338,13 @@ class CustomerQuery:
             if seller is None:
                 raise InvalidInput.one("sellerId", FieldErrorCode.INVALID, "is not a user id")
         page = await customer_reads.list_customers(
-            info.context.access, first=first, after=after, search=search, portfolio=portfolio, seller_id=seller
+            info.context.access,
+            first=first,
+            after=after,
+            search=search,
+            portfolio=portfolio,
+            seller_id=seller,
+            filter=provided(filter) if filter else None,
         )
         hidden = info.context.contact_hidden
         return build_connection(
