@@ -24,7 +24,7 @@ from resolvers.errors import DomainError, Errors, FieldErrorCode, NotFound, Vali
 from resolvers.history import EventKind
 
 COLUMNS = "id, key, label, type, options, required, position, archived, version, created_at, updated_at"
-KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,62}")
 LABEL_MAX = 200
 OPTION_MAX = 100
 MAX_OPTIONS = 500
@@ -121,7 +121,7 @@ async def create_definition(access: Access, data: dict[str, Any]) -> FieldDef:
     access.require(P.CUSTOM_FIELD_MANAGE)
     errors = Errors()
     key = str(data.get("key") or "")
-    if not KEY_PATTERN.match(key):
+    if not KEY_PATTERN.fullmatch(key):
         errors.add(
             "key", FieldErrorCode.INVALID, "must start with a lower-case letter, then up to 62 of a-z, 0-9 and _"
         )

@@ -22,7 +22,7 @@ from resolvers.errors import NotFound as NotFoundError
 from resolvers.errors import ValidationFailed as InvalidInput
 from resolvers.portfolios import Portfolio
 from schema.context import Info
-from schema.custom_fields import CustomFieldCondition, CustomFieldValue, CustomFieldValueInput, custom_field_values
+from schema.custom_values import CustomFieldCondition, CustomFieldValue, CustomFieldValueInput, custom_field_values
 from schema.errors import (
     ERROR_MAPPERS,
     Error,

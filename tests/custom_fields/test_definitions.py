@@ -64,6 +64,7 @@ async def test_definitions_are_validated(gql, factory):
     text_with_options = await create(key="ok", label="Ok", type="TEXT", options=["a"])
     no_options = await create(key="ok", label="Ok", type="MULTI_SELECT")
     taken = await create(key="segment", label="Again", type="NUMBER")
+    trailing = await create(key="ok\n", label="Ok", type="TEXT")
 
     assert codes(bad) == [
         ("key", "INVALID"),
@@ -74,6 +75,7 @@ async def test_definitions_are_validated(gql, factory):
     assert codes(text_with_options) == [("options", "NOT_ALLOWED")]
     assert codes(no_options) == [("options", "REQUIRED")]
     assert codes(taken) == [("key", "TAKEN")]
+    assert codes(trailing) == [("key", "INVALID")]
     assert await fetchval(Sql("SELECT count(*) FROM custom_field WHERE tenant_id = %s", tenant.id)) == 1
 
 
