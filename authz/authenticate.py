@@ -20,7 +20,7 @@ log = logging.getLogger("crm.auth")
 
 _TENANT_COLUMNS = """
     t.id AS tenant_id, t.slug AS tenant_slug, t.default_region, t.allow_duplicates,
-    t.restricted_visibility, t.hide_contact_from_sellers
+    t.restricted_visibility, t.hide_contact_from_sellers, t.required_fields
 """
 _TEAMS_OF = """
     COALESCE((SELECT array_agg(m.team_id) FROM team_membership m
@@ -55,6 +55,7 @@ def _settings(row: dict[str, Any]) -> TenantSettings:
         allow_duplicates=row["allow_duplicates"],
         restricted_visibility=row["restricted_visibility"],
         hide_contact_from_sellers=row["hide_contact_from_sellers"],
+        required_fields=tuple(row["required_fields"]),
     )
 
 

@@ -91,6 +91,10 @@ class P:
     USER_MANAGE = _p("user", "manage", TENANT_SCOPE, "Change users' access (e.g. who may start conversations)")
     DUPLICATE_READ = _p("duplicate", "read", ROW_SCOPES, "List groups of customers sharing a contact")
     TENANT_UPDATE = _p("tenant", "update", TENANT_SCOPE, "Change the company's settings")
+    CUSTOM_FIELD_READ = _p("custom_field", "read", TENANT_SCOPE, "See the company's custom field definitions")
+    CUSTOM_FIELD_MANAGE = _p(
+        "custom_field", "manage", TENANT_SCOPE, "Define, change, archive and delete custom fields; rename their options"
+    )
 
 
 CATALOGUE: dict[str, Permission] = {p.key: p for p in vars(P).values() if isinstance(p, Permission)}

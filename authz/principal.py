@@ -12,6 +12,7 @@ class TenantSettings:
     allow_duplicates: bool = False
     restricted_visibility: bool = True
     hide_contact_from_sellers: bool = False
+    required_fields: tuple[str, ...] = ("name",)  # API names of standard customer fields
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 
@@ -98,10 +101,21 @@ async def seeded(conn: asyncpg.Connection, slug: str) -> BenchTenant | None:
     return BenchTenant(row["id"], slug, admin, sellers, count)
 
 
+CustomValues = Callable[[int, random.Random], dict[str, Any]]
+
+
 async def seed_tenant(
-    url: str, slug: str, customers: int, sellers: int = 20, tags: int = 20, rng: random.Random | None = None
+    url: str,
+    slug: str,
+    customers: int,
+    sellers: int = 20,
+    tags: int = 20,
+    rng: random.Random | None = None,
+    *,
+    custom_values: CustomValues | None = None,
 ) -> BenchTenant:
-    """(Re)create tenant ``slug`` with ``customers`` customers unless it already has exactly that."""
+    """(Re)create tenant ``slug`` with ``customers`` customers unless it already has exactly that.
+    ``custom_values(i, rng)`` gives customer i's custom_fields."""
     rng = rng or random.Random(1)
     conn = await asyncpg.connect(**asyncpg_params(url))
     try:
@@ -140,8 +154,9 @@ async def seed_tenant(
             contacted = interacted if interacted and rng.random() < 0.6 else None
             status = "inactive" if rng.random() < 0.1 else "active"
             email = f"c{i}@{slug}.example"
+            custom = json.dumps(custom_values(i, rng) if custom_values else {})
             batch.append((pk, tenant_id, name, fold(name), email, email, phone, phone, owner, created, created,
-                          interacted, contacted, status, rng.choice(CHANNELS)))  # fmt: skip
+                          interacted, contacted, status, rng.choice(CHANNELS), custom))  # fmt: skip
             links += [(uuid.uuid4(), tenant_id, pk, t) for t in rng.sample(tag_ids, k=rng.randint(0, 3))]
             if len(batch) >= 20_000:
                 await _flush(conn, batch, links)
@@ -172,6 +187,7 @@ async def _flush(conn: asyncpg.Connection, batch: list[tuple], links: list[tuple
             "last_contacted_at",
             "status",
             "origin_channel",
+            "custom_fields",
         ],
     )
     await conn.copy_records_to_table(

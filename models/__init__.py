@@ -11,6 +11,7 @@ from models.conversations import (
     Message,
     MessageTemplate,
 )
+from models.custom_fields import CustomField, CustomFieldType
 from models.customers import Customer, CustomerStatus, CustomerTeam, OriginChannel
 from models.duplicates import ContactKey, CustomerMerge
 from models.history import CustomerEvent
@@ -29,6 +30,7 @@ MODEL_MODULES = [
     "models.history",
     "models.activities",
     "models.conversations",
+    "models.custom_fields",
 ]
 
 __all__ = [
@@ -39,6 +41,8 @@ __all__ = [
     "ContactKey",
     "Conversation",
     "ConversationStatus",
+    "CustomField",
+    "CustomFieldType",
     "Customer",
     "CustomerEvent",
     "CustomerMerge",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from validate_docbr import CNPJ, CPF
@@ -25,6 +26,18 @@ ADDRESS_FIELDS: dict[str, tuple[str, int]] = {
     "postalCode": ("address_postal_code", 20),
     "country": ("address_country", 2),
 }
+# Standard fields a company may require (API names) and the column holding each. Phones are kept
+# in E.164, so requiring `phone` requires country code, area code and number together.
+STANDARD_FIELDS: dict[str, str] = {
+    "name": "name",
+    "tradeName": "trade_name",
+    "email": "email",
+    "phone": "phone",
+    "whatsapp": "whatsapp",
+    "document": "document",
+    **{f"address.{field}": column for field, (column, _) in ADDRESS_FIELDS.items() if field != "complement"},
+}
+ALWAYS_REQUIRED = "name"  # the column cannot be empty
 RAW_CONTACT_MAX = 40
 EMAIL_MAX = 254
 
@@ -50,12 +63,16 @@ def clean_document(raw: str) -> str:
     raise InvalidContact("is not a valid CPF or CNPJ (check digits do not match)")
 
 
-def clean_customer_fields(data: dict[str, Any], region: str, *, creating: bool) -> dict[str, Any]:
+def clean_customer_fields(
+    data: dict[str, Any], region: str, *, creating: bool, errors: Errors | None = None
+) -> dict[str, Any]:
     """Column values for the fields present in ``data``; every problem in one ValidationFailed.
 
-    A key absent from ``data`` is left alone; a key present with None clears the column.
+    A key absent from ``data`` is left alone; a key present with None clears the column. Given
+    ``errors``, problems are added there and the caller raises (to report them with others).
     """
-    errors = Errors()
+    own_errors = errors is None
+    errors = Errors() if errors is None else errors
     out: dict[str, Any] = {}
 
     for field, (column, limit) in TEXT_FIELDS.items():
@@ -126,8 +143,21 @@ def clean_customer_fields(data: dict[str, Any], region: str, *, creating: bool) 
             else:
                 out[column] = str(data[field])
 
-    errors.raise_if_any()
+    if own_errors:
+        errors.raise_if_any()
     return out
+
+
+def check_required(row: dict[str, Any], required: Iterable[str], errors: Errors) -> None:
+    """REQUIRED for each required standard field the row (as it would be written) leaves empty.
+
+    A field that already has an error (e.g. an invalid email) is not reported twice.
+    """
+    flagged = {e.field for e in errors.items}
+    for field in required:
+        column = STANDARD_FIELDS.get(field)
+        if column is not None and field not in flagged and row.get(column) in (None, ""):
+            errors.add(field, FieldErrorCode.REQUIRED, "is required")
 
 
 def search_text(name: str | None, trade_name: str | None) -> str:

@@ -15,6 +15,7 @@ from authz.access import Access
 from authz.catalogue import P
 from models.db import fetch, fetchrow, fetchval
 from models.sql import Sql, and_, join
+from resolvers.customer_filters import customer_filter
 from resolvers.errors import FieldErrorCode, ValidationFailed
 from resolvers.live import live_rows
 from resolvers.pagination import (
@@ -94,6 +95,42 @@ class CustomerPage:
     total_count: Callable[[], Awaitable[int]]
 
 
+async def customer_base(
+    access: Access,
+    *,
+    portfolio: Portfolio | None = None,
+    seller_id: UUID | None = None,
+    filter: dict[str, Any] | None = None,
+) -> Sql:
+    """The rows a list shows before any search: visibility first, then portfolio and filter."""
+    access.require(P.CUSTOMER_READ)
+    return and_(
+        live_rows(access, P.CUSTOMER_READ),
+        portfolio_filter(access, portfolio, seller_id),
+        await customer_filter(access, filter),
+    )
+
+
+async def customer_where(
+    access: Access,
+    *,
+    search: str | None = None,
+    portfolio: Portfolio | None = None,
+    seller_id: UUID | None = None,
+    filter: dict[str, Any] | None = None,
+) -> Sql:
+    """Every row a list shows, search included (whatever its order)."""
+    base = await customer_base(access, portfolio=portfolio, seller_id=seller_id, filter=filter)
+    plan = await plan_search(access, search)
+    return and_(base, plan.condition if plan else None)
+
+
+def page_query(where: Sql, limit: int) -> Sql:
+    """One page of the list in its default order, plus one row to tell whether more follow."""
+    keys = sort_keys(Sort())
+    return _select(keys) + where + Sql(" ORDER BY ") + order_sql(keys) + Sql(" LIMIT %s", limit + 1)
+
+
 async def list_customers(
     access: Access,
     *,
@@ -103,10 +140,10 @@ async def list_customers(
     portfolio: Portfolio | None = None,
     seller_id: UUID | None = None,
     sort: Sort | None = None,
+    filter: dict[str, Any] | None = None,
 ) -> CustomerPage:
     limit = page_size(first)
-    access.require(P.CUSTOMER_READ)
-    base = and_(live_rows(access, P.CUSTOMER_READ), portfolio_filter(access, portfolio, seller_id))
+    base = await customer_base(access, portfolio=portfolio, seller_id=seller_id, filter=filter)
     plan = await plan_search(access, search)
     where = and_(base, plan.condition if plan else None)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid4
@@ -13,10 +15,12 @@ from models.db import execute, fetchrow, fetchval, in_transaction
 from models.sql import Sql
 from resolvers import contact_keys, history
 from resolvers import tags as tag_ops
-from resolvers.customer_fields import clean_customer_fields, search_text
+from resolvers.custom_fields import load_definitions
+from resolvers.custom_values import FieldDef, apply_changes, by_key, check_required_values, clean_inputs
+from resolvers.customer_fields import check_required, clean_customer_fields, search_text
 from resolvers.customer_reads import RETURNING, SELECT, reread
 from resolvers.duplicates import DuplicateFound, OnDuplicate, hits_for
-from resolvers.errors import FieldErrorCode, NotFound, ValidationFailed, VersionConflict
+from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed, VersionConflict
 from resolvers.history import EventKind
 from resolvers.live import live_rows
 
@@ -66,16 +70,61 @@ async def _claim_keys(access: Access, customer_id: UUID, row: dict[str, Any]) ->
         raise DuplicateFound(await hits_for(access, contact_keys.keys_of(row), lost))
 
 
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    """An input checked against the company's fields."""
+
+    values: dict[str, Any]  # standard columns
+    custom: dict[str, Any]  # custom field key -> canonical value, or None to clear it
+    fields: list[FieldDef]  # the company's custom fields, locked FOR SHARE until the transaction ends
+
+
+async def _clean(access: Access, data: dict[str, Any], *, creating: bool, new_row: bool = False) -> Cleaned:
+    """Check the input against the company's fields, reporting every problem at once.
+
+    Call it inside the transaction and before locking any customer: it locks the definitions
+    first (see ``load_definitions``). With ``new_row`` the input is the whole row to be written,
+    so the required fields are checked too.
+    """
+    p = access.principal
+    region = p.settings.default_region
+    fields = await load_definitions(p.tenant_id, lock=True)
+    errors = Errors()
+    values = clean_customer_fields(data, region, creating=creating, errors=errors)
+    values.pop("_search_changed", None)
+    custom = clean_inputs(by_key(fields), data.get("customFields") or [], region, errors)
+    if new_row:
+        _check_required(access, values, apply_changes({}, custom), fields, errors)
+    errors.raise_if_any()
+    return Cleaned(values, custom, fields)
+
+
+def _check_required(
+    access: Access, row: dict[str, Any], custom: dict[str, Any], fields: list[FieldDef], errors: Errors
+) -> None:
+    """The company's required standard and custom fields, on the row as it would be written."""
+    check_required(row, access.principal.settings.required_fields, errors)
+    check_required_values(fields, custom, errors)
+
+
+def _require(access: Access, row: dict[str, Any], custom: dict[str, Any], fields: list[FieldDef]) -> None:
+    errors = Errors()
+    _check_required(access, row, custom, fields, errors)
+    errors.raise_if_any()
+
+
 async def create_customer(
     access: Access, data: dict[str, Any], on_duplicate: OnDuplicate = OnDuplicate.BLOCK
 ) -> tuple[dict[str, Any], Outcome]:
     access.require(P.CUSTOMER_CREATE)
     p = access.principal
-    values = clean_customer_fields(data, p.settings.default_region, creating=True)
-    values.pop("_search_changed", None)
     tag_names = tag_ops.clean_tag_names(data.get("tags") or [])
     owner = await _owner_change(access, data)
     async with in_transaction():
+        # With BLOCK the input is the row to write, so a missing required field is reported with the
+        # rest; otherwise it is checked on whichever row is written (see _fold_into_existing).
+        cleaned = await _clean(access, data, creating=True, new_row=on_duplicate is OnDuplicate.BLOCK)
+        values = cleaned.values
         if not p.settings.allow_duplicates:
             wanted = contact_keys.keys_of(values)
             holders = await contact_keys.find_holders(p.tenant_id, list(wanted))
@@ -83,10 +132,13 @@ async def create_customer(
                 hits = await hits_for(access, wanted, holders)
                 if on_duplicate is OnDuplicate.BLOCK:
                     raise DuplicateFound(hits)
-                return await _fold_into_existing(access, hits, data, values, owner, tag_names, on_duplicate)
+                return await _fold_into_existing(access, hits, cleaned, owner, tag_names, on_duplicate)
+        custom = apply_changes({}, cleaned.custom)
+        _require(access, values, custom, cleaned.fields)
         if not owner and not access.can(P.CUSTOMER_ASSIGN):
             owner = {"owner_id": p.user_id}  # a seller's new customer lands in their own portfolio
         values.update(owner)
+        values["custom_fields"] = json.dumps(custom)
         values["search_text"] = search_text(values.get("name"), values.get("trade_name"))
         values.update(id=uuid4(), tenant_id=p.tenant_id, created_by_id=p.user_id)
         columns = list(values)
@@ -110,8 +162,7 @@ async def create_customer(
 async def _fold_into_existing(
     access: Access,
     hits: list[Any],
-    data: dict[str, Any],
-    values: dict[str, Any],
+    cleaned: Cleaned,
     owner: dict[str, Any],
     tag_names: list[str],
     mode: OnDuplicate,
@@ -127,7 +178,8 @@ async def _fold_into_existing(
     )
     if current is None or not access.can(P.CUSTOMER_UPDATE):
         raise DuplicateFound(hits, "You may not update the existing customer.")
-    changes = {k: v for k, v in values.items() if k in current}
+    changes = {k: v for k, v in cleaned.values.items() if k in current}
+    custom = cleaned.custom
     if mode is OnDuplicate.MERGE:
         # Fill only what the existing customer lacks; a contact column comes with its raw twin.
         changes = {k: v for k, v in changes.items() if v not in (None, "") and current[k] in (None, "")}
@@ -136,19 +188,32 @@ async def _fold_into_existing(
                 changes.pop(norm, None)
         if owner and current["owner_id"] is None:
             changes.update(owner)
+        held = current["custom_fields"] or {}
+        custom = {k: v for k, v in custom.items() if v is not None and held.get(k) is None}
     else:
         changes.update(owner)
-    row = await _apply(access, current, changes)
+    row = await _apply(access, current, changes, custom, cleaned.fields)
     if tag_names:
         await tag_ops.attach(access.principal.tenant_id, row["id"], tag_names)
         await history.record(access, row["id"], EventKind.TAGS_CHANGED, {"added": tag_names, "removed": []})
     return row, Outcome.MERGED if mode is OnDuplicate.MERGE else Outcome.UPDATED
 
 
-async def _apply(access: Access, current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """Write ``changes`` to a locked row: version, search text, contact keys and history."""
+async def _apply(
+    access: Access,
+    current: dict[str, Any],
+    changes: dict[str, Any],
+    custom: dict[str, Any],
+    fields: list[FieldDef],
+) -> dict[str, Any]:
+    """Write ``changes`` (columns) and ``custom`` (value changes) to a locked row: required fields,
+    version, search text, contact keys and history."""
     p = access.principal
-    changes = {k: v for k, v in changes.items() if k != "_search_changed"}
+    held = current["custom_fields"] or {}
+    custom_after = apply_changes(held, custom)
+    if custom_after != held:
+        changes = {**changes, "custom_fields": json.dumps(custom_after)}
+    _require(access, {**current, **changes}, custom_after, fields)
     if "name" in changes or "trade_name" in changes:
         changes["search_text"] = search_text(
             changes.get("name", current["name"]), changes.get("trade_name", current["trade_name"])
@@ -202,14 +267,13 @@ async def update_customer(
     expected_version: int | None = None,
 ) -> dict[str, Any]:
     access.require(P.CUSTOMER_UPDATE)
-    p = access.principal
-    values = clean_customer_fields(data, p.settings.default_region, creating=False)
-    values.update(await _owner_change(access, data))
+    owner = await _owner_change(access, data)
     async with in_transaction():
+        cleaned = await _clean(access, data, creating=False)
         current = await locate_for_change(access, customer_id, P.CUSTOMER_UPDATE)
         if expected_version is not None and current["version"] != expected_version:
             raise VersionConflict(expected_version, current["version"])
-        return await _apply(access, current, values)
+        return await _apply(access, current, {**cleaned.values, **owner}, cleaned.custom, cleaned.fields)
 
 
 async def change_tags(

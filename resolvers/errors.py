@@ -17,6 +17,9 @@ class FieldErrorCode(StrEnum):
     NOT_ALLOWED = "NOT_ALLOWED"
     TOO_MANY = "TOO_MANY"
     TAKEN = "TAKEN"
+    DUPLICATE = "DUPLICATE"  # the same value twice in one input
+    UNKNOWN_OPTION = "UNKNOWN_OPTION"  # not one of a select field's options
+    IN_USE = "IN_USE"  # customers hold it
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,8 @@ class EventKind(StrEnum):
     MERGED = "merged"  # on the primary: others were merged into it
     MERGED_INTO = "merged_into"  # on a duplicate: it became a tombstone
     MERGE_UNDONE = "merge_undone"  # on the primary and on each restored duplicate
+    CUSTOM_OPTION_RENAMED = "custom_option_renamed"  # an option the customer held was renamed
+    CUSTOM_FIELD_DELETED = "custom_field_deleted"  # a field the customer had a value in was deleted
 
 
 def _plain(value: Any) -> Any:
@@ -71,4 +73,24 @@ async def record(
             to_json(data or {}),
             ids,
         )
+    )
+
+
+def insert_events(access: Access, kind: EventKind, source: str, data: Sql) -> Sql:
+    """``INSERT ... SELECT`` of one entry per row of ``source`` (aliased ``s``, with ``customer_id``),
+    for bulk changes made in one statement: ``data`` is a jsonb expression evaluated per row.
+    Use it inside a data-modifying ``WITH`` so the change and its history are one statement."""
+    p = access.principal
+    return (
+        Sql(
+            "INSERT INTO customer_event (tenant_id, customer_id, kind, actor_id, actor_api_key_id, actor_name, data) "
+            "SELECT %s, s.customer_id, %s, %s, %s, %s, ",
+            p.tenant_id,
+            kind.value,
+            p.user_id,
+            p.api_key_id,
+            p.name,
+        )
+        + data
+        + Sql(f" FROM {source} s")
     )

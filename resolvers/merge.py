@@ -22,9 +22,11 @@ from authz.errors import Forbidden
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql
 from resolvers import contact_keys, history
-from resolvers.customer_fields import search_text
+from resolvers.custom_fields import load_definitions
+from resolvers.custom_values import FieldDef, by_key, check_required_values, check_values
+from resolvers.customer_fields import check_required, search_text
 from resolvers.customer_reads import RETURNING, SELECT, reread
-from resolvers.errors import DomainError, FieldErrorCode, NotFound, ValidationFailed
+from resolvers.errors import DomainError, Errors, FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import EventKind
 from resolvers.live import live_rows
 
@@ -170,6 +172,23 @@ def _check_input(primary_id: UUID, duplicate_ids: list[UUID], choices: dict[str,
         raise ValidationFailed([ValidationFailed.one(*p).errors[0] for p in problems])
 
 
+def _checked(
+    access: Access, primary: dict[str, Any], changes: dict[str, Any], fields: list[FieldDef]
+) -> dict[str, Any]:
+    """The merged customer must pass the checks of any other write: every custom value valid for a
+    field of the company, and the required standard and custom fields filled."""
+    settings = access.principal.settings
+    errors = Errors()
+    custom = check_values(by_key(fields), _custom({**primary, **changes}), settings.default_region, errors)
+    check_required({**primary, **changes}, settings.required_fields, errors)
+    check_required_values(fields, custom, errors)
+    errors.raise_if_any()
+    changes = {k: v for k, v in changes.items() if k != "custom_fields"}
+    if custom != _custom(primary):
+        changes["custom_fields"] = json.dumps(custom)
+    return changes
+
+
 async def _lock_participants(access: Access, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
     rows = await fetch(
         Sql(f"SELECT {SELECT} FROM customer c WHERE c.id = ANY(%s::uuid[]) AND ", ids)
@@ -197,10 +216,11 @@ async def merge_customers(
     p = access.principal
     tenant = p.tenant_id
     async with in_transaction():
+        fields = await load_definitions(tenant, lock=True)  # before the customers: one lock order
         rows = await _lock_participants(access, [primary_id, *duplicate_ids])
         primary = rows[primary_id]
         duplicates = [rows[d] for d in duplicate_ids]
-        changes = merged_values(primary, duplicates, choices)
+        changes = _checked(access, primary, merged_values(primary, duplicates, choices), fields)
 
         moved: dict[str, list[list[str]]] = {}
         dropped: dict[str, list[dict[str, Any]]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import phonenumbers
@@ -10,6 +11,7 @@ from authz.access import Access
 from authz.catalogue import P
 from models.db import fetchrow
 from models.sql import Sql
+from resolvers.customer_fields import ALWAYS_REQUIRED, STANDARD_FIELDS
 from resolvers.errors import Errors, FieldErrorCode
 
 SETTINGS = {
@@ -17,6 +19,7 @@ SETTINGS = {
     "allowDuplicates": "allow_duplicates",
     "restrictedVisibility": "restricted_visibility",
     "hideContactFromSellers": "hide_contact_from_sellers",
+    "requiredFields": "required_fields",
 }
 COLUMNS = ", ".join(["id", "slug", "name", *SETTINGS.values()])
 
@@ -25,6 +28,17 @@ async def get_tenant(access: Access) -> dict[str, Any]:
     row = await fetchrow(Sql(f"SELECT {COLUMNS} FROM tenant WHERE id = %s", access.principal.tenant_id))
     assert row is not None
     return row
+
+
+def _required_fields(names: list[str], errors: Errors) -> str:
+    """The standard fields to require, in their canonical order; name is always among them."""
+    for i, name in enumerate(names):
+        if name not in STANDARD_FIELDS:
+            errors.add(
+                f"requiredFields[{i}]", FieldErrorCode.UNKNOWN, f"'{name}' is not one of {', '.join(STANDARD_FIELDS)}"
+            )
+    wanted = {ALWAYS_REQUIRED, *names}
+    return json.dumps([f for f in STANDARD_FIELDS if f in wanted])
 
 
 async def update_settings(access: Access, data: dict[str, Any]) -> dict[str, Any]:
@@ -43,6 +57,8 @@ async def update_settings(access: Access, data: dict[str, Any]) -> dict[str, Any
             if value not in phonenumbers.SUPPORTED_REGIONS:
                 errors.add(api_name, FieldErrorCode.INVALID, "is not a region phone numbers know (e.g. BR, PT, US)")
                 continue
+        if api_name == "requiredFields":
+            value = _required_fields(value, errors)
         changes[column] = value
     errors.raise_if_any()
     if not changes:

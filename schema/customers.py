@@ -33,6 +33,7 @@ from resolvers.errors import ValidationFailed as InvalidInput
 from resolvers.portfolios import Portfolio
 from resolvers.timeline import TimelineKind as ModelTimelineKind
 from schema.context import Info
+from schema.custom_values import CustomFieldCondition, CustomFieldValue, CustomFieldValueInput, custom_field_values
 from schema.errors import (
     ERROR_MAPPERS,
     Error,
@@ -122,6 +123,7 @@ class Customer(Node):
     )
     _pk: strawberry.Private[Any]
     _owner_id: strawberry.Private[Any]
+    _custom_fields: strawberry.Private[dict[str, Any]]
     # Nested data a list fetched for its whole page up front (see prefetch_for_page); a field
     # found here resolves synchronously, without a DataLoader round.
     _prefetched: strawberry.Private[dict[str, Any] | None] = None
@@ -162,7 +164,17 @@ class Customer(Node):
             _pk=row["id"],
             _owner_id=row["owner_id"],
             _prefetched=prefetched,
+            _custom_fields=row["custom_fields"] or {},
         )
+
+    @strawberry.field(
+        name="customFields",
+        description="The customer's values in the company's custom fields (archived ones aside), in display order.",
+    )
+    async def custom_field_values(self, info: Info) -> list[CustomFieldValue]:
+        access = info.context.access
+        fields = await info.context.loaders.custom_fields.load(access.principal.tenant_id)
+        return custom_field_values(fields, self._custom_fields, self.contact_hidden)
 
     @strawberry.field(description="The seller whose portfolio holds this customer, if any.")
     def owner(self, info: Info) -> User | None:
@@ -426,6 +438,9 @@ class CreateCustomerInput:
         default=UNSET, description="Responsible seller. Needs customer:assign; others create into their own portfolio."
     )
     tags: list[str] | None = UNSET
+    custom_fields: list[CustomFieldValueInput] | None = strawberry.field(
+        default=UNSET, description="Values by field key; null clears one."
+    )
     on_duplicate: OnDuplicateMode | None = strawberry.field(  # type: ignore[valid-type]
         default=UNSET, description="BLOCK (the default), MERGE or UPDATE; the last two need customer:update on it."
     )
@@ -447,6 +462,18 @@ class UpdateCustomerInput:
     status: CustomerStatus | None = UNSET  # type: ignore[valid-type]
     origin_channel: OriginChannel | None = UNSET  # type: ignore[valid-type]
     owner_id: strawberry.ID | None = UNSET
+    custom_fields: list[CustomFieldValueInput] | None = strawberry.field(
+        default=UNSET, description="Values to change, by field key; null clears one; fields not listed keep theirs."
+    )
+
+
+@strawberry.input(description="Narrows a customer list; every condition given must hold.")
+class CustomerFilter:
+    custom_fields: list[CustomFieldCondition] | None = strawberry.field(
+        default=UNSET,
+        description="Conditions on custom fields (not archived ones). Phone and email fields cannot be filtered "
+        "on when contact data is hidden from you.",
+    )
 
 
 @strawberry.input
@@ -522,6 +549,7 @@ class CustomerQuery:
         ] = None,
         seller_id: Annotated[strawberry.ID | None, strawberry.argument(description="With portfolio: SELLER.")] = None,
         sort: CustomerSort | None = None,
+        filter: CustomerFilter | None = None,
     ) -> Connection[Customer]:
         seller = None
         if seller_id is not None:
@@ -536,6 +564,7 @@ class CustomerQuery:
             portfolio=portfolio,
             seller_id=seller,
             sort=Sort(SortField(sort.field), sort.direction is SortDirection.DESC) if sort else None,
+            filter=provided(filter) if filter else None,
         )
         hidden = info.context.contact_hidden
         prefetched = await prefetch_for_page(info, page.rows)

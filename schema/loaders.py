@@ -11,10 +11,12 @@ from strawberry.dataloader import DataLoader
 
 from authz.access import Access
 from resolvers import appointments, conversations, notes, purchases, tasks, timeline
+from resolvers import custom_fields as field_ops
 from resolvers import tags as tag_ops
 from resolvers import teams as team_ops
 from resolvers import users as user_ops
 from resolvers.children import ChildPage
+from resolvers.custom_values import FieldDef
 from resolvers.customer_reads import get_customers
 
 Row = dict[str, Any]
@@ -219,3 +221,11 @@ class Loaders:
     @property
     def timeline_counts(self) -> DataLoader[tuple[Any, ...], int]:
         return self._counted("timeline_counts", timeline.timeline_count)
+
+    @property
+    def custom_fields(self) -> DataLoader[UUID, list[FieldDef]]:
+        """The tenant's custom field definitions: one statement per request, whatever the page size."""
+        return self._get("custom_fields", self._custom_fields)
+
+    async def _custom_fields(self, tenant_ids: Sequence[UUID]) -> list[list[FieldDef]]:
+        return [await field_ops.load_definitions(t) for t in tenant_ids]

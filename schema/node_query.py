@@ -7,11 +7,13 @@ from typing import Any
 
 import strawberry
 
+from resolvers import custom_fields as field_ops
 from resolvers import customer_reads
 from resolvers import merge as merge_ops
 from schema.activities import Appointment, Note, Purchase, Task
 from schema.context import Info
 from schema.conversations import Conversation, Message
+from schema.custom_fields import CustomField
 from schema.customers import Customer
 from schema.duplicates import Merge
 from schema.node import Node, from_global_id
@@ -56,6 +58,9 @@ class NodeQuery:
         if type_name == "Merge":
             record = await merge_ops.get_merge(access, pk)
             return Merge.from_record(record) if record else None
+        if type_name == "CustomField":
+            found = await field_ops.get_definition(access, pk)
+            return CustomField.from_def(found) if found else None
         if type_name == "User":
             user = await info.context.loaders.users.load(pk)
             return User.from_row(user) if user else None

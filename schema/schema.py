@@ -24,6 +24,7 @@ from strawberry.types import ExecutionContext
 
 from schema.activities import ActivityMutation, ActivityQuery
 from schema.conversations import ConversationMutation, ConversationQuery
+from schema.custom_fields import CustomFieldMutation, CustomFieldQuery
 from schema.customers import CustomerMutation, CustomerQuery
 from schema.duplicates import DuplicateMutation, DuplicateQuery
 from schema.node_query import NodeQuery
@@ -38,14 +39,14 @@ Query = merge_types(
     "Query",
     (
         UserQuery, TenantQuery, NodeQuery, CustomerQuery, DuplicateQuery, PortfolioQuery, TeamQuery,
-        ActivityQuery, ConversationQuery,
+        ActivityQuery, ConversationQuery, CustomFieldQuery,
     ),
 )  # fmt: skip
 Mutation = merge_types(
     "Mutation",
     (
         CustomerMutation, DuplicateMutation, PortfolioMutation, TeamMutation, TenantMutation,
-        ActivityMutation, ConversationMutation,
+        ActivityMutation, ConversationMutation, CustomFieldMutation,
     ),
 )  # fmt: skip
 

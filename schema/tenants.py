@@ -9,6 +9,7 @@ from strawberry import UNSET
 
 from authz.catalogue import P
 from resolvers import tenants as tenant_ops
+from resolvers.customer_fields import STANDARD_FIELDS
 from schema.context import Info
 from schema.errors import ValidationFailed, returns_errors
 from schema.inputs import provided
@@ -22,6 +23,10 @@ class TenantSettings:
     allow_duplicates: bool = strawberry.field(description="Let customers share a phone, WhatsApp or email.")
     restricted_visibility: bool
     hide_contact_from_sellers: bool
+    required_fields: list[str] = strawberry.field(
+        description="Standard customer fields every create and update must leave filled (always includes name); "
+        "mark them in forms. Required custom fields are flagged on their definitions."
+    )
 
 
 @strawberry.type
@@ -41,6 +46,7 @@ class Tenant(Node):
                 allow_duplicates=row["allow_duplicates"],
                 restricted_visibility=row["restricted_visibility"],
                 hide_contact_from_sellers=row["hide_contact_from_sellers"],
+                required_fields=list(row["required_fields"]),
             ),
         )
 
@@ -51,6 +57,11 @@ class UpdateTenantSettingsInput:
     allow_duplicates: bool | None = UNSET
     restricted_visibility: bool | None = UNSET
     hide_contact_from_sellers: bool | None = UNSET
+    required_fields: list[str] | None = strawberry.field(
+        default=UNSET,
+        description="Any of: " + ", ".join(STANDARD_FIELDS) + ". name is always required; phones are stored in "
+        "E.164, so requiring phone requires country code, area code and number.",
+    )
 
 
 @strawberry.type

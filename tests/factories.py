@@ -9,7 +9,7 @@ from uuid import UUID
 
 from authz.api_keys import new_key
 from authz.tokens import TokenConfig, issue_token
-from models import ApiKey, Role, Team, TeamMembership, Tenant, User
+from models import ApiKey, CustomField, CustomFieldType, Role, Team, TeamMembership, Tenant, User
 from models.db import execute
 from models.sql import Sql
 from resolvers.text import fold
@@ -125,3 +125,16 @@ class Factory:
                 )
             )
         return pk
+
+    async def custom_field(
+        self, tenant: TenantRef, key: str, type_: CustomFieldType | str = CustomFieldType.TEXT, **columns: Any
+    ) -> UUID:
+        """Insert a custom field definition directly (no validation)."""
+        field = await CustomField.create(
+            tenant_id=tenant.id,
+            key=key,
+            label=columns.pop("label", key.title()),
+            type=CustomFieldType(type_),
+            **columns,
+        )
+        return field.id

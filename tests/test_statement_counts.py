@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.helpers import gid
@@ -164,3 +166,24 @@ async def test_the_profile_query_costs_a_fixed_small_number_of_statements(gql, c
     with count_statements() as again:
         await gql.data(PROFILE, {"id": cid}, as_=admin)
     assert again.count == counter.count
+
+
+@pytest.mark.parametrize("first", [1, 50])
+async def test_custom_field_values_cost_one_statement_per_request_whatever_the_page_size(
+    gql, count_statements, factory, first
+):
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+    await factory.custom_field(tenant, "tier", "select", options=["Gold", "Silver"])
+    await factory.custom_field(tenant, "employees", "number")
+    for i in range(60):
+        await factory.customer(tenant, custom_fields=json.dumps({"tier": "Gold", "employees": i}))
+    query = "query($first: Int) { customers(first: $first) { totalCount nodes { id customFields { key value } } } }"
+
+    with count_statements() as counter:
+        data = await gql.data(query, {"first": first}, as_=admin)
+
+    assert len(data["customers"]["nodes"]) == first
+    assert all(len(n["customFields"]) == 2 for n in data["customers"]["nodes"])
+    # authenticate + page + count + the tenant's definitions, once
+    assert counter.count == 4, counter.statements

@@ -69,6 +69,8 @@ async def three(gql, factory):
         gql, admin, name="A. Silva", email="ana.silva@work.com", whatsapp="(11) 97777-2222", tags=["Wholesale"]
     )
     pks = [parse_id(c["id"], "Customer") for c in (primary, dup1, dup2)]
+    for key, kind in (("segment", "text"), ("size", "number"), ("birthday", "date")):
+        await factory.custom_field(tenant, key, kind)
     await set_custom(pks[0], {"segment": "retail"})
     await set_custom(pks[1], {"segment": "b2b", "size": 10})
     await set_custom(pks[2], {"birthday": "1990-01-01"})
