@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
-from authz.masking import CONTACT_COLUMNS
+from authz.masking import CONTACT_COLUMNS, CONTACT_FIELD_TYPES
 from resolvers.history import EventKind
 from resolvers.timeline import TimelineKind as ModelTimelineKind
 from schema.activities import Appointment, Note, Purchase, Task, load_user
@@ -51,11 +51,15 @@ class HistoryEntry(Node):
     _actor: strawberry.Private[Any]
 
     @classmethod
-    def from_row(cls, row: dict[str, Any], hidden: bool) -> HistoryEntry:
+    def from_row(cls, row: dict[str, Any], hidden: bool, contact_keys: frozenset[str] = frozenset()) -> HistoryEntry:
+        """``contact_keys``: custom fields holding contact data, when it is hidden from the caller."""
         data = dict(row["data"] or {})
         changes = []
         for key in CHANGE_KEYS:
             for column, (before, after) in (data.pop(key, None) or {}).items():
+                if column == "custom_fields":
+                    changes += _custom_changes(before or {}, after or {}, contact_keys)
+                    continue
                 masked = hidden and column in CONTACT_COLUMNS
                 changes.append(
                     FieldChange(
@@ -80,6 +84,24 @@ class HistoryEntry(Node):
         return await load_user(info, self._actor)
 
 
+def _custom_changes(before: dict[str, Any], after: dict[str, Any], contact_keys: frozenset[str]) -> list[FieldChange]:
+    """One change per custom value that moved, named customFields.<key>."""
+    out = []
+    for key in sorted(before.keys() | after.keys()):
+        if before.get(key) == after.get(key):
+            continue
+        masked = key in contact_keys
+        out.append(
+            FieldChange(
+                field=f"customFields.{key}",
+                before=None if masked else before.get(key),
+                after=None if masked else after.get(key),
+                hidden=masked,
+            )
+        )
+    return out
+
+
 TimelineItem = Annotated[
     Note | Task | Conversation | Appointment | Purchase | HistoryEntry, strawberry.union("TimelineItem")
 ]
@@ -92,13 +114,17 @@ async def timeline_items(info: Info, rows: list[dict[str, Any]]) -> list[Any | N
     """
     loaders = info.context.loaders
     hidden = info.context.contact_hidden
+    contact_keys: frozenset[str] = frozenset()
+    if hidden and any(row["kind"] == "history" for row in rows):
+        definitions = await loaders.custom_fields.load(info.context.access.principal.tenant_id)
+        contact_keys = frozenset(d.key for d in definitions if d.type in CONTACT_FIELD_TYPES)
     by_kind = {
         "note": (loaders.notes, Note.from_row),
         "task": (loaders.tasks, Task.from_row),
         "conversation": (loaders.conversations, Conversation.from_row),
         "appointment": (loaders.appointments, Appointment.from_row),
         "purchase": (loaders.purchases, Purchase.from_row),
-        "history": (loaders.events, lambda r: HistoryEntry.from_row(r, hidden)),
+        "history": (loaders.events, lambda r: HistoryEntry.from_row(r, hidden, contact_keys)),
     }
     # Scheduled together, the loads of each kind batch into one statement.
     found = await asyncio.gather(*(by_kind[row["kind"]][0].load(row["id"]) for row in rows))

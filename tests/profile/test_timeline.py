@@ -241,3 +241,24 @@ async def test_merging_moves_every_record_kind_and_undo_moves_them_back(gql, fac
         assert emptied["notes"]["totalCount"] == emptied["purchases"]["totalCount"] == 0
         undone = await gql.data(TIMELINE, {"id": duplicate, "first": 50, "kinds": ["HISTORY"]}, as_=admin)
         assert [n["kind"] for n in undone["customer"]["timeline"]["nodes"]][:2] == ["MERGE_UNDONE", "MERGED_INTO"]
+
+
+async def test_history_hides_custom_contact_values_and_names_each_custom_change(gql, factory):
+    tenant = await factory.tenant(hide_contact_from_sellers=True)
+    admin, seller = await factory.user(tenant, "admin"), await factory.user(tenant, "seller")
+    await factory.custom_field(tenant, "mobile", "phone")
+    await factory.custom_field(tenant, "segment", "text")
+    cid = gid(await factory.customer(tenant, name="Ana", owner=seller))
+    await act(gql, admin, UPDATE, id=cid, customFields=[{"key": "mobile", "value": "11 98888-0000"},
+                                                       {"key": "segment", "value": "Retail"}])
+
+    for_seller = (await gql.data(TIMELINE, {"id": cid, "kinds": ["HISTORY"]}, as_=seller))["customer"]["timeline"]
+    for_admin = (await gql.data(TIMELINE, {"id": cid, "kinds": ["HISTORY"]}, as_=admin))["customer"]["timeline"]
+
+    assert sorted(for_seller["nodes"][0]["changes"], key=lambda c: c["field"]) == [
+        {"field": "customFields.mobile", "before": None, "after": None, "hidden": True},
+        {"field": "customFields.segment", "before": None, "after": "Retail", "hidden": False},
+    ]
+    assert "98888" not in str(for_seller)
+    assert {"field": "customFields.mobile", "before": None, "after": "+5511988880000", "hidden": False} in \
+        for_admin["nodes"][0]["changes"]
