@@ -1,176 +1,188 @@
-"""Compiling a customer list's ``filter`` to a SQL condition on the customer row ``c``.
+"""The ``filter`` of a customer list, compiled to one SQL condition on the row ``c``.
 
-Custom field conditions compile per type. Equality, one-of, booleans and options become jsonb
-containment (``c.custom_fields @> '{"key": value}'``, one-of an OR of them), which the GIN index
-``customer_custom_fields_gin`` (jsonb_path_ops) answers; values are first made canonical by the
-same validator writes use, so equal values are byte-equal in the index.
-
-Ranges (``min``/``max`` on numbers, decimals and dates), ``contains`` on text and ``isEmpty``
-cannot use that index: jsonb_path_ops hashes path-and-value pairs, so it knows neither order nor
-key existence, and a jsonpath ``@?`` range is not indexable either. They are checked on the rows
-the other conditions reach: the tenant's list index (which also yields the list's order, so a
-page stops after ``first`` matches) or, when the filter also has a containment condition, the
-GIN bitmap. Expression indexes per field would need DDL for every definition an admin creates,
-so there are none; bench/custom_field_rename.py prints the plans and timings on 100,000
-customers.
+Every condition given must hold. Conditions name tags and teams by id: a direct filter naming
+one that does not exist is refused; a saved filter applied later (``lenient``) leaves such a
+condition out and says so in ``ignored``, so it keeps working after a tag or field is deleted.
 """
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
+from uuid import UUID
 
 from authz.access import Access
-from authz.masking import CONTACT_FIELD_TYPES, contact_hidden
-from models import CustomFieldType as T
-from models.sql import FALSE, Sql, and_, or_
-from resolvers.contact import digits
+from authz.masking import contact_hidden
+from models.db import fetch
+from models.sql import Sql, and_
+from resolvers.custom_field_filters import custom_field_conditions
 from resolvers.custom_fields import load_definitions
-from resolvers.custom_values import FieldDef, InvalidValue, by_key, clean_value
-from resolvers.errors import Errors, FieldErrorCode
+from resolvers.custom_values import by_key
+from resolvers.errors import Errors, FieldErrorCode, ValidationFailed
 
-TEXTUAL = frozenset({"equals", "oneOf", "contains", "isEmpty"})
-ORDERED = frozenset({"equals", "oneOf", "min", "max", "isEmpty"})
-OPERATORS: dict[T, frozenset[str]] = {
-    T.TEXT: TEXTUAL,
-    T.LONG_TEXT: TEXTUAL,
-    T.URL: TEXTUAL,
-    T.EMAIL: TEXTUAL,
-    T.PHONE: TEXTUAL,
-    T.SELECT: frozenset({"equals", "oneOf", "isEmpty"}),
-    T.MULTI_SELECT: frozenset({"oneOf", "contains", "isEmpty"}),  # holds any of / holds this option
-    T.NUMBER: ORDERED,
-    T.DECIMAL: ORDERED,
-    T.DATE: ORDERED,
-    T.BOOLEAN: frozenset({"equals", "isEmpty"}),
+MAX_IDS = 100
+
+
+class StatusFilter(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    ANY = "any"
+
+
+TIME_RANGES = {
+    "createdBetween": "created_at",
+    "lastInteractionBetween": "last_interaction_at",
+    "lastContactedBetween": "last_contacted_at",
 }
-MAX_ONE_OF = 100
-_DECIMAL_TEXT = r"^-?[0-9]+(\.[0-9]+)?$"  # the canonical decimal form (see custom_values)
 
 
-class _Refused(Exception):
-    def __init__(self, code: FieldErrorCode, message: str) -> None:
-        self.code = code
-        super().__init__(message)
+@dataclass
+class CompiledFilter:
+    condition: Sql | None
+    ignored: list[str] = field(default_factory=list)
 
 
-def _like(term: str) -> str:
-    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _ids(values: Any, path: str, errors: Errors) -> list[UUID]:
+    out: list[UUID] = []
+    for i, value in enumerate(values or []):
+        try:
+            out.append(value if isinstance(value, UUID) else UUID(str(value)))
+        except ValueError:
+            errors.add(f"{path}[{i}]", FieldErrorCode.INVALID, "is not an id")
+    if len(out) > MAX_IDS:
+        errors.add(path, FieldErrorCode.TOO_MANY, f"at most {MAX_IDS} ids")
+    return list(dict.fromkeys(out))
 
 
-def _canonical(field: FieldDef, raw: Any, region: str) -> Any:
-    try:
-        value = clean_value(field, raw, region)
-    except InvalidValue as exc:
-        raise _Refused(exc.code, str(exc)) from None
-    if value is None:
-        raise _Refused(FieldErrorCode.INVALID, "compare with a value, or use isEmpty")
-    return value
+async def _existing(table: str, tenant_id: UUID, ids: list[UUID]) -> set[UUID]:
+    if not ids:
+        return set()
+    rows = await fetch(Sql(f"SELECT id FROM {table} WHERE tenant_id = %s AND id = ANY(%s::uuid[])", tenant_id, ids))
+    return {r["id"] for r in rows}
 
 
-def _holds(field: FieldDef, value: Any, alias: str) -> Sql:
-    return Sql(f"{alias}.custom_fields @> %s::jsonb", json.dumps({field.key: value}))
+class _Compiler:
+    def __init__(self, access: Access, lenient: bool, labels: dict[str, str]) -> None:
+        self.access = access
+        self.tenant = access.principal.tenant_id
+        self.lenient = lenient
+        self.labels = labels
+        self.errors = Errors()
+        self.ignored: list[str] = []
+        self.parts: list[Sql | None] = []
 
+    def _missing(self, kind: str, path: str, gone: list[UUID]) -> None:
+        for pk in gone:
+            if self.lenient:
+                name = self.labels.get(str(pk))
+                self.ignored.append(f"{kind} '{name}', which was deleted" if name else f"a deleted {kind}")
+            else:
+                self.errors.add(path, FieldErrorCode.UNKNOWN, f"is not a {kind} of this company")
 
-def _bound(field: FieldDef, op: str, value: Any, alias: str) -> Sql:
-    """``min``/``max``, inclusive; values of another JSON type never match (no cast errors)."""
-    sign = ">=" if op == "min" else "<="
-    raw = f"({alias}.custom_fields ->> %s)"
-    if field.type is T.DATE:  # ISO dates order as text, byte-wise
-        return Sql(f'{raw} COLLATE "C" {sign} %s', field.key, value)
-    if field.type is T.NUMBER:
-        return Sql(
-            f"(CASE WHEN jsonb_typeof({alias}.custom_fields -> %s) = 'number' THEN {raw}::numeric END) {sign} %s::numeric",
-            field.key,
-            field.key,
-            Decimal(str(value)),
+    async def tags(self, condition: dict[str, Any]) -> None:
+        lists = {op: _ids(condition.get(op), f"filter.tags.{op}", self.errors) for op in ("anyOf", "allOf", "noneOf")}
+        for op in ("anyOf", "allOf"):
+            clash = set(lists[op]) & set(lists["noneOf"])
+            if clash:
+                self.errors.add(f"filter.tags.{op}", FieldErrorCode.INVALID, "a tag cannot be both wanted and excluded")
+        every = [pk for ids in lists.values() for pk in ids]
+        known = await _existing("tag", self.tenant, every)
+        self._missing("tag", "filter.tags", [pk for pk in dict.fromkeys(every) if pk not in known])
+        tagged = (
+            "EXISTS (SELECT 1 FROM customer_tag ct WHERE ct.tenant_id = c.tenant_id AND ct.customer_id = c.id "
+            "AND ct.tag_id = ANY(%s::uuid[]))"
         )
-    return Sql(
-        f"(CASE WHEN {raw} ~ '{_DECIMAL_TEXT}' THEN {raw}::numeric END) {sign} %s::numeric",
-        field.key,
-        field.key,
-        Decimal(value),
-    )
-
-
-def _contains(field: FieldDef, raw: Any, region: str, alias: str) -> Sql:
-    if not isinstance(raw, str) or not raw.strip():
-        raise _Refused(FieldErrorCode.INVALID, "contains needs some text")
-    if field.type is T.MULTI_SELECT:
-        return _holds(field, [_canonical(field, [raw], region)[0]], alias)
-    term = digits(raw) if field.type is T.PHONE else raw.strip()
-    if not term:
-        raise _Refused(FieldErrorCode.INVALID, "contains needs some digits of the number")
-    return Sql(f"({alias}.custom_fields ->> %s) ILIKE %s", field.key, _like(term))
-
-
-def _operator(field: FieldDef, op: str, raw: Any, region: str, alias: str) -> Sql:
-    if op == "isEmpty":
-        if raw is None:
-            raise _Refused(FieldErrorCode.INVALID, "isEmpty must be true or false")
-        present = Sql(f"{alias}.custom_fields ? %s", field.key)
-        return present.wrap("NOT (", ")") if raw else present
-    if op == "equals":
-        return _holds(field, _canonical(field, raw, region), alias)
-    if op == "oneOf":
-        if not raw:
-            raise _Refused(FieldErrorCode.REQUIRED, "oneOf needs at least one value")
-        if len(raw) > MAX_ONE_OF:
-            raise _Refused(FieldErrorCode.TOO_MANY, f"oneOf takes at most {MAX_ONE_OF} values")
-        if field.type is T.MULTI_SELECT:
-            wanted = [[option] for option in _canonical(field, list(raw), region)]
-        else:
-            wanted = [_canonical(field, value, region) for value in raw]
-        return or_(*(_holds(field, value, alias) for value in wanted)) if wanted else FALSE
-    if op == "contains":
-        return _contains(field, raw, region, alias)
-    return _bound(field, op, _canonical(field, raw, region), alias)
-
-
-def custom_field_conditions(
-    conditions: list[dict[str, Any]], fields: dict[str, FieldDef], region: str, hidden: bool, alias: str = "c"
-) -> Sql:
-    """All ``conditions`` ANDed (and within one condition, all its operators).
-
-    Unknown or archived keys, operators the type has no use for, and contact fields when contact
-    data is hidden from the caller (counts would reveal them) answer ValidationFailed.
-    """
-    errors = Errors()
-    parts: list[Sql] = []
-    for condition in conditions:
-        key = str(condition.get("key") or "")
-        path = f"filter.customFields.{key}"
-        field = fields.get(key)
-        if field is None or field.archived:
-            errors.add(path, FieldErrorCode.UNKNOWN, "is not a custom field of this company")
-            continue
-        if hidden and field.type in CONTACT_FIELD_TYPES:
-            errors.add(path, FieldErrorCode.NOT_ALLOWED, "holds contact data, which is hidden from you")
-            continue
-        ops = [op for op in condition if op != "key"]
-        if not ops:
-            errors.add(path, FieldErrorCode.REQUIRED, "give an operator: " + ", ".join(sorted(OPERATORS[field.type])))
-        for op in ops:
-            if op not in OPERATORS[field.type]:
-                allowed = ", ".join(sorted(OPERATORS[field.type]))
-                errors.add(
-                    path, FieldErrorCode.NOT_ALLOWED, f"{op} does not apply to a {field.type.value} field ({allowed})"
+        any_of = [pk for pk in lists["anyOf"] if pk in known]
+        all_of = [pk for pk in lists["allOf"] if pk in known]
+        none_of = [pk for pk in lists["noneOf"] if pk in known]
+        if any_of:
+            self.parts.append(Sql(tagged, any_of))
+        if all_of:
+            self.parts.append(
+                Sql(
+                    "(SELECT count(*) FROM customer_tag ct WHERE ct.tenant_id = c.tenant_id AND ct.customer_id = c.id "
+                    "AND ct.tag_id = ANY(%s::uuid[])) = %s",
+                    all_of,
+                    len(all_of),
                 )
-                continue
-            try:
-                parts.append(_operator(field, op, condition[op], region, alias))
-            except _Refused as exc:
-                errors.add(path, exc.code, f"{op}: {exc}")
-    errors.raise_if_any()
-    return and_(*parts)
+            )
+        if none_of:
+            self.parts.append(Sql(tagged, none_of).wrap("NOT ", ""))
+
+    async def teams(self, values: Any) -> None:
+        ids = _ids(values, "filter.teamIds", self.errors)
+        known = await _existing("team", self.tenant, ids)
+        self._missing("team", "filter.teamIds", [pk for pk in ids if pk not in known])
+        wanted = [pk for pk in ids if pk in known]
+        if wanted:
+            self.parts.append(
+                Sql(
+                    "EXISTS (SELECT 1 FROM customer_team ct WHERE ct.tenant_id = c.tenant_id AND ct.customer_id = c.id "
+                    "AND ct.team_id = ANY(%s::uuid[]))",
+                    wanted,
+                )
+            )
+
+    def time_range(self, name: str, column: str, value: dict[str, Any]) -> None:
+        start, end = value.get("from"), value.get("to")
+        if start is None and end is None:
+            self.errors.add(f"filter.{name}", FieldErrorCode.REQUIRED, "give from, to or both")
+            return
+        if start is not None and end is not None and start >= end:
+            self.errors.add(f"filter.{name}", FieldErrorCode.INVALID, "from must be before to")
+            return
+        if start is not None:
+            self.parts.append(Sql(f"c.{column} >= %s", start))
+        if end is not None:
+            self.parts.append(Sql(f"c.{column} < %s", end))
+
+    async def custom_fields(self, conditions: list[dict[str, Any]]) -> None:
+        p = self.access.principal
+        fields = by_key(await load_definitions(p.tenant_id))
+        try:
+            self.parts.append(
+                custom_field_conditions(
+                    conditions,
+                    fields,
+                    p.settings.default_region,
+                    contact_hidden(self.access),
+                    ignored=self.ignored if self.lenient else None,
+                )
+            )
+        except ValidationFailed as exc:  # report them with ours, in one answer
+            self.errors.items.extend(exc.errors)
 
 
-async def customer_filter(access: Access, filter: dict[str, Any] | None, alias: str = "c") -> Sql | None:
-    """The list filter as SQL; None when it asks for nothing. Loads the definitions only if needed."""
-    conditions = (filter or {}).get("customFields") or []
-    if not conditions:
-        return None
-    p = access.principal
-    fields = by_key(await load_definitions(p.tenant_id))
-    return custom_field_conditions(conditions, fields, p.settings.default_region, contact_hidden(access), alias)
+async def compile_filter(
+    access: Access,
+    filter: dict[str, Any] | None,
+    *,
+    lenient: bool = False,
+    labels: dict[str, str] | None = None,
+) -> CompiledFilter:
+    """``filter`` uses the API's names; ids are UUIDs or their text. ``labels`` maps the ids a
+    saved filter names to the names they had when it was saved, for ``ignored``."""
+    f = filter or {}
+    c = _Compiler(access, lenient, labels or {})
+    status = StatusFilter(f.get("status") or StatusFilter.ACTIVE)
+    if status is not StatusFilter.ANY:
+        c.parts.append(Sql("c.status = %s", status.value))
+    if f.get("tags"):
+        await c.tags(f["tags"])
+    if f.get("originChannels"):
+        c.parts.append(Sql("c.origin_channel = ANY(%s::text[])", [str(v) for v in f["originChannels"]]))
+    for name, column in TIME_RANGES.items():
+        if f.get(name) is not None:
+            c.time_range(name, column, f[name])
+    if f.get("teamIds"):
+        await c.teams(f["teamIds"])
+    if f.get("hasOpenTasks") is not None:
+        open_tasks = Sql(
+            "EXISTS (SELECT 1 FROM task k WHERE k.tenant_id = c.tenant_id AND k.customer_id = c.id AND k.status = 'open')"
+        )
+        c.parts.append(open_tasks if f["hasOpenTasks"] else open_tasks.wrap("NOT ", ""))
+    if f.get("customFields"):
+        await c.custom_fields(f["customFields"])
+    c.errors.raise_if_any()
+    return CompiledFilter(and_(*c.parts), c.ignored)

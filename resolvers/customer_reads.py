@@ -6,7 +6,7 @@ Every read filters the tenant, the caller's scope and live rows (not merged away
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -15,7 +15,7 @@ from authz.access import Access
 from authz.catalogue import P
 from models.db import fetch, fetchrow, fetchval
 from models.sql import Sql, and_, join
-from resolvers.customer_filters import customer_filter
+from resolvers.customer_filters import compile_filter
 from resolvers.errors import FieldErrorCode, ValidationFailed
 from resolvers.live import live_rows
 from resolvers.pagination import (
@@ -93,6 +93,7 @@ class CustomerPage:
     has_next: bool
     has_previous: bool
     total_count: Callable[[], Awaitable[int]]
+    ignored: list[str] = field(default_factory=list)
 
 
 async def customer_base(
@@ -101,14 +102,29 @@ async def customer_base(
     portfolio: Portfolio | None = None,
     seller_id: UUID | None = None,
     filter: dict[str, Any] | None = None,
-) -> Sql:
-    """The rows a list shows before any search: visibility first, then portfolio and filter."""
+    lenient: bool = False,
+    labels: dict[str, str] | None = None,
+) -> tuple[Sql, list[str]]:
+    """The rows a list shows before any search: visibility first, then portfolio and filter.
+
+    Answers the condition and what a lenient (saved) filter had to ignore.
+    """
     access.require(P.CUSTOMER_READ)
-    return and_(
+    f = filter or {}
+    if "portfolio" in f or "sellerId" in f:
+        if portfolio is not None or seller_id is not None:
+            raise ValidationFailed.one(
+                "filter.portfolio", FieldErrorCode.INVALID, "choose the portfolio in the filter or beside it, not both"
+            )
+        portfolio = Portfolio(f["portfolio"]) if f.get("portfolio") else None
+        seller_id = UUID(str(f["sellerId"])) if f.get("sellerId") else None
+    compiled = await compile_filter(access, f, lenient=lenient, labels=labels)
+    condition = and_(
         live_rows(access, P.CUSTOMER_READ),
         portfolio_filter(access, portfolio, seller_id),
-        await customer_filter(access, filter),
+        compiled.condition,
     )
+    return condition, compiled.ignored
 
 
 async def customer_where(
@@ -120,7 +136,7 @@ async def customer_where(
     filter: dict[str, Any] | None = None,
 ) -> Sql:
     """Every row a list shows, search included (whatever its order)."""
-    base = await customer_base(access, portfolio=portfolio, seller_id=seller_id, filter=filter)
+    base, _ = await customer_base(access, portfolio=portfolio, seller_id=seller_id, filter=filter)
     plan = await plan_search(access, search)
     return and_(base, plan.condition if plan else None)
 
@@ -141,9 +157,15 @@ async def list_customers(
     seller_id: UUID | None = None,
     sort: Sort | None = None,
     filter: dict[str, Any] | None = None,
+    lenient: bool = False,
+    labels: dict[str, str] | None = None,
 ) -> CustomerPage:
+    """A page of customers. ``lenient`` (with ``labels``) applies a saved filter: conditions on
+    tags, teams or fields deleted since are left out and listed in ``ignored``."""
     limit = page_size(first)
-    base = await customer_base(access, portfolio=portfolio, seller_id=seller_id, filter=filter)
+    base, ignored = await customer_base(
+        access, portfolio=portfolio, seller_id=seller_id, filter=filter, lenient=lenient, labels=labels
+    )
     plan = await plan_search(access, search)
     where = and_(base, plan.condition if plan else None)
 
@@ -166,7 +188,7 @@ async def list_customers(
         has_next = len(found) > limit
         rows = found[:limit]
         cursors = [cursor_for(tag, keys, r) for r in rows]
-    return CustomerPage(rows, cursors, has_next, after is not None, total_count)
+    return CustomerPage(rows, cursors, has_next, after is not None, total_count, ignored)
 
 
 async def _by_relevance(

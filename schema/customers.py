@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
+from uuid import UUID
 
 import strawberry
 from strawberry import UNSET
@@ -24,6 +25,7 @@ from resolvers import tasks as task_ops
 from resolvers import teams as team_ops
 from resolvers import users as user_ops
 from resolvers.children import ChildPage
+from resolvers.customer_filters import StatusFilter
 from resolvers.customer_reads import Sort, SortField
 from resolvers.customers import Outcome
 from resolvers.duplicates import DuplicateFound, DuplicateHit, OnDuplicate
@@ -467,13 +469,93 @@ class UpdateCustomerInput:
     )
 
 
+StatusChoice = strawberry.enum(
+    StatusFilter, name="StatusFilter", description="ACTIVE (the default), INACTIVE, or ANY for both."
+)
+
+
+@strawberry.input(description="Customers holding any / all / none of these tags (tag ids).")
+class TagCondition:
+    any_of: list[strawberry.ID] | None = UNSET
+    all_of: list[strawberry.ID] | None = UNSET
+    none_of: list[strawberry.ID] | None = UNSET
+
+
+@strawberry.input(description="From (inclusive) and/or to (exclusive).")
+class TimeRange:
+    from_: datetime | None = strawberry.field(name="from", default=UNSET)
+    to: datetime | None = UNSET
+
+
 @strawberry.input(description="Narrows a customer list; every condition given must hold.")
 class CustomerFilter:
+    tags: TagCondition | None = UNSET
+    origin_channels: list[OriginChannel] | None = UNSET  # type: ignore[valid-type]
+    status: StatusChoice | None = strawberry.field(  # type: ignore[valid-type]
+        default=UNSET, description="Lists show ACTIVE customers unless asked otherwise."
+    )
+    created_between: TimeRange | None = UNSET
+    last_interaction_between: TimeRange | None = UNSET
+    last_contacted_between: TimeRange | None = UNSET
+    portfolio: PortfolioChoice | None = strawberry.field(  # type: ignore[valid-type]
+        default=UNSET, description="As the list's portfolio argument (use one or the other)."
+    )
+    seller_id: strawberry.ID | None = UNSET
+    team_ids: list[strawberry.ID] | None = strawberry.field(
+        default=UNSET, description="Customers attached to any of these teams."
+    )
+    has_open_tasks: bool | None = UNSET
     custom_fields: list[CustomFieldCondition] | None = strawberry.field(
         default=UNSET,
         description="Conditions on custom fields (not archived ones). Phone and email fields cannot be filtered "
         "on when contact data is hidden from you.",
     )
+
+
+# Where a filter names records, by global id type.
+FILTER_IDS = {("tags", "anyOf"): "Tag", ("tags", "allOf"): "Tag", ("tags", "noneOf"): "Tag", ("teamIds",): "Team"}
+
+
+def filter_from_api(data: dict[str, Any]) -> dict[str, Any]:
+    """The filter with global ids turned into uuids (text), as resolvers and saved filters keep it."""
+    out = {**data}
+    if isinstance(out.get("tags"), dict):
+        out["tags"] = {**out["tags"]}
+    for path, type_name in FILTER_IDS.items():
+        holder = out if len(path) == 1 else out.get(path[0])
+        key = path[-1]
+        if not isinstance(holder, dict) or not holder.get(key):
+            continue
+        values = []
+        for i, value in enumerate(holder[key]):
+            pk = parse_id(value, type_name)
+            if pk is None:
+                raise InvalidInput.one(
+                    f"filter.{'.'.join(path)}[{i}]", FieldErrorCode.INVALID, f"is not a {type_name} id"
+                )
+            values.append(str(pk))
+        holder[key] = values
+    if out.get("sellerId"):
+        seller = parse_id(out["sellerId"], "User")
+        if seller is None:
+            raise InvalidInput.one("filter.sellerId", FieldErrorCode.INVALID, "is not a user id")
+        out["sellerId"] = str(seller)
+    return out
+
+
+def filter_to_api(data: dict[str, Any]) -> dict[str, Any]:
+    """A stored filter with its uuids turned back into the global ids clients use."""
+    out = {**data}
+    if isinstance(out.get("tags"), dict):
+        out["tags"] = {**out["tags"]}
+    for path, type_name in FILTER_IDS.items():
+        holder = out if len(path) == 1 else out.get(path[0])
+        key = path[-1]
+        if isinstance(holder, dict) and holder.get(key):
+            holder[key] = [to_global_id(type_name, UUID(v)) for v in holder[key]]
+    if out.get("sellerId"):
+        out["sellerId"] = to_global_id("User", UUID(out["sellerId"]))
+    return out
 
 
 @strawberry.input
@@ -564,7 +646,7 @@ class CustomerQuery:
             portfolio=portfolio,
             seller_id=seller,
             sort=Sort(SortField(sort.field), sort.direction is SortDirection.DESC) if sort else None,
-            filter=provided(filter) if filter else None,
+            filter=filter_from_api(provided(filter)) if filter else None,
         )
         hidden = info.context.contact_hidden
         prefetched = await prefetch_for_page(info, page.rows)

@@ -249,8 +249,13 @@ async def test_history_hides_custom_contact_values_and_names_each_custom_change(
     await factory.custom_field(tenant, "mobile", "phone")
     await factory.custom_field(tenant, "segment", "text")
     cid = gid(await factory.customer(tenant, name="Ana", owner=seller))
-    await act(gql, admin, UPDATE, id=cid, customFields=[{"key": "mobile", "value": "11 98888-0000"},
-                                                       {"key": "segment", "value": "Retail"}])
+    await act(
+        gql,
+        admin,
+        UPDATE,
+        id=cid,
+        customFields=[{"key": "mobile", "value": "11 98888-0000"}, {"key": "segment", "value": "Retail"}],
+    )
 
     for_seller = (await gql.data(TIMELINE, {"id": cid, "kinds": ["HISTORY"]}, as_=seller))["customer"]["timeline"]
     for_admin = (await gql.data(TIMELINE, {"id": cid, "kinds": ["HISTORY"]}, as_=admin))["customer"]["timeline"]
@@ -260,5 +265,6 @@ async def test_history_hides_custom_contact_values_and_names_each_custom_change(
         {"field": "customFields.segment", "before": None, "after": "Retail", "hidden": False},
     ]
     assert "98888" not in str(for_seller)
-    assert {"field": "customFields.mobile", "before": None, "after": "+5511988880000", "hidden": False} in \
-        for_admin["nodes"][0]["changes"]
+    assert {"field": "customFields.mobile", "before": None, "after": "+5511988880000", "hidden": False} in for_admin[
+        "nodes"
+    ][0]["changes"]

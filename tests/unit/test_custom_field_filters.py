@@ -9,8 +9,8 @@ from uuid import uuid4
 import pytest
 
 from models import CustomFieldType as T
+from resolvers.custom_field_filters import custom_field_conditions
 from resolvers.custom_values import FieldDef, by_key
-from resolvers.customer_filters import custom_field_conditions
 from resolvers.errors import ValidationFailed
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
