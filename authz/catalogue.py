@@ -89,6 +89,11 @@ class P:
     TEMPLATE_MANAGE = _p("template", "manage", TENANT_SCOPE, "Create, edit and archive message templates")
     USER_READ = _p("user", "read", TENANT_SCOPE, "See the company's users")
     USER_MANAGE = _p("user", "manage", TENANT_SCOPE, "Change users' access (e.g. who may start conversations)")
+    SAVED_FILTER_WRITE = _p("saved_filter", "write", TENANT_SCOPE, "Save personal customer lists (filters)")
+    SAVED_FILTER_SHARE = _p(
+        "saved_filter", "share", TENANT_SCOPE, "Share saved lists with the whole company, and manage shared ones"
+    )
+    TAG_MANAGE = _p("tag", "manage", TENANT_SCOPE, "Delete tags (from every customer)")
     DUPLICATE_READ = _p("duplicate", "read", ROW_SCOPES, "List groups of customers sharing a contact")
     TENANT_UPDATE = _p("tenant", "update", TENANT_SCOPE, "Change the company's settings")
     CUSTOM_FIELD_READ = _p("custom_field", "read", TENANT_SCOPE, "See the company's custom field definitions")

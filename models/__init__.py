@@ -15,6 +15,7 @@ from models.custom_fields import CustomField, CustomFieldType
 from models.customers import Customer, CustomerStatus, CustomerTeam, OriginChannel
 from models.duplicates import ContactKey, CustomerMerge
 from models.history import CustomerEvent
+from models.saved_filters import SavedFilter
 from models.tags import CustomerTag, Tag
 from models.teams import Team, TeamMembership
 from models.tenants import Tenant
@@ -31,6 +32,7 @@ MODEL_MODULES = [
     "models.activities",
     "models.conversations",
     "models.custom_fields",
+    "models.saved_filters",
 ]
 
 __all__ = [
@@ -57,6 +59,7 @@ __all__ = [
     "OriginChannel",
     "Purchase",
     "Role",
+    "SavedFilter",
     "Tag",
     "Task",
     "TaskPriority",

@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from models.db import execute, fetch
+from authz.access import Access
+from authz.catalogue import P
+from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import Sql
-from resolvers.errors import Errors, FieldErrorCode
+from resolvers import history
+from resolvers.errors import Errors, FieldErrorCode, NotFound
+from resolvers.history import EventKind
+from resolvers.live import live_rows
 
 TAG_MAX_LENGTH = 80
 MAX_TAGS_PER_CALL = 50
@@ -94,3 +99,41 @@ async def tags_of_customers(tenant_id: UUID, customer_ids: list[UUID]) -> dict[U
     for row in rows:
         out[row["customer_id"]].append(row)
     return out
+
+
+async def list_tags(access: Access) -> list[dict[str, Any]]:
+    """The company's tags, with how many customers the caller may see hold each."""
+    access.require(P.CUSTOMER_READ)
+    return await fetch(
+        Sql(
+            "SELECT t.id, t.name, t.color, (SELECT count(*) FROM customer_tag ct JOIN customer c ON c.id = ct.customer_id "
+            "WHERE ct.tenant_id = t.tenant_id AND ct.tag_id = t.id AND "
+        )
+        + live_rows(access, P.CUSTOMER_READ)
+        + Sql(")::int AS customers FROM tag t WHERE t.tenant_id = %s ORDER BY t.name_key", access.principal.tenant_id)
+    )
+
+
+async def delete_tag(access: Access, tag_id: UUID) -> int:
+    """Delete a tag from the company and every customer; answer how many customers held it."""
+    access.require(P.TAG_MANAGE)
+    tenant = access.principal.tenant_id
+    async with in_transaction():
+        tag = await fetchrow(
+            Sql("SELECT id, name FROM tag WHERE id = %s AND tenant_id = %s FOR UPDATE", tag_id, tenant)
+        )
+        if tag is None:
+            raise NotFound("Tag", str(tag_id))
+        holders = [
+            r["customer_id"]
+            for r in await fetch(
+                Sql(
+                    "DELETE FROM customer_tag WHERE tenant_id = %s AND tag_id = %s RETURNING customer_id",
+                    tenant,
+                    tag_id,
+                )
+            )
+        ]
+        await execute(Sql("DELETE FROM tag WHERE id = %s AND tenant_id = %s", tag_id, tenant))
+        await history.record(access, holders, EventKind.TAGS_CHANGED, {"added": [], "removed": [tag["name"]]})
+    return len(holders)

@@ -10,6 +10,7 @@ import strawberry
 from resolvers import custom_fields as field_ops
 from resolvers import customer_reads
 from resolvers import merge as merge_ops
+from resolvers import saved_filters as saved_filter_ops
 from schema.activities import Appointment, Note, Purchase, Task
 from schema.context import Info
 from schema.conversations import Conversation, Message
@@ -18,6 +19,7 @@ from schema.customers import Customer
 from schema.duplicates import Merge
 from schema.node import Node, from_global_id
 from schema.permissions import requires
+from schema.saved_filters import SavedFilter
 from schema.users import User
 
 RECORDS: dict[str, tuple[str, Callable[[dict[str, Any]], Node]]] = {
@@ -55,6 +57,9 @@ class NodeQuery:
             if not conversation or await loaders.customers.load(conversation["customer_id"]) is None:
                 return None
             return Message.from_row(row)
+        if type_name == "SavedFilter":
+            saved = await saved_filter_ops.get_filter(access, pk)
+            return SavedFilter.from_row(saved) if saved else None
         if type_name == "Merge":
             record = await merge_ops.get_merge(access, pk)
             return Merge.from_record(record) if record else None

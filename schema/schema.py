@@ -29,6 +29,8 @@ from schema.customers import CustomerMutation, CustomerQuery
 from schema.duplicates import DuplicateMutation, DuplicateQuery
 from schema.node_query import NodeQuery
 from schema.portfolios import PortfolioMutation, PortfolioQuery
+from schema.saved_filters import SavedFilterMutation, SavedFilterQuery
+from schema.tags import TagMutation, TagQuery
 from schema.teams import TeamMutation, TeamQuery
 from schema.tenants import TenantMutation, TenantQuery
 from schema.users import UserQuery
@@ -39,14 +41,14 @@ Query = merge_types(
     "Query",
     (
         UserQuery, TenantQuery, NodeQuery, CustomerQuery, DuplicateQuery, PortfolioQuery, TeamQuery,
-        ActivityQuery, ConversationQuery, CustomFieldQuery,
+        ActivityQuery, ConversationQuery, CustomFieldQuery, TagQuery, SavedFilterQuery,
     ),
 )  # fmt: skip
 Mutation = merge_types(
     "Mutation",
     (
         CustomerMutation, DuplicateMutation, PortfolioMutation, TeamMutation, TenantMutation,
-        ActivityMutation, ConversationMutation, CustomFieldMutation,
+        ActivityMutation, ConversationMutation, CustomFieldMutation, TagMutation, SavedFilterMutation,
     ),
 )  # fmt: skip
 

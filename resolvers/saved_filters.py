@@ -1,0 +1,189 @@
+"""Saved customer lists: a name for a filter, a search and an order, personal or shared."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from tortoise.exceptions import IntegrityError
+
+from authz.access import Access
+from authz.catalogue import P
+from authz.errors import Forbidden
+from models.db import fetch, fetchrow, in_transaction
+from models.sql import Sql
+from resolvers.customer_filters import compile_filter
+from resolvers.customer_reads import Sort, SortField
+from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
+from resolvers.history import to_json
+
+NAME_MAX = 120
+COLUMNS = (
+    "f.id, f.tenant_id, f.owner_id, f.name, f.conditions, f.search, f.sort, f.shared, f.labels, f.created_at, "
+    "f.updated_at"
+)
+
+
+def sort_from(stored: dict[str, Any] | None) -> Sort | None:
+    if not stored:
+        return None
+    return Sort(SortField(stored["field"]), bool(stored.get("descending")))
+
+
+def _clean(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    errors = Errors()
+    out: dict[str, Any] = {}
+    if creating or "name" in data:
+        name = " ".join((data.get("name") or "").split())
+        if not name:
+            errors.add("name", FieldErrorCode.REQUIRED, "is required")
+        elif len(name) > NAME_MAX:
+            errors.add("name", FieldErrorCode.TOO_LONG, f"must be at most {NAME_MAX} characters")
+        out["name"] = name
+    if "search" in data:
+        search = (data["search"] or "").strip() or None
+        if search and len(search) > 200:
+            errors.add("search", FieldErrorCode.TOO_LONG, "must be at most 200 characters")
+        out["search"] = search
+    if "sort" in data:
+        sort = data["sort"]
+        out["sort"] = {"field": sort["field"], "descending": sort["direction"] == "desc"} if sort else None
+    if "filter" in data:
+        out["conditions"] = data["filter"] or {}
+    if "shared" in data:
+        out["shared"] = bool(data["shared"])
+    errors.raise_if_any()
+    return out
+
+
+async def _labels(access: Access, conditions: dict[str, Any]) -> dict[str, str]:
+    """Names of the tags and teams a filter refers to, to report them by name if deleted."""
+    tags = conditions.get("tags") or {}
+    tag_ids = [pk for op in ("anyOf", "allOf", "noneOf") for pk in tags.get(op) or []]
+    team_ids = conditions.get("teamIds") or []
+    if not tag_ids and not team_ids:
+        return {}
+    rows = await fetch(
+        Sql(
+            "SELECT id, name FROM tag WHERE tenant_id = %s AND id = ANY(%s::uuid[]) "
+            "UNION ALL SELECT id, name FROM team WHERE tenant_id = %s AND id = ANY(%s::uuid[])",
+            access.principal.tenant_id,
+            [UUID(t) for t in tag_ids],
+            access.principal.tenant_id,
+            [UUID(t) for t in team_ids],
+        )
+    )
+    return {str(r["id"]): r["name"] for r in rows}
+
+
+async def _check(access: Access, values: dict[str, Any]) -> None:
+    """A filter is checked strictly when saved: it must work now."""
+    if "conditions" in values:
+        await compile_filter(access, values["conditions"])
+        values["labels"] = to_json(await _labels(access, values["conditions"]))
+        values["conditions"] = to_json(values["conditions"])
+    if "sort" in values:
+        values["sort"] = to_json(values["sort"]) if values["sort"] else None
+    if values.get("shared") and not access.can(P.SAVED_FILTER_SHARE):
+        raise Forbidden("Your role may not share lists with the whole company.")
+
+
+def _owner(access: Access) -> UUID:
+    if access.principal.user_id is None:
+        raise Forbidden("Only a signed-in user saves lists.")
+    return access.principal.user_id
+
+
+async def save_filter(access: Access, data: dict[str, Any]) -> dict[str, Any]:
+    access.require(P.SAVED_FILTER_WRITE)
+    owner = _owner(access)
+    values = _clean(data, creating=True)
+    values.setdefault("conditions", {})
+    await _check(access, values)
+    values.update(tenant_id=access.principal.tenant_id, owner_id=owner)
+    columns = list(values)
+    try:
+        async with in_transaction():
+            row = await fetchrow(
+                Sql(
+                    f"INSERT INTO saved_filter AS f ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+                    f"RETURNING {COLUMNS}",
+                    *values.values(),
+                )
+            )
+    except IntegrityError:
+        raise ValidationFailed.one("name", FieldErrorCode.TAKEN, "you already have a list with this name") from None
+    assert row is not None
+    return row
+
+
+def visible_filters(access: Access) -> Sql:
+    """One's own lists and the company's shared ones."""
+    p = access.principal
+    return Sql("f.tenant_id = %s AND (f.owner_id = %s OR f.shared)", p.tenant_id, p.user_id)
+
+
+async def get_filter(access: Access, filter_id: UUID) -> dict[str, Any] | None:
+    return await fetchrow(
+        Sql(f"SELECT {COLUMNS} FROM saved_filter f WHERE f.id = %s AND ", filter_id) + visible_filters(access)
+    )
+
+
+async def list_filters(access: Access) -> list[dict[str, Any]]:
+    access.require(P.SAVED_FILTER_WRITE)
+    return await fetch(
+        Sql(f"SELECT {COLUMNS} FROM saved_filter f WHERE ")
+        + visible_filters(access)
+        + Sql(" ORDER BY f.shared, lower(f.name), f.id")
+    )
+
+
+async def _for_change(access: Access, filter_id: UUID) -> dict[str, Any]:
+    """Its owner changes a list; a shared one also those who may share lists."""
+    row = await get_filter(access, filter_id)
+    if row is None:
+        raise NotFound("SavedFilter", str(filter_id))
+    if row["owner_id"] != access.principal.user_id and not (row["shared"] and access.can(P.SAVED_FILTER_SHARE)):
+        raise Forbidden("Only its owner (or, for a shared list, who may share lists) changes this list.")
+    return row
+
+
+async def update_filter(access: Access, filter_id: UUID, data: dict[str, Any]) -> dict[str, Any]:
+    access.require(P.SAVED_FILTER_WRITE)
+    values = _clean(data, creating=False)
+    await _check(access, values)
+    async with in_transaction():
+        await _for_change(access, filter_id)
+        if not values:
+            row = await get_filter(access, filter_id)
+        else:
+            assignments = ", ".join(f"{col} = %s" for col in values)
+            try:
+                row = await fetchrow(
+                    Sql(
+                        f"UPDATE saved_filter AS f SET {assignments}, updated_at = now() WHERE f.id = %s "
+                        f"AND f.tenant_id = %s RETURNING {COLUMNS}",
+                        *values.values(),
+                        filter_id,
+                        access.principal.tenant_id,
+                    )
+                )
+            except IntegrityError:
+                raise ValidationFailed.one(
+                    "name", FieldErrorCode.TAKEN, "its owner already has a list with this name"
+                ) from None
+    assert row is not None
+    return row
+
+
+async def delete_filter(access: Access, filter_id: UUID) -> None:
+    access.require(P.SAVED_FILTER_WRITE)
+    async with in_transaction():
+        await _for_change(access, filter_id)
+        await fetch(
+            Sql(
+                "DELETE FROM saved_filter WHERE id = %s AND tenant_id = %s RETURNING id",
+                filter_id,
+                access.principal.tenant_id,
+            )
+        )

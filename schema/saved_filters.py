@@ -1,0 +1,175 @@
+"""Saved customer lists."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+from strawberry import UNSET
+from strawberry.scalars import JSON
+
+from authz.catalogue import P
+from resolvers import customer_reads
+from resolvers import saved_filters as filter_ops
+from resolvers.customer_filters import compile_filter
+from resolvers.errors import NotFound as Missing
+from schema.context import Info
+from schema.customers import Customer, CustomerFilter, CustomerSort, filter_from_api, filter_to_api, prefetch_for_page
+from schema.errors import NotFound, ValidationFailed, returns_errors
+from schema.inputs import provided
+from schema.node import Node, parse_id, to_global_id
+from schema.pagination import Connection, build_connection
+from schema.permissions import requires
+from schema.users import User
+
+
+@strawberry.type(description="A named customer list; applying it still applies your own visibility.")
+class SavedFilter(Node):
+    name: str
+    shared: bool
+    search: str | None
+    created_at: datetime
+    updated_at: datetime
+    _row: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> SavedFilter:
+        return cls(
+            id=to_global_id("SavedFilter", row["id"]),
+            name=row["name"],
+            shared=row["shared"],
+            search=row["search"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            _row=row,
+        )
+
+    @strawberry.field(description="The filter, as CustomerFilter takes it (to fill a form).")
+    def filter(self) -> JSON:
+        return filter_to_api(self._row["conditions"] or {})
+
+    @strawberry.field(description="The order, as CustomerSort takes it, or null for the default.")
+    def sort(self) -> JSON | None:
+        sort = self._row["sort"]
+        return {"field": sort["field"].upper(), "direction": "DESC" if sort["descending"] else "ASC"} if sort else None
+
+    @strawberry.field
+    async def owner(self, info: Info) -> User | None:
+        row = await info.context.loaders.users.load(self._row["owner_id"])
+        return User.from_row(row) if row else None
+
+    @strawberry.field(description="Conditions left out because what they name was deleted since (e.g. a tag).")
+    async def ignored(self, info: Info) -> list[str]:
+        compiled = await compile_filter(
+            info.context.access, self._row["conditions"], lenient=True, labels=self._row["labels"]
+        )
+        return compiled.ignored
+
+    @strawberry.field(description="The customers of the list, within what you may see.")
+    async def customers(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Customer]:
+        row = self._row
+        page = await customer_reads.list_customers(
+            info.context.access,
+            first=first,
+            after=after,
+            search=row["search"],
+            filter=row["conditions"],
+            sort=filter_ops.sort_from(row["sort"]),
+            lenient=True,
+            labels=row["labels"],
+        )
+        hidden = info.context.contact_hidden
+        prefetched = await prefetch_for_page(info, page.rows)
+        return build_connection(
+            [Customer.from_row(r, hidden, prefetched) for r in page.rows],
+            page.cursors,
+            has_next=page.has_next,
+            has_previous=page.has_previous,
+            total_count=page.total_count,
+        )
+
+
+@strawberry.input
+class SaveFilterInput:
+    name: str
+    filter: CustomerFilter | None = UNSET
+    search: str | None = UNSET
+    sort: CustomerSort | None = UNSET
+    shared: bool | None = strawberry.field(
+        default=UNSET, description="Visible to the whole company (needs saved_filter:share)."
+    )
+
+
+@strawberry.input
+class UpdateSavedFilterInput:
+    id: strawberry.ID
+    name: str | None = UNSET
+    filter: CustomerFilter | None = UNSET
+    search: str | None = UNSET
+    sort: CustomerSort | None = UNSET
+    shared: bool | None = UNSET
+
+
+@strawberry.input
+class DeleteSavedFilterInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class SavedFilterSuccess:
+    saved_filter: SavedFilter
+
+
+@strawberry.type
+class SavedFilterDeleted:
+    deleted_id: strawberry.ID
+
+
+SavedFilterResult = Annotated[SavedFilterSuccess | ValidationFailed | NotFound, strawberry.union("SavedFilterResult")]
+DeleteSavedFilterResult = Annotated[SavedFilterDeleted | NotFound, strawberry.union("DeleteSavedFilterResult")]
+
+
+def _data(input: Any) -> dict[str, Any]:
+    data = provided(input)
+    if data.get("filter") is not None:
+        data["filter"] = filter_from_api(data["filter"])
+    return data
+
+
+def _pk(value: str) -> Any:
+    pk = parse_id(value, "SavedFilter")
+    if pk is None:
+        raise Missing("SavedFilter", value)
+    return pk
+
+
+@strawberry.type
+class SavedFilterQuery:
+    @strawberry.field(
+        extensions=requires(P.SAVED_FILTER_WRITE), description="Your lists and the company's shared ones."
+    )
+    async def saved_filters(self, info: Info) -> list[SavedFilter]:
+        return [SavedFilter.from_row(r) for r in await filter_ops.list_filters(info.context.access)]
+
+
+@strawberry.type
+class SavedFilterMutation:
+    @strawberry.mutation(extensions=requires(P.SAVED_FILTER_WRITE), description="Save a list: filter, search, order.")
+    @returns_errors
+    async def save_filter(self, info: Info, input: SaveFilterInput) -> SavedFilterResult:
+        row = await filter_ops.save_filter(info.context.access, _data(input))
+        return SavedFilterSuccess(saved_filter=SavedFilter.from_row(row))
+
+    @strawberry.mutation(extensions=requires(P.SAVED_FILTER_WRITE), description="Rename or change a saved list.")
+    @returns_errors
+    async def update_saved_filter(self, info: Info, input: UpdateSavedFilterInput) -> SavedFilterResult:
+        data = _data(input)
+        row = await filter_ops.update_filter(info.context.access, _pk(data.pop("id")), data)
+        return SavedFilterSuccess(saved_filter=SavedFilter.from_row(row))
+
+    @strawberry.mutation(extensions=requires(P.SAVED_FILTER_WRITE))
+    @returns_errors
+    async def delete_saved_filter(self, info: Info, input: DeleteSavedFilterInput) -> DeleteSavedFilterResult:
+        await filter_ops.delete_filter(info.context.access, _pk(input.id))
+        return SavedFilterDeleted(deleted_id=input.id)
