@@ -18,7 +18,9 @@ import random
 import statistics
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import httpx
 from tortoise.context import TortoiseContext
@@ -33,6 +35,7 @@ from models import Role
 from models.db import fetch, fetchrow
 from models.sql import Sql
 from resolvers import customer_reads
+from schema.node import to_global_id
 from server.database import tortoise_config
 
 NAMES = ["silva jo", "gabriela ferreira", "Marcos Rocha", "souza", "joão pereira lima", "Letícia"]
@@ -162,16 +165,7 @@ def main() -> None:
         Scenario("phone search", [{"search": formatted(p), "portfolio": "ALL"} for p in rng.sample(phones, 20)]),
         Scenario(
             "3-condition filter",
-            [
-                {
-                    "portfolio": "ALL",
-                    "filter": {
-                        "tags": {"anyOf": [_tag_gid(t) for t in tags[:2]]},
-                        "lastInteractionBetween": {"from": "2024-06-01T00:00:00Z", "to": "2025-01-01T00:00:00Z"},
-                        "originChannels": ["WHATSAPP", "ECOMMERCE"],
-                    },
-                }
-            ],
+            [{"portfolio": "ALL", "filter": three_conditions(tags, api=True)}],
         ),
     ]
     env = {"DATABASE_URL": url, "CRM_JWT_SECRET": BENCH_SECRET, "CRM_DB_POOL_MAX": "10", "CRM_LOG_LEVEL": "warning"}
@@ -213,18 +207,28 @@ def main() -> None:
             ("name search 'silva jo'", {"search": "silva jo"}),
             ("phone search", {"search": formatted(phones[0])}),
             ("sorted by name", {"sort": customer_reads.Sort(customer_reads.SortField.NAME, False)}),
+            ("3-condition filter", {"filter": three_conditions(tags, api=False)}),
         ):
             print(f"\n--- EXPLAIN {role}: {title}")
             for line in asyncio.run(explain(url, tenant, role, user_id, variables)):
                 print("   ", line)
 
 
-def _tag_gid(tag_id: str) -> str:
-    from uuid import UUID
-
-    from schema.node import to_global_id
-
-    return to_global_id("Tag", UUID(tag_id))
+def three_conditions(tags: list[str], *, api: bool) -> dict[str, Any]:
+    """Two tags (any of), a last-interaction window and two origin channels: as the API takes it
+    (global ids, enum names) or as the resolvers do (uuids, values)."""
+    window = ("2024-06-01T00:00:00+00:00", "2025-01-01T00:00:00+00:00")
+    if api:
+        return {
+            "tags": {"anyOf": [to_global_id("Tag", UUID(t)) for t in tags[:2]]},
+            "lastInteractionBetween": {"from": window[0], "to": window[1]},
+            "originChannels": ["WHATSAPP", "ECOMMERCE"],
+        }
+    return {
+        "tags": {"anyOf": tags[:2]},
+        "lastInteractionBetween": {"from": datetime.fromisoformat(window[0]), "to": datetime.fromisoformat(window[1])},
+        "originChannels": ["whatsapp", "ecommerce"],
+    }
 
 
 if __name__ == "__main__":
