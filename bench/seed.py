@@ -14,54 +14,7 @@ import asyncpg
 
 from resolvers.text import fold
 from server.database import asyncpg_params, ensure_database
-
-FIRST = [
-    "João",
-    "Maria",
-    "José",
-    "Ana",
-    "Luís",
-    "Fernanda",
-    "Carlos",
-    "Beatriz",
-    "Paulo",
-    "Juliana",
-    "Rafael",
-    "Camila",
-    "Lucas",
-    "Patrícia",
-    "Marcos",
-    "Letícia",
-    "André",
-    "Gabriela",
-    "Tiago",
-    "Sônia",
-    "Pedro",
-    "Luana",
-]
-LAST = [
-    "Silva",
-    "Santos",
-    "Oliveira",
-    "Souza",
-    "Pereira",
-    "Lima",
-    "Carvalho",
-    "Ferreira",
-    "Rodrigues",
-    "Almeida",
-    "Gonçalves",
-    "Araújo",
-    "Ribeiro",
-    "Martins",
-    "Rocha",
-    "Barbosa",
-    "Costa",
-    "Mendes",
-    "Nunes",
-    "Cardoso",
-]
-
+from server.seed import FIRST, LAST
 
 AREAS = ["11", "21", "31", "41", "51", "61", "71", "81", "85", "19"]
 CHANNELS = ["manual", "whatsapp", "instagram", "ecommerce", "import", "api"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NoReturn
 from uuid import UUID, uuid4
 
 from authz.access import Access
@@ -214,20 +214,7 @@ async def _apply(
     if custom_after != held:
         changes = {**changes, "custom_fields": json.dumps(custom_after)}
     _require(access, {**current, **changes}, custom_after, fields)
-    if "name" in changes or "trade_name" in changes:
-        changes["search_text"] = search_text(
-            changes.get("name", current["name"]), changes.get("trade_name", current["trade_name"])
-        )
-    assignments = "".join(f"{col} = %s, " for col in changes)
-    row = await fetchrow(
-        Sql(
-            f"UPDATE customer SET {assignments}version = version + 1, updated_at = now() "
-            f"WHERE id = %s AND tenant_id = %s RETURNING {RETURNING}",
-            *changes.values(),
-            current["id"],
-            p.tenant_id,
-        )
-    )
+    row = await write_row(p.tenant_id, current, changes)
     assert row is not None
     if CONTACT_COLUMNS & changes.keys():
         await _claim_keys(access, row["id"], row)
@@ -235,6 +222,28 @@ async def _apply(
     if changed:
         kind = EventKind.TRANSFERRED if changed.keys() == {"owner_id"} else EventKind.UPDATED
         await history.record(access, row["id"], kind, {"changes": changed})
+    return row
+
+
+async def write_row(tenant_id: UUID, current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """UPDATE a locked customer row with ``changes``: a new version, and the search text kept in
+    step with the names. Answers the row as written."""
+    written = dict(changes)
+    if "name" in changes or "trade_name" in changes:
+        written["search_text"] = search_text(
+            changes.get("name", current["name"]), changes.get("trade_name", current["trade_name"])
+        )
+    assignments = "".join(f"{col} = %s, " for col in written)
+    row = await fetchrow(
+        Sql(
+            f"UPDATE customer SET {assignments}version = version + 1, updated_at = now() "
+            f"WHERE id = %s AND tenant_id = %s RETURNING {RETURNING}",
+            *written.values(),
+            current["id"],
+            tenant_id,
+        )
+    )
+    assert row is not None
     return row
 
 
@@ -252,6 +261,12 @@ async def locate_for_change(
     )
     if row is not None:
         return row
+    await refuse(access, customer_id, perm)
+
+
+async def refuse(access: Access, customer_id: UUID, perm: Permission) -> NoReturn:
+    """Why the caller may not act on a customer: Forbidden when they can see it, else NotFound,
+    exactly as for an id that never existed."""
     visible = await fetchval(
         Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", customer_id) + live_rows(access, P.CUSTOMER_READ)
     )

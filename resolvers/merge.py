@@ -18,14 +18,14 @@ from uuid import UUID, uuid4
 
 from authz.access import Access
 from authz.catalogue import P
-from authz.errors import Forbidden
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql
 from resolvers import contact_keys, history
 from resolvers.custom_fields import load_definitions
 from resolvers.custom_values import FieldDef, by_key, check_required_values, check_values
 from resolvers.customer_fields import check_required, search_text
-from resolvers.customer_reads import RETURNING, SELECT, reread
+from resolvers.customer_reads import SELECT, reread
+from resolvers.customers import refuse, write_row
 from resolvers.errors import DomainError, Errors, FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import EventKind
 from resolvers.live import live_rows
@@ -198,12 +198,7 @@ async def _lock_participants(access: Access, ids: list[UUID]) -> dict[UUID, dict
     found = {r["id"]: r for r in rows}
     for pk in ids:
         if pk not in found:
-            visible = await fetchval(
-                Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", pk) + live_rows(access, P.CUSTOMER_READ)
-            )
-            if visible:
-                raise Forbidden("Your role may not merge this customer.")
-            raise NotFound("Customer", str(pk))
+            await refuse(access, pk, P.CUSTOMER_MERGE)
     return found
 
 
@@ -285,21 +280,7 @@ async def merge_customers(
                 duplicate_ids,
             )
         )
-        written = dict(changes)
-        if "name" in changes or "trade_name" in changes:
-            written["search_text"] = search_text(
-                changes.get("name", primary["name"]), changes.get("trade_name", primary["trade_name"])
-            )
-        assignments = "".join(f"{col} = %s, " for col in written)
-        row = await fetchrow(
-            Sql(
-                f"UPDATE customer SET {assignments}version = version + 1, updated_at = now() "
-                f"WHERE id = %s AND tenant_id = %s RETURNING {RETURNING}",
-                *written.values(),
-                primary_id,
-                tenant,
-            )
-        )
+        row = await write_row(tenant, primary, changes)
         assert row is not None
         lost = await contact_keys.claim(tenant, primary_id, row, exclusive=not p.settings.allow_duplicates)
         if lost:  # cannot happen unless a third customer holds a value the duplicates also held

@@ -338,6 +338,19 @@ class Customer(Node):
 OPEN_TASKS = 100
 
 
+async def customer_connection(info: Info, page: customer_reads.CustomerPage) -> Connection[Customer]:
+    """A page of customers as a connection, its nested lists prefetched for the whole page."""
+    hidden = info.context.contact_hidden
+    prefetched = await prefetch_for_page(info, page.rows)
+    return build_connection(
+        [Customer.from_row(r, hidden, prefetched) for r in page.rows],
+        page.cursors,
+        has_next=page.has_next,
+        has_previous=page.has_previous,
+        total_count=page.total_count,
+    )
+
+
 async def prefetch_for_page(info: Info, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Fetch, for a whole page and concurrently, the nested lists the query selects below it.
 
@@ -648,15 +661,7 @@ class CustomerQuery:
             sort=Sort(SortField(sort.field), sort.direction is SortDirection.DESC) if sort else None,
             filter=filter_from_api(provided(filter)) if filter else None,
         )
-        hidden = info.context.contact_hidden
-        prefetched = await prefetch_for_page(info, page.rows)
-        return build_connection(
-            [Customer.from_row(r, hidden, prefetched) for r in page.rows],
-            page.cursors,
-            has_next=page.has_next,
-            has_previous=page.has_previous,
-            total_count=page.total_count,
-        )
+        return await customer_connection(info, page)
 
 
 @strawberry.type

@@ -15,11 +15,11 @@ from resolvers import saved_filters as filter_ops
 from resolvers.customer_filters import compile_filter
 from resolvers.errors import NotFound as Missing
 from schema.context import Info
-from schema.customers import Customer, CustomerFilter, CustomerSort, filter_from_api, filter_to_api, prefetch_for_page
+from schema.customers import Customer, CustomerFilter, CustomerSort, customer_connection, filter_from_api, filter_to_api
 from schema.errors import NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
 from schema.node import Node, parse_id, to_global_id
-from schema.pagination import Connection, build_connection
+from schema.pagination import Connection
 from schema.permissions import requires
 from schema.users import User
 
@@ -79,15 +79,7 @@ class SavedFilter(Node):
             lenient=True,
             labels=row["labels"],
         )
-        hidden = info.context.contact_hidden
-        prefetched = await prefetch_for_page(info, page.rows)
-        return build_connection(
-            [Customer.from_row(r, hidden, prefetched) for r in page.rows],
-            page.cursors,
-            has_next=page.has_next,
-            has_previous=page.has_previous,
-            total_count=page.total_count,
-        )
+        return await customer_connection(info, page)
 
 
 @strawberry.input

@@ -21,6 +21,7 @@ DEMO_USERS = [
     ("seller2@demo.test", "Bruno Seller", Role.SELLER),
 ]
 
+# Common Brazilian names: the demo's customers and the benchmarks' draw from them.
 FIRST = [
     "João",
     "Maria",
@@ -42,6 +43,8 @@ FIRST = [
     "Gabriela",
     "Tiago",
     "Sônia",
+    "Pedro",
+    "Luana",
 ]
 LAST = [
     "Silva",
@@ -56,6 +59,14 @@ LAST = [
     "Almeida",
     "Gonçalves",
     "Araújo",
+    "Ribeiro",
+    "Martins",
+    "Rocha",
+    "Barbosa",
+    "Costa",
+    "Mendes",
+    "Nunes",
+    "Cardoso",
 ]
 TAGS = ["VIP", "Lead", "Cliente", "Atacado", "Inadimplente"]
 CITIES = [("São Paulo", "SP"), ("Rio de Janeiro", "RJ"), ("Belo Horizonte", "MG"), ("Curitiba", "PR")]
