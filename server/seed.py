@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from uuid import UUID
 
 from authz.access import Access
 from authz.policy import CompiledPolicy
 from authz.principal import Principal
 from models import Role, Team, TeamMembership, Tenant, User
+from resolvers import custom_fields, notes, purchases, tasks, templates
 from resolvers import customers as customer_ops
+from resolvers.text import fold
 
 DEMO_SLUG = "demo"
 
@@ -69,6 +72,7 @@ LAST = [
     "Cardoso",
 ]
 TAGS = ["VIP", "Lead", "Cliente", "Atacado", "Inadimplente"]
+SEGMENTS = ["Varejo", "Atacado", "Serviços"]
 CITIES = [("São Paulo", "SP"), ("Rio de Janeiro", "RJ"), ("Belo Horizonte", "MG"), ("Curitiba", "PR")]
 
 
@@ -97,25 +101,37 @@ async def seed_demo(policy: CompiledPolicy, customers: int = 40) -> list[DemoUse
         Principal(tenant_id=tenant.id, tenant_slug=tenant.slug, role=Role.ADMIN, user_id=admin.id),
         policy,
     )
+    await custom_fields.create_definition(
+        access, {"key": "segment", "label": "Segment", "type": "select", "options": SEGMENTS}
+    )
+    await templates.save_template(
+        access, None, {"name": "Welcome", "channel": "whatsapp", "body": "Olá {{firstName}}, tudo bem? {{offer}}"}
+    )
     sellers = [users["seller@demo.test"].id, users["seller2@demo.test"].id, None]
     rng = random.Random(42)
     for i in range(customers):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         city, state = rng.choice(CITIES)
-        await customer_ops.create_customer(
+        row, _ = await customer_ops.create_customer(
             access,
             {
                 "name": f"{first} {last}",
-                "email": f"{first}.{last}{i}@example.com".lower()
-                .replace("ã", "a")
-                .replace("é", "e")
-                .replace("í", "i")
-                .replace("ô", "o")
-                .replace("ú", "u"),
+                "email": f"{fold(first)}.{fold(last)}{i}@example.com",
                 "phone": f"(11) 9{rng.randint(6000, 9999)}-{rng.randint(1000, 9999)}",
                 "address": {"city": city, "state": state, "country": "BR"},
                 "ownerId": sellers[i % 3],
                 "tags": rng.sample(TAGS, k=rng.randint(0, 2)),
+                "customFields": [{"key": "segment", "value": rng.choice(SEGMENTS)}],
             },
         )
+        if i % 4 == 0:  # some history to look at in a profile
+            await notes.add_note(access, row["id"], "Asked for a quote; call back next week.")
+            await tasks.create_task(
+                access, row["id"], {"title": "Send the quote", "priority": "high", "responsibleId": row["owner_id"]}
+            )
+            await purchases.record_purchase(
+                access,
+                row["id"],
+                {"amount": "249.90", "currency": "BRL", "occurredAt": datetime.now(UTC), "externalId": f"demo-{i}"},
+            )
     return [DemoUser(u.id, tenant.id, u.email, u.role) for u in users.values()]
