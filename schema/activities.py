@@ -52,6 +52,15 @@ async def load_user(info: Info, pk: Any) -> User | None:
     return User.from_row(row) if row else None
 
 
+def user_of(info: Info, pk: Any, users: dict[Any, Any] | None) -> Any:
+    """The user ``pk``: at once from ``users`` (fetched with the page), else through the loader."""
+    if pk is None:
+        return None
+    if users is not None and pk in users:
+        return User.from_row(users[pk])
+    return load_user(info, pk)
+
+
 async def load_customer(info: Info, pk: Any) -> Customer | None:
     from schema.customers import Customer
 
@@ -67,9 +76,10 @@ class Note(Node):
     edited_at: datetime | None
     _author: strawberry.Private[Any]
     _customer: strawberry.Private[Any]
+    _users: strawberry.Private[dict[Any, Any] | None] = None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Note:
+    def from_row(cls, row: dict[str, Any], users: dict[Any, Any] | None = None) -> Note:
         return cls(
             id=to_global_id("Note", row["id"]),
             body=row["body"],
@@ -78,11 +88,12 @@ class Note(Node):
             edited_at=row["edited_at"],
             _author=row["author_id"],
             _customer=row["customer_id"],
+            _users=users,
         )
 
     @strawberry.field
-    async def author(self, info: Info) -> User | None:
-        return await load_user(info, self._author)
+    def author(self, info: Info) -> User | None:
+        return user_of(info, self._author, self._users)  # type: ignore[no-any-return]
 
     @strawberry.field
     async def customer(self, info: Info) -> CustomerRef | None:
@@ -102,9 +113,10 @@ class Task(Node):
     _responsible: strawberry.Private[Any]
     _created_by: strawberry.Private[Any]
     _customer: strawberry.Private[Any]
+    _users: strawberry.Private[dict[Any, Any] | None] = None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Task:
+    def from_row(cls, row: dict[str, Any], users: dict[Any, Any] | None = None) -> Task:
         return cls(
             id=to_global_id("Task", row["id"]),
             title=row["title"],
@@ -118,6 +130,7 @@ class Task(Node):
             _responsible=row["responsible_id"],
             _created_by=row["created_by_id"],
             _customer=row["customer_id"],
+            _users=users,
         )
 
     @strawberry.field(description="Open and past its due time.")
@@ -125,12 +138,12 @@ class Task(Node):
         return self.status == ModelTaskStatus.OPEN and self.due_at is not None and self.due_at < datetime.now(UTC)
 
     @strawberry.field
-    async def responsible(self, info: Info) -> User | None:
-        return await load_user(info, self._responsible)
+    def responsible(self, info: Info) -> User | None:
+        return user_of(info, self._responsible, self._users)  # type: ignore[no-any-return]
 
     @strawberry.field
-    async def created_by(self, info: Info) -> User | None:
-        return await load_user(info, self._created_by)
+    def created_by(self, info: Info) -> User | None:
+        return user_of(info, self._created_by, self._users)  # type: ignore[no-any-return]
 
     @strawberry.field
     async def customer(self, info: Info) -> CustomerRef | None:

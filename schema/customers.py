@@ -182,9 +182,8 @@ class Customer(Node):
     def owner(self, info: Info) -> User | None:
         if self._owner_id is None:
             return None
-        if self._prefetched is not None and "owner" in self._prefetched:
-            row = self._prefetched["owner"].get(self._owner_id)
-            return User.from_row(row) if row else None
+        if self._prefetched is not None and self._owner_id in self._prefetched["users"]:
+            return User.from_row(self._prefetched["users"][self._owner_id])
         return self._load_owner(info)  # type: ignore[return-value]
 
     async def _load_owner(self, info: Info) -> User | None:
@@ -217,7 +216,7 @@ class Customer(Node):
             from schema.activities import Note
 
             row = self._prefetched["lastNote"].get(self._pk)
-            return Note.from_row(row) if row else None
+            return Note.from_row(row, self._prefetched["users"]) if row else None
         return self._load_last_note(info)  # type: ignore[return-value]
 
     async def _load_last_note(self, info: Info) -> Any:
@@ -245,7 +244,8 @@ class Customer(Node):
         if self._prefetched is not None and "openTasks" in self._prefetched:
             from schema.activities import Task
 
-            return [Task.from_row(r) for r in self._prefetched["openTasks"][self._pk].rows]
+            users = self._prefetched["users"]
+            return [Task.from_row(r, users) for r in self._prefetched["openTasks"][self._pk].rows]
         return self._load_open_tasks(info)  # type: ignore[return-value]
 
     async def _load_open_tasks(self, info: Info) -> Any:
@@ -354,8 +354,9 @@ async def customer_connection(info: Info, page: customer_reads.CustomerPage) -> 
 async def prefetch_for_page(info: Info, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Fetch, for a whole page and concurrently, the nested lists the query selects below it.
 
-    Same statements as the DataLoaders would send, but started together, and the nested fields
-    then resolve without awaiting.
+    The same statements the DataLoaders would send, started together; then the users those lists
+    name (owners, task responsibles, note authors), in one more. Nested fields then resolve
+    without awaiting.
     """
     if not rows:
         return None
@@ -363,8 +364,6 @@ async def prefetch_for_page(info: Info, rows: list[dict[str, Any]]) -> dict[str,
     tenant = info.context.access.principal.tenant_id
     ids = [r["id"] for r in rows]
     jobs: dict[str, Any] = {}
-    if "owner" in wanted:
-        jobs["owner"] = user_ops.users_by_id(tenant, list({r["owner_id"] for r in rows if r["owner_id"]}))
     if "tags" in wanted:
         jobs["tags"] = tag_ops.tags_of_customers(tenant, ids)
     if "teams" in wanted:
@@ -373,10 +372,15 @@ async def prefetch_for_page(info: Info, rows: list[dict[str, Any]]) -> dict[str,
         jobs["openTasks"] = task_ops.tasks_of(tenant, ids, status=ModelTaskStatus.OPEN, first=OPEN_TASKS, after=None)
     if "lastNote" in wanted:
         jobs["lastNote"] = note_ops.last_notes(tenant, ids)
-    if not jobs:
+    if not jobs and "owner" not in wanted:
         return None
-    results = await asyncio.gather(*jobs.values())
-    return dict(zip(jobs, results, strict=True))
+    found = dict(zip(jobs, await asyncio.gather(*jobs.values()), strict=True))
+    people: set[Any] = {r["owner_id"] for r in rows if r["owner_id"]} if "owner" in wanted else set()
+    for page in (found.get("openTasks") or {}).values():
+        people.update(v for t in page.rows for v in (t["responsible_id"], t["created_by_id"]) if v)
+    people.update(n["author_id"] for n in (found.get("lastNote") or {}).values() if n["author_id"])
+    found["users"] = await user_ops.users_by_id(tenant, list(people)) if people else {}
+    return found
 
 
 @strawberry.enum(description="A contact field whose value another customer already has.")

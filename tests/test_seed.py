@@ -11,9 +11,12 @@ async def test_the_demo_has_every_role_customers_and_a_profile_to_look_at(gql, f
     admin = factory.token_for(by_role["admin"].id, by_role["admin"].tenant_id)
     seller = factory.token_for(by_role["seller"].id, by_role["seller"].tenant_id)
 
-    data = await gql.data("""{ customers(first: 50) { totalCount nodes { name email phoneE164 tags { name }
+    data = await gql.data(
+        """{ customers(first: 50) { totalCount nodes { name email phoneE164 tags { name }
         customFields { key value } lastNote { body } openTasks { title } purchases { totalCount } } }
-        customFields { key options } messageTemplates { name } teams { name members { email } } }""", as_=admin)
+        customFields { key options } messageTemplates { name } teams { name members { email } } }""",
+        as_=admin,
+    )
     mine = await gql.data("{ customers { totalCount } }", as_=seller)
 
     assert set(by_role) == {"admin", "supervisor", "seller"}
