@@ -77,10 +77,13 @@ def _numbered(keys: tuple[SortKey, ...]) -> tuple[SortKey, ...]:
     return tuple(replace(k, field=f"_s{i}") for i, k in enumerate(keys))
 
 
-def _select(keys: tuple[SortKey, ...]) -> Sql:
-    """The row's columns plus its sort values (``_s0``, ``_s1``...), which the cursor carries."""
+def _select(keys: tuple[SortKey, ...], columns: Sql | None = None) -> Sql:
+    """The row's columns (or the caller's ``columns``) plus its sort values (``_s0``, ``_s1``...),
+    which the cursor carries."""
     return (
-        Sql(f"SELECT {SELECT}, ")
+        Sql("SELECT ")
+        + (columns if columns is not None else Sql(SELECT))
+        + Sql(", ")
         + join(", ", (k.sql() + Sql(f" AS {k.field}") for k in keys))
         + Sql(" FROM customer c WHERE ")
     )
@@ -159,9 +162,11 @@ async def list_customers(
     filter: dict[str, Any] | None = None,
     lenient: bool = False,
     labels: dict[str, str] | None = None,
+    columns: Sql | None = None,
 ) -> CustomerPage:
     """A page of customers. ``lenient`` (with ``labels``) applies a saved filter: conditions on
-    tags, teams or fields deleted since are left out and listed in ``ignored``."""
+    tags, teams or fields deleted since are left out and listed in ``ignored``. ``columns``
+    replaces the row's columns (the compiled list path selects each node's JSON instead)."""
     limit = page_size(first)
     base, ignored = await customer_base(
         access, portfolio=portfolio, seller_id=seller_id, filter=filter, lenient=lenient, labels=labels
@@ -174,7 +179,7 @@ async def list_customers(
 
     relevance = sort is None or sort.field is SortField.RELEVANCE
     if plan is not None and plan.segments and relevance:
-        rows, cursors, has_next = await _by_relevance(base, plan.segments, limit, after)
+        rows, cursors, has_next = await _by_relevance(base, plan.segments, limit, after, columns)
     else:
         chosen = Sort() if sort is None or sort.field is SortField.RELEVANCE else sort
         keys = sort_keys(chosen)
@@ -183,7 +188,7 @@ async def list_customers(
         if after:
             page_where = and_(where, after_condition(keys, decode_cursor(after, tag, len(keys))))
         found = await fetch(
-            _select(keys) + page_where + Sql(" ORDER BY ") + order_sql(keys) + Sql(" LIMIT %s", limit + 1)
+            _select(keys, columns) + page_where + Sql(" ORDER BY ") + order_sql(keys) + Sql(" LIMIT %s", limit + 1)
         )
         has_next = len(found) > limit
         rows = found[:limit]
@@ -192,7 +197,7 @@ async def list_customers(
 
 
 async def _by_relevance(
-    base: Sql, segments: list[Segment], limit: int, after: str | None
+    base: Sql, segments: list[Segment], limit: int, after: str | None, columns: Sql | None = None
 ) -> tuple[list[dict[str, Any]], list[str], bool]:
     """Walk the search's segments in order, each with its own keyset, until the page is full."""
     start, resume = 0, None
@@ -209,7 +214,11 @@ async def _by_relevance(
         if index == start and resume is not None:
             condition = and_(condition, after_condition(keys, resume))
         found = await fetch(
-            _select(keys) + condition + Sql(" ORDER BY ") + order_sql(keys) + Sql(" LIMIT %s", limit + 1 - len(rows))
+            _select(keys, columns)
+            + condition
+            + Sql(" ORDER BY ")
+            + order_sql(keys)
+            + Sql(" LIMIT %s", limit + 1 - len(rows))
         )
         rows += found
         cursors += [encode_cursor("relevance", [index, *(r[k.field] for k in keys)]) for r in found]

@@ -12,11 +12,13 @@ from uuid import UUID
 import strawberry
 from strawberry import UNSET
 
+from authz.access import Access
 from authz.catalogue import P
 from authz.masking import mask_row
 from models import CustomerStatus as ModelCustomerStatus
 from models import OriginChannel as ModelOriginChannel
 from models import TaskStatus as ModelTaskStatus
+from models.sql import Sql
 from resolvers import customer_reads
 from resolvers import customers as customer_ops
 from resolvers import notes as note_ops
@@ -650,22 +652,49 @@ class CustomerQuery:
         sort: CustomerSort | None = None,
         filter: CustomerFilter | None = None,
     ) -> Connection[Customer]:
-        seller = None
-        if seller_id is not None:
-            seller = parse_id(seller_id, "User")
-            if seller is None:
-                raise InvalidInput.one("sellerId", FieldErrorCode.INVALID, "is not a user id")
-        page = await customer_reads.list_customers(
+        page = await customers_page(
             info.context.access,
             first=first,
             after=after,
             search=search,
             portfolio=portfolio,
-            seller_id=seller,
-            sort=Sort(SortField(sort.field), sort.direction is SortDirection.DESC) if sort else None,
-            filter=filter_from_api(provided(filter)) if filter else None,
+            seller_id=seller_id,
+            sort=sort,
+            filter=filter,
         )
         return await customer_connection(info, page)
+
+
+async def customers_page(
+    access: Access,
+    *,
+    first: int | None = 20,
+    after: str | None = None,
+    search: str | None = None,
+    portfolio: Portfolio | None = None,
+    seller_id: strawberry.ID | None = None,
+    sort: CustomerSort | None = None,
+    filter: CustomerFilter | None = None,
+    columns: Sql | None = None,
+) -> customer_reads.CustomerPage:
+    """The ``customers`` field's arguments, as the API takes them, applied to the list. The
+    compiled list path (schema/fast_list.py) comes through here too, with its own ``columns``."""
+    seller = None
+    if seller_id is not None:
+        seller = parse_id(seller_id, "User")
+        if seller is None:
+            raise InvalidInput.one("sellerId", FieldErrorCode.INVALID, "is not a user id")
+    return await customer_reads.list_customers(
+        access,
+        first=first,
+        after=after,
+        search=search,
+        portfolio=portfolio,
+        seller_id=seller,
+        sort=Sort(SortField(sort.field), sort.direction is SortDirection.DESC) if sort else None,
+        filter=filter_from_api(provided(filter)) if filter else None,
+        columns=columns,
+    )
 
 
 @strawberry.type

@@ -27,6 +27,7 @@ from schema.conversations import ConversationMutation, ConversationQuery
 from schema.custom_fields import CustomFieldMutation, CustomFieldQuery
 from schema.customers import CustomerMutation, CustomerQuery
 from schema.duplicates import DuplicateMutation, DuplicateQuery
+from schema.fast_list import CompiledListExecutionContext
 from schema.node_query import NodeQuery
 from schema.portfolios import PortfolioMutation, PortfolioQuery
 from schema.saved_filters import SavedFilterMutation, SavedFilterQuery
@@ -117,5 +118,6 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
+        execution_context_class=CompiledListExecutionContext,
         config=StrawberryConfig(disable_field_suggestions=not limits.field_suggestions),
     )

@@ -43,6 +43,25 @@ async def test_customers_with_tags_and_owner_cost_a_fixed_number_of_statements(
 
     assert len(data["customers"]["nodes"]) == first
     assert all(len(n["tags"]) == 2 for n in data["customers"]["nodes"])
+    # authenticate + page (tags and owner built inside it by the compiled list path) + count
+    assert counter.count == 3, counter.statements
+
+
+# A fragment takes the same page off the compiled path: the general executor batches instead.
+PAGE_WITH_FRAGMENT = """
+fragment Row on Customer { id name email tags { id name } owner { id name } }
+query($first: Int) { customers(first: $first) { totalCount nodes { ...Row } } }
+"""
+
+
+@pytest.mark.parametrize("first", [1, 50])
+async def test_the_general_path_batches_tags_and_owners(gql, count_statements, tenant_with_customers, first):
+    admin = tenant_with_customers
+    with count_statements() as counter:
+        data = await gql.data(PAGE_WITH_FRAGMENT, {"first": first}, as_=admin)
+
+    assert len(data["customers"]["nodes"]) == first
+    assert all(len(n["tags"]) == 2 and n["owner"]["name"] for n in data["customers"]["nodes"])
     # authenticate + page + count + tags + owners
     assert counter.count == 5, counter.statements
 
