@@ -8,23 +8,25 @@ Prints requests/s, p50 and p99 per scenario (medians over the rounds) and the AP
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 
 from authz.tokens import TokenConfig, issue_token
-from bench.harness import BENCH_SECRET, Result, check, database_url, load, median_result, report, serve
+from bench.harness import (
+    BENCH_SECRET,
+    Case,
+    api_and_baseline,
+    database_url,
+    load_arguments,
+    report_against_baseline,
+    run_rounds,
+)
 from bench.seed import migrate_bench, seed_tenant
 
 PAGE = """query Page { customers(first: 50) { edges { node { id name email phone tags { name } } } } }"""
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--customers", type=int, default=20_000)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--seconds", type=int, default=8)
-    parser.add_argument("--connections", type=int, default=8)
-    args = parser.parse_args()
+    args = load_arguments(__doc__)
 
     url = database_url("crm_bench")
     asyncio.run(migrate_bench(url))
@@ -36,13 +38,8 @@ def main() -> None:
     seller_id = tenant.seller_ids[0]
     seller = issue_token(tokens, user_id=seller_id, tenant_id=tenant.id, ttl_seconds=3600)
 
-    env = {"DATABASE_URL": url, "CRM_JWT_SECRET": BENCH_SECRET, "CRM_DB_POOL_MAX": "10", "CRM_LOG_LEVEL": "warning"}
-    scenarios: dict[str, list[Result]] = {}
-    with (
-        serve("server.app:app_from_env", 8601, env) as api,
-        serve("bench.raw_baseline:create_app", 8602, {"BENCH_DATABASE_URL": url}) as raw,
-    ):
-        cases = [
+    with api_and_baseline(url, 8601) as (api, raw):
+        cases: list[Case] = [
             (
                 "graphql admin: 50 customers + tags",
                 api + "/graphql",
@@ -68,25 +65,12 @@ def main() -> None:
                 {},
             ),
         ]
-        for _name, target, body, headers in cases:
-            check(target, body, headers)
-        for round_no in range(args.rounds):
-            for name, target, body, headers in cases:
-                result = load(target, body, headers, args.seconds, args.connections)
-                scenarios.setdefault(name, []).append(result)
-                print(f"round {round_no + 1}: {name}: {result.rps:.1f} req/s", flush=True)
-
-    medians = {name: median_result(results) for name, results in scenarios.items()}
-    rows = []
-    for name, result in medians.items():
-        raw_name = name.replace("graphql", "raw    ")
-        ratio = result.rps / medians[raw_name].rps if name.startswith("graphql") else None
-        rows.append((name, result, ratio))
-    print(
-        f"\n{args.customers} customers in the tenant; medians of {args.rounds} rounds of {args.seconds}s, "
-        f"{args.connections} connections"
+        medians = run_rounds(cases, args)
+    report_against_baseline(
+        medians,
+        f"{args.customers} customers in the tenant; medians of {args.rounds} rounds of {args.seconds}s, "
+        f"{args.connections} connections",
     )
-    report(rows)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ their ratio is meaningful even when absolute numbers are not.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -159,3 +160,54 @@ def report(rows: list[tuple[str, Result, float | None]]) -> None:
     for name, result, ratio in rows:
         ratio_text = f"{ratio:.2f}" if ratio is not None else ""
         print(f"{name:<44}{result.rps:>10.1f}{result.p50_ms:>10.2f}{result.p99_ms:>10.2f}{ratio_text:>9}")
+
+
+# A scenario: (name, url, JSON body, headers). API scenarios are named "graphql ..." and their
+# baseline "raw     ..." with the same rest, which is how the ratio column pairs them.
+Case = tuple[str, str, dict, dict[str, str]]
+
+
+def load_arguments(description: str | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=8)
+    return parser.parse_args()
+
+
+def api_env(url: str) -> dict[str, str]:
+    """The API server's settings for a bench against ``url``."""
+    return {"DATABASE_URL": url, "CRM_JWT_SECRET": BENCH_SECRET, "CRM_DB_POOL_MAX": "10", "CRM_LOG_LEVEL": "warning"}
+
+
+@contextmanager
+def api_and_baseline(url: str, port: int) -> Iterator[tuple[str, str]]:
+    """The API on ``port`` and the raw asyncpg baseline on ``port + 1``, over the same database."""
+    with (
+        serve("server.app:app_from_env", port, api_env(url)) as api,
+        serve("bench.raw_baseline:create_app", port + 1, {"BENCH_DATABASE_URL": url}) as raw,
+    ):
+        yield api, raw
+
+
+def run_rounds(cases: list[Case], args: argparse.Namespace) -> dict[str, Result]:
+    """Check every case answers, then load them in turn, round after round; medians per case."""
+    for _name, target, body, headers in cases:
+        check(target, body, headers)
+    scenarios: dict[str, list[Result]] = {}
+    for round_no in range(args.rounds):
+        for name, target, body, headers in cases:
+            result = load(target, body, headers, args.seconds, args.connections)
+            scenarios.setdefault(name, []).append(result)
+            print(f"round {round_no + 1}: {name}: {result.rps:.1f} req/s", flush=True)
+    return {name: median_result(results) for name, results in scenarios.items()}
+
+
+def report_against_baseline(medians: dict[str, Result], heading: str) -> None:
+    rows = []
+    for name, result in medians.items():
+        raw_name = name.replace("graphql", "raw    ")
+        rows.append((name, result, result.rps / medians[raw_name].rps if name.startswith("graphql") else None))
+    print(f"\n{heading}")
+    report(rows)

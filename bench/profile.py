@@ -10,13 +10,20 @@ open tasks and the last note. Prints requests/s, p50 and p99 (medians over round
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 
 import asyncpg
 
 from authz.tokens import TokenConfig, issue_token
-from bench.harness import BENCH_SECRET, Result, check, database_url, load, median_result, report, serve
+from bench.harness import (
+    BENCH_SECRET,
+    Case,
+    api_and_baseline,
+    database_url,
+    load_arguments,
+    report_against_baseline,
+    run_rounds,
+)
 from bench.seed import migrate_bench, seed_activities, seed_tenant
 from server.database import asyncpg_params
 
@@ -55,12 +62,7 @@ async def busy_customer(url: str, tenant_id: object) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--customers", type=int, default=20_000)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--seconds", type=int, default=8)
-    parser.add_argument("--connections", type=int, default=8)
-    args = parser.parse_args()
+    args = load_arguments(__doc__)
 
     url = database_url("crm_bench")
     asyncio.run(migrate_bench(url))
@@ -71,13 +73,8 @@ def main() -> None:
         TokenConfig(BENCH_SECRET, "crm"), user_id=tenant.admin_id, tenant_id=tenant.id, ttl_seconds=3600
     )
     auth = {"Authorization": f"Bearer {token}"}
-    env = {"DATABASE_URL": url, "CRM_JWT_SECRET": BENCH_SECRET, "CRM_DB_POOL_MAX": "10", "CRM_LOG_LEVEL": "warning"}
-    scenarios: dict[str, list[Result]] = {}
-    with (
-        serve("server.app:app_from_env", 8611, env) as api,
-        serve("bench.raw_baseline:create_app", 8612, {"BENCH_DATABASE_URL": url}) as raw,
-    ):
-        cases = [
+    with api_and_baseline(url, 8611) as (api, raw):
+        cases: list[Case] = [
             ("graphql profile", api + "/graphql", {"query": PROFILE, "variables": {"id": customer_id}}, auth),
             ("raw     profile", raw + "/raw", {"query": "profile", "params": [customer_id, str(tenant.id)]}, {}),
             ("graphql 50 customers + tags, open tasks, last note", api + "/graphql", {"query": NESTED}, auth),
@@ -88,28 +85,12 @@ def main() -> None:
                 {},
             ),
         ]
-        for _name, target, body, headers in cases:
-            check(target, body, headers)
-        for round_no in range(args.rounds):
-            for name, target, body, headers in cases:
-                result = load(target, body, headers, args.seconds, args.connections)
-                scenarios.setdefault(name, []).append(result)
-                print(f"round {round_no + 1}: {name}: {result.rps:.1f} req/s", flush=True)
-
-    medians = {name: median_result(results) for name, results in scenarios.items()}
-    rows = [
-        (
-            name,
-            result,
-            result.rps / medians[name.replace("graphql", "raw    ")].rps if name.startswith("graphql") else None,
-        )
-        for name, result in medians.items()
-    ]
-    print(
-        f"\n{args.customers} customers; medians of {args.rounds} rounds of {args.seconds}s, "
-        f"{args.connections} connections"
+        medians = run_rounds(cases, args)
+    report_against_baseline(
+        medians,
+        f"{args.customers} customers; medians of {args.rounds} rounds of {args.seconds}s, "
+        f"{args.connections} connections",
     )
-    report(rows)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from authz.access import Access
 from authz.policy import load_policy
 from authz.principal import Principal
 from authz.tokens import TokenConfig, issue_token
-from bench.harness import BENCH_SECRET, ROOT, database_url, serve
+from bench.harness import BENCH_SECRET, ROOT, api_env, database_url, serve
 from bench.seed import migrate_bench, seed_tenant
 from models import Role
 from models.db import fetch, fetchrow
@@ -168,7 +168,7 @@ def main() -> None:
             [{"portfolio": "ALL", "filter": three_conditions(tags, api=True)}],
         ),
     ]
-    env = {"DATABASE_URL": url, "CRM_JWT_SECRET": BENCH_SECRET, "CRM_DB_POOL_MAX": "10", "CRM_LOG_LEVEL": "warning"}
+    env = api_env(url)
     results: list[tuple[str, str, float, float]] = []
     sort_name = {"field": "NAME", "direction": "ASC"}
     with serve("server.app:app_from_env", 8621, env) as api:
