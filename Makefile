@@ -22,6 +22,7 @@ test: $(STAMP)  ## the whole suite against DATABASE_URL, or the embedded Postgre
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 schema: $(STAMP)  ## rewrite schema/schema.graphql from the code
 	$(BIN)/crm schema > schema/schema.graphql

@@ -50,8 +50,10 @@ class Permission:
         return self.key
 
 
-def _p(obj: str, act: str, scopes: tuple[Scope, ...], description: str, **options: bool) -> Permission:
-    return Permission(obj, act, scopes, description, **options)
+def _p(
+    obj: str, act: str, scopes: tuple[Scope, ...], description: str, *, widens_when_unrestricted: bool = False
+) -> Permission:
+    return Permission(obj, act, scopes, description, widens_when_unrestricted=widens_when_unrestricted)
 
 
 class P:

@@ -8,6 +8,7 @@ Each filter exists as a SQL fragment (for the hand-written read path) and as a T
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from tortoise.expressions import Q, Subquery
 
@@ -43,14 +44,20 @@ def customer_q(principal: Principal, scope: Scope, prefix: str = "") -> Q:
     if scope is Scope.ALL:
         return Q()
     if principal.user_id is None:
-        return Q(**{f"{prefix}id__in": []})
-    own = Q(**{f"{prefix}owner_id": principal.user_id})
+        return _q(f"{prefix}id__in", [])
+    own = _q(f"{prefix}owner_id", principal.user_id)
     if scope is Scope.OWN or not principal.team_ids:
         return own
     team_customers = CustomerTeam.filter(tenant_id=principal.tenant_id, team_id__in=list(principal.team_ids)).values(
         "customer_id"
     )
-    return own | Q(**{f"{prefix}id__in": Subquery(team_customers)})
+    return own | _q(f"{prefix}id__in", Subquery(team_customers))
+
+
+def _q(lookup: str, value: Any) -> Q:
+    """``Q(**{lookup: value})`` for a lookup built at run time."""
+    condition: dict[str, Any] = {lookup: value}
+    return Q(**condition)
 
 
 ROW_FILTERS: dict[str, Callable[[Principal, Scope, str], Sql]] = {

@@ -8,6 +8,7 @@ from functools import lru_cache
 from uuid import UUID
 
 import jwt
+from jwt.types import Options
 
 from authz.errors import Unauthenticated
 
@@ -48,7 +49,7 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
 def verify_token(config: TokenConfig, token: str) -> TokenClaims:
     try:
         header = jwt.get_unverified_header(token)
-        options = {"require": ["exp", "sub", "tid"]}
+        options: Options = {"require": ["exp", "sub", "tid"]}
         if header.get("alg") == "RS256" and config.jwks_url:
             key = _jwks_client(config.jwks_url).get_signing_key_from_jwt(token).key
             claims = jwt.decode(token, key, algorithms=["RS256"], audience=config.audience, options=options)

@@ -29,7 +29,9 @@ class CustomField(TenantOwned):
     key = fields.CharField(max_length=63)
     label = fields.CharField(max_length=200)
     type = fields.CharEnumField(CustomFieldType, max_length=16)
-    options = fields.JSONField(default=list, db_default=SqlDefault("'[]'::jsonb"))  # select types only
+    options: fields.JSONField[list[str]] = fields.JSONField(
+        default=list, db_default=SqlDefault("'[]'::jsonb")
+    )  # select types only
     required = fields.BooleanField(default=False, db_default=False)
     position = fields.IntField(default=0, db_default=0)
     archived = fields.BooleanField(default=False, db_default=False)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.fields.db_defaults import Now, SqlDefault
@@ -56,7 +57,9 @@ class Customer(TenantOwned):
     billing_parent: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Customer", null=True, related_name=False, on_delete=fields.SET_NULL
     )
-    custom_fields = fields.JSONField(default=dict, db_default=SqlDefault("'{}'::jsonb"))
+    custom_fields: fields.JSONField[dict[str, Any]] = fields.JSONField(
+        default=dict, db_default=SqlDefault("'{}'::jsonb")
+    )
     created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", null=True, related_name=False, on_delete=fields.SET_NULL, db_index=False
     )

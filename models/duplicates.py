@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 
 from models.base import TenantOwned
@@ -32,12 +34,12 @@ class CustomerMerge(TenantOwned):
     primary: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Customer", related_name=False, on_delete=fields.CASCADE, db_index=False
     )
-    duplicate_ids = fields.JSONField()
+    duplicate_ids: fields.JSONField[list[str]] = fields.JSONField()
     performed_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", null=True, related_name=False, on_delete=fields.SET_NULL, db_index=False
     )
     primary_version_after = fields.IntField()
-    snapshot = fields.JSONField()
+    snapshot: fields.JSONField[dict[str, Any]] = fields.JSONField()
     undone_at = fields.DatetimeField(null=True)
     undone_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", null=True, related_name=False, on_delete=fields.SET_NULL, db_index=False

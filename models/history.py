@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.fields.db_defaults import SqlDefault
 
@@ -20,7 +22,7 @@ class CustomerEvent(TenantOwned):
         "models.ApiKey", null=True, related_name=False, on_delete=fields.SET_NULL, db_index=False
     )
     actor_name = fields.CharField(max_length=200, default="", db_default="")
-    data = fields.JSONField(default=dict, db_default=SqlDefault("'{}'::jsonb"))
+    data: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict, db_default=SqlDefault("'{}'::jsonb"))
 
     class Meta:
         table = "customer_event"

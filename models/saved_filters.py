@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.fields.db_defaults import Now, SqlDefault
 
@@ -13,13 +15,15 @@ class SavedFilter(TenantOwned):
         "models.User", related_name=False, on_delete=fields.CASCADE, db_index=False
     )
     name = fields.CharField(max_length=120)
-    conditions = fields.JSONField(default=dict, db_default=SqlDefault("'{}'::jsonb"))  # the list filter
+    conditions: fields.JSONField[dict[str, Any]] = fields.JSONField(
+        default=dict, db_default=SqlDefault("'{}'::jsonb")
+    )  # the list filter
     search = fields.CharField(max_length=200, null=True)
-    sort = fields.JSONField(null=True)
+    sort: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     shared = fields.BooleanField(default=False, db_default=False)
     # Names of the tags and teams the filter refers to, as they were when it was saved: a later
     # deletion can then be reported by name.
-    labels = fields.JSONField(default=dict, db_default=SqlDefault("'{}'::jsonb"))
+    labels: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict, db_default=SqlDefault("'{}'::jsonb"))
     updated_at = fields.DatetimeField(auto_now=True, db_default=Now())
 
     class Meta:

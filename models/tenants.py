@@ -16,7 +16,7 @@ class Tenant(Model):
     restricted_visibility = fields.BooleanField(default=True, db_default=True)
     hide_contact_from_sellers = fields.BooleanField(default=False, db_default=False)
     # API names of the standard customer fields every create and update must leave filled.
-    required_fields = fields.JSONField(db_default=SqlDefault("'[\"name\"]'::jsonb"))
+    required_fields: fields.JSONField[list[str]] = fields.JSONField(db_default=SqlDefault("'[\"name\"]'::jsonb"))
     created_at = fields.DatetimeField(auto_now_add=True, db_default=Now())
 
     class Meta:

@@ -57,8 +57,8 @@ class Loaders:
     def _paged(self, name: str, fetch: Pages) -> DataLoader[tuple[Any, ...], ChildPage]:
         async def batch(keys: Sequence[tuple[Any, ...]]) -> list[ChildPage]:
             groups: dict[tuple[Any, ...], list[UUID]] = defaultdict(list)
-            for parent, *params in keys:
-                groups[tuple(params)].append(parent)
+            for parent, *rest in keys:
+                groups[tuple(rest)].append(parent)
             pages: dict[tuple[Any, ...], ChildPage] = {}
             for params, parents in groups.items():
                 for parent, page in (await fetch(self._tenant(), parents, *params)).items():
@@ -184,8 +184,8 @@ class Loaders:
     def _counted(self, name: str, fetch: Callable[..., Awaitable[dict[UUID, int]]]) -> DataLoader[tuple[Any, ...], int]:
         async def batch(keys: Sequence[tuple[Any, ...]]) -> list[int]:
             groups: dict[tuple[Any, ...], list[UUID]] = defaultdict(list)
-            for parent, *params in keys:
-                groups[tuple(params)].append(parent)
+            for parent, *rest in keys:
+                groups[tuple(rest)].append(parent)
             counts: dict[tuple[Any, ...], int] = {}
             for params, parents in groups.items():
                 for parent, n in (await fetch(self._tenant(), parents, *params)).items():
