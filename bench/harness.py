@@ -81,6 +81,39 @@ def serve(module_factory: str, port: int, env: dict[str, str]) -> Iterator[str]:
         proc.wait(timeout=20)
 
 
+POSTGRAPHILE_DIR = ROOT / "bench" / "postgraphile"
+
+
+@contextmanager
+def serve_postgraphile(database: str, port: int) -> Iterator[str]:
+    """PostGraphile 5 (pinned in bench/postgraphile/package.json) over ``database`` on ``port``.
+
+    Installed from the npm registry on first use; needs Node.js 20 or newer and npm.
+    """
+    if not (POSTGRAPHILE_DIR / "node_modules" / "postgraphile").exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=POSTGRAPHILE_DIR, check=True)
+    proc = subprocess.Popen(["node", "server.mjs", str(port), database], cwd=POSTGRAPHILE_DIR)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, "postgraphile")
+        yield url
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
+
+
+def _wait_healthy(url: str, what: str) -> None:
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} did not start")
+
+
 def check(url: str, body: dict, headers: dict[str, str]) -> dict:
     response = httpx.post(url, json=body, headers=headers, timeout=30)
     response.raise_for_status()
