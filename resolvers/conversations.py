@@ -23,6 +23,7 @@ from resolvers.contact_keys import Key
 from resolvers.customer_reads import reread
 from resolvers.duplicates import DuplicateFound
 from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
+from resolvers.inbound_names import inbound_name
 from resolvers.live import live_rows
 from resolvers.pagination import SortKey
 
@@ -174,7 +175,9 @@ async def _store_inbound(
     customer_id = await _find_customer(p.tenant_id, channel, handle, key)
     if customer_id is None:
         fields: dict[str, Any] = {
-            "name": (data.get("customerName") or "").strip() or handle,
+            "name": inbound_name(
+                data.get("customerName"), channel, handle, p.settings.default_region, datetime.now(UTC).date()
+            ),
             "originChannel": channel.value,
         }
         if channel in CHANNEL_FIELD:
