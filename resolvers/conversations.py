@@ -13,6 +13,7 @@ from uuid import UUID
 from authz.access import Access
 from authz.catalogue import P
 from authz.errors import Forbidden
+from authz.masking import contact_hidden
 from models import Channel, ConversationStatus
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql
@@ -390,10 +391,14 @@ async def start(access: Access, data: dict[str, Any]) -> list[dict[str, Any]]:
                 + Sql(" ORDER BY c.id FOR UPDATE")
             )
         }
+        # "The customer has no whatsapp" would tell a caller from whom contact data is hidden whether
+        # a number is set: for them the message is queued all the same, and delivery fails for a
+        # customer without an address as it would for a wrong one.
+        check_addresses = not contact_hidden(access)
         for i, pk in enumerate(ids):
             if pk not in rows:
                 raise NotFound("Customer", str(pk))
-            if not rows[pk]["address"]:
+            if check_addresses and not rows[pk]["address"]:
                 errors.add(
                     f"customerIds[{i}]", FieldErrorCode.REQUIRED, f"the customer has no {CHANNEL_FIELD[channel]}"
                 )
@@ -420,7 +425,7 @@ async def start(access: Access, data: dict[str, Any]) -> list[dict[str, Any]]:
                     p.tenant_id,
                     pk,
                     channel.value,
-                    rows[pk]["address"],
+                    rows[pk]["address"] or "",
                     team_id,
                     p.user_id,
                     now,
