@@ -161,7 +161,11 @@ class RecordInboundMessageInput:
         default=UNSET, description="The channel's id for the message; delivering it again stores nothing new."
     )
     sent_at: datetime | None = UNSET
-    customer_name: str | None = strawberry.field(default=UNSET, description="Used when a customer is created.")
+    customer_name: str | None = strawberry.field(
+        default=UNSET,
+        description="Used when a customer is created. Without one, or when it is itself a phone number, email or "
+        'the handle, the customer is named after the channel and day, e.g. "WhatsApp contact 4 Dec 2026".',
+    )
 
 
 @strawberry.type
