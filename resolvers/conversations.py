@@ -13,6 +13,7 @@ from uuid import UUID
 from authz.access import Access
 from authz.catalogue import P
 from authz.errors import Forbidden
+from authz.masking import contact_hidden
 from models import Channel, ConversationStatus
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql
@@ -23,6 +24,7 @@ from resolvers.contact_keys import Key
 from resolvers.customer_reads import reread
 from resolvers.duplicates import DuplicateFound
 from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
+from resolvers.inbound_names import inbound_name
 from resolvers.live import live_rows
 from resolvers.pagination import SortKey
 
@@ -174,7 +176,9 @@ async def _store_inbound(
     customer_id = await _find_customer(p.tenant_id, channel, handle, key)
     if customer_id is None:
         fields: dict[str, Any] = {
-            "name": (data.get("customerName") or "").strip() or handle,
+            "name": inbound_name(
+                data.get("customerName"), channel, handle, p.settings.default_region, datetime.now(UTC).date()
+            ),
             "originChannel": channel.value,
         }
         if channel in CHANNEL_FIELD:
@@ -387,10 +391,14 @@ async def start(access: Access, data: dict[str, Any]) -> list[dict[str, Any]]:
                 + Sql(" ORDER BY c.id FOR UPDATE")
             )
         }
+        # "The customer has no whatsapp" would tell a caller from whom contact data is hidden whether
+        # a number is set: for them the message is queued all the same, and delivery fails for a
+        # customer without an address as it would for a wrong one.
+        check_addresses = not contact_hidden(access)
         for i, pk in enumerate(ids):
             if pk not in rows:
                 raise NotFound("Customer", str(pk))
-            if not rows[pk]["address"]:
+            if check_addresses and not rows[pk]["address"]:
                 errors.add(
                     f"customerIds[{i}]", FieldErrorCode.REQUIRED, f"the customer has no {CHANNEL_FIELD[channel]}"
                 )
@@ -417,7 +425,7 @@ async def start(access: Access, data: dict[str, Any]) -> list[dict[str, Any]]:
                     p.tenant_id,
                     pk,
                     channel.value,
-                    rows[pk]["address"],
+                    rows[pk]["address"] or "",
                     team_id,
                     p.user_id,
                     now,

@@ -252,9 +252,12 @@ def check_values(fields: dict[str, FieldDef], values: dict[str, Any], region: st
     return out
 
 
-def check_required_values(fields: Iterable[FieldDef], values: dict[str, Any], errors: Errors) -> None:
-    """REQUIRED for each required field (archived ones aside) without a value, unless already flagged."""
-    flagged = {e.field for e in errors.items}
+def check_required_values(
+    fields: Iterable[FieldDef], values: dict[str, Any], errors: Errors, skip: Iterable[str] = ()
+) -> None:
+    """REQUIRED for each required field (archived ones aside) without a value, unless already flagged
+    or its API name (``customFields.<key>``) is in ``skip`` (see ``authz.masking.unchecked_required``)."""
+    flagged = {e.field for e in errors.items} | set(skip)
     for field in fields:
         if field.required and not field.archived and values.get(field.key) is None and path(field.key) not in flagged:
             errors.add(path(field.key), FieldErrorCode.REQUIRED, "is required")

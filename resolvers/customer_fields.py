@@ -148,12 +148,13 @@ def clean_customer_fields(
     return out
 
 
-def check_required(row: dict[str, Any], required: Iterable[str], errors: Errors) -> None:
+def check_required(row: dict[str, Any], required: Iterable[str], errors: Errors, skip: Iterable[str] = ()) -> None:
     """REQUIRED for each required standard field the row (as it would be written) leaves empty.
 
-    A field that already has an error (e.g. an invalid email) is not reported twice.
+    A field that already has an error (e.g. an invalid email) is not reported twice. Fields in
+    ``skip`` (API names) are not checked: see ``authz.masking.unchecked_required``.
     """
-    flagged = {e.field for e in errors.items}
+    flagged = {e.field for e in errors.items} | set(skip)
     for field in required:
         column = STANDARD_FIELDS.get(field)
         if column is not None and field not in flagged and row.get(column) in (None, ""):

@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 from authz.access import Access
 from authz.catalogue import P, Permission
 from authz.errors import Forbidden
+from authz.masking import contact_hidden, unchecked_required
 from models.db import execute, fetchrow, fetchval, in_transaction
 from models.sql import Sql
 from resolvers import contact_keys, history
@@ -100,16 +101,36 @@ async def _clean(access: Access, data: dict[str, Any], *, creating: bool, new_ro
 
 
 def _check_required(
-    access: Access, row: dict[str, Any], custom: dict[str, Any], fields: list[FieldDef], errors: Errors
+    access: Access,
+    row: dict[str, Any],
+    custom: dict[str, Any],
+    fields: list[FieldDef],
+    errors: Errors,
+    written: set[str] | None = None,
 ) -> None:
-    """The company's required standard and custom fields, on the row as it would be written."""
-    check_required(row, access.principal.settings.required_fields, errors)
-    check_required_values(fields, custom, errors)
+    """The company's required standard and custom fields, on the row as it would be written.
+
+    ``written``: the API names of the fields this request writes to an existing row; None when
+    the row is all input (a creation). Hidden fields it does not write are not checked.
+    """
+    skip = (
+        unchecked_required(contact_hidden(access), {f.key: f.type for f in fields}, written)
+        if written is not None
+        else frozenset()
+    )
+    check_required(row, access.principal.settings.required_fields, errors, skip)
+    check_required_values(fields, custom, errors, skip)
 
 
-def _require(access: Access, row: dict[str, Any], custom: dict[str, Any], fields: list[FieldDef]) -> None:
+def _require(
+    access: Access,
+    row: dict[str, Any],
+    custom: dict[str, Any],
+    fields: list[FieldDef],
+    written: set[str] | None = None,
+) -> None:
     errors = Errors()
-    _check_required(access, row, custom, fields, errors)
+    _check_required(access, row, custom, fields, errors, written)
     errors.raise_if_any()
 
 
@@ -213,7 +234,8 @@ async def _apply(
     custom_after = apply_changes(held, custom)
     if custom_after != held:
         changes = {**changes, "custom_fields": json.dumps(custom_after)}
-    _require(access, {**current, **changes}, custom_after, fields)
+    written = set(changes) | {f"customFields.{key}" for key in custom}
+    _require(access, {**current, **changes}, custom_after, fields, written)
     row = await write_row(p.tenant_id, current, changes)
     assert row is not None
     if CONTACT_COLUMNS & changes.keys():

@@ -72,14 +72,26 @@ async def hits_for(access: Access, wanted: dict[Key, set[str]], matches: list[Ma
 
 
 async def candidates(access: Access, data: dict[str, Any], exclude_id: UUID | None = None) -> list[DuplicateHit]:
-    """Which customers would clash with this (partial) input, before anything is saved."""
+    """Which customers would clash with this (partial) input, before anything is saved.
+
+    ``exclude_id`` (the customer being edited) counts only when the caller may read that customer:
+    excluding one it cannot see would tell, by the hit that disappears, which hidden customer
+    holds the value. Any other id is ignored, so the answer is the same whether it exists or not.
+    """
     contact = {k: v for k, v in data.items() if k in ("email", "phone", "whatsapp") and v}
     values = clean_customer_fields(contact, access.principal.settings.default_region, creating=False)
     wanted = contact_keys.keys_of(values)
-    matches = await contact_keys.find_holders(
-        access.principal.tenant_id, list(wanted), exclude=[exclude_id] if exclude_id else None
-    )
+    exclude = [exclude_id] if exclude_id and await _readable(access, exclude_id) else None
+    matches = await contact_keys.find_holders(access.principal.tenant_id, list(wanted), exclude=exclude)
     return await hits_for(access, wanted, matches)
+
+
+async def _readable(access: Access, customer_id: UUID) -> bool:
+    return bool(
+        await fetchval(
+            Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", customer_id) + live_rows(access, P.CUSTOMER_READ)
+        )
+    )
 
 
 @dataclass

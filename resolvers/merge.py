@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 
 from authz.access import Access
 from authz.catalogue import P
+from authz.masking import contact_hidden, unchecked_required
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql
 from resolvers import contact_keys, history
@@ -180,13 +181,31 @@ def _checked(
     settings = access.principal.settings
     errors = Errors()
     custom = check_values(by_key(fields), _custom({**primary, **changes}), settings.default_region, errors)
-    check_required({**primary, **changes}, settings.required_fields, errors)
-    check_required_values(fields, custom, errors)
+    # A merge writes no value of the caller's: a hidden field left empty says nothing it may learn.
+    skip = unchecked_required(contact_hidden(access), {f.key: f.type for f in fields}, ())
+    check_required({**primary, **changes}, settings.required_fields, errors, skip)
+    check_required_values(fields, custom, errors, skip)
     errors.raise_if_any()
     changes = {k: v for k, v in changes.items() if k != "custom_fields"}
     if custom != _custom(primary):
         changes["custom_fields"] = json.dumps(custom)
     return changes
+
+
+def _check_hidden_choices(access: Access, choices: dict[str, UUID], fields: list[FieldDef]) -> None:
+    """Choosing among values one cannot see is refused, whatever the values: a choice that emptied a
+    required field would otherwise tell that the chosen customer has none."""
+    hidden = unchecked_required(contact_hidden(access), {f.key: f.type for f in fields}, ())
+    refused = sorted(field for field in choices if field in hidden)
+    if refused:
+        raise ValidationFailed(
+            [
+                ValidationFailed.one(
+                    f"fieldChoices.{field}", FieldErrorCode.NOT_ALLOWED, "contact data is hidden from you"
+                ).errors[0]
+                for field in refused
+            ]
+        )
 
 
 async def _lock_participants(access: Access, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
@@ -215,6 +234,7 @@ async def merge_customers(
         rows = await _lock_participants(access, [primary_id, *duplicate_ids])
         primary = rows[primary_id]
         duplicates = [rows[d] for d in duplicate_ids]
+        _check_hidden_choices(access, choices, fields)
         changes = _checked(access, primary, merged_values(primary, duplicates, choices), fields)
 
         moved: dict[str, list[list[str]]] = {}

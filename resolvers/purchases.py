@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from authz.access import Access
-from authz.catalogue import P
+from authz.catalogue import P, Scope
 from models.db import fetch, fetchrow
 from models.sql import Sql
 from resolvers.children import ChildPage, ChildQuery, child_counts, child_pages
@@ -65,6 +65,14 @@ async def record_purchase(access: Access, customer_id: UUID, data: dict[str, Any
     """
     access.require(P.PURCHASE_WRITE)
     values = _clean(data)
+    if values["external_id"] and access.scope(P.CUSTOMER_READ) is not Scope.ALL:
+        # External ids are unique across the company, so "TAKEN" would tell whether a customer the
+        # caller cannot see has that purchase. Decided on the caller's scope, never on the data.
+        raise ValidationFailed.one(
+            "externalId",
+            FieldErrorCode.NOT_ALLOWED,
+            "external ids are unique across the company: only callers who may read every customer use them",
+        )
     await locate_for_change(access, customer_id, P.PURCHASE_WRITE, lock=False)
     tenant = access.principal.tenant_id
     row = await fetchrow(

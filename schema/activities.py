@@ -285,7 +285,9 @@ class RecordPurchaseInput:
     occurred_at: datetime
     description: str | None = UNSET
     external_id: str | None = strawberry.field(
-        default=UNSET, description="Sending the same externalId again updates that purchase instead of adding one."
+        default=UNSET,
+        description="Sending the same externalId again updates that purchase instead of adding one. Unique "
+        "across the company, so only callers who may read every customer send one (else NOT_ALLOWED).",
     )
     source: str | None = UNSET
 

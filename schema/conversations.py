@@ -10,6 +10,7 @@ from strawberry import UNSET
 from strawberry.scalars import JSON
 
 from authz.catalogue import P
+from authz.masking import channel_handle
 from models import Channel as ModelChannel
 from models import ConversationStatus as ModelConversationStatus
 from models import DeliveryStatus as ModelDeliveryStatus
@@ -95,11 +96,12 @@ class Conversation(Node):
             _started_by=row["started_by_id"],
         )
 
-    @strawberry.field(description="The customer's address on the channel; null when contact data is hidden.")
+    @strawberry.field(
+        description="The customer's address on the channel (phone number, email, Instagram username, webchat "
+        "visitor id): contact data on every channel, so null when contact data is hidden from you."
+    )
     def handle(self, info: Info) -> str | None:
-        if self.channel in conversation_ops.CONTACT_CHANNELS and info.context.contact_hidden:
-            return None
-        return self._handle
+        return channel_handle(self._handle, info.context.contact_hidden) or None
 
     @strawberry.field(description="Newest first.")
     async def messages(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Message]:
@@ -159,7 +161,11 @@ class RecordInboundMessageInput:
         default=UNSET, description="The channel's id for the message; delivering it again stores nothing new."
     )
     sent_at: datetime | None = UNSET
-    customer_name: str | None = strawberry.field(default=UNSET, description="Used when a customer is created.")
+    customer_name: str | None = strawberry.field(
+        default=UNSET,
+        description="Used when a customer is created. Without one, or when it is itself a phone number, email or "
+        'the handle, the customer is named after the channel and day, e.g. "WhatsApp contact 4 Dec 2026".',
+    )
 
 
 @strawberry.type

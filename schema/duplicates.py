@@ -32,7 +32,9 @@ class DuplicateCandidatesInput:
     email: str | None = UNSET
     phone: str | None = UNSET
     whatsapp: str | None = UNSET
-    exclude_id: strawberry.ID | None = strawberry.field(default=UNSET, description="The customer being edited.")
+    exclude_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="The customer being edited; ignored unless you may read it."
+    )
 
 
 @strawberry.enum
