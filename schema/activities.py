@@ -23,7 +23,7 @@ from schema.context import Info
 from schema.errors import NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
 from schema.node import Node, parse_id, to_global_id
-from schema.pagination import Connection, build_connection
+from schema.pagination import Connection, build_connection, paged
 from schema.permissions import requires
 from schema.users import User
 
@@ -334,7 +334,7 @@ def _refs(data: dict[str, Any], **fields: str) -> dict[str, Any]:
 @strawberry.type
 class ActivityQuery:
     @strawberry.field(
-        extensions=requires(P.CUSTOMER_READ),
+        extensions=[*paged(), *requires(P.CUSTOMER_READ)],
         description="Tasks you are responsible for, on customers you may see, soonest due first.",
     )
     async def my_tasks(

@@ -25,7 +25,7 @@ from schema.customers import Customer
 from schema.errors import NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
 from schema.node import Node, to_global_id
-from schema.pagination import Connection, build_connection
+from schema.pagination import Connection, build_connection, paged
 from schema.permissions import requires
 from schema.teams import Team
 from schema.users import User
@@ -101,8 +101,10 @@ class Conversation(Node):
             return None
         return self._handle
 
-    @strawberry.field(description="Newest first.")
-    async def messages(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Message]:
+    @strawberry.field(description="Newest first.", extensions=paged())
+    async def messages(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Message] | None:
         page = await info.context.loaders.message_pages.load((self._pk, first, after))
         return build_connection(
             [Message.from_row(r) for r in page.rows],

@@ -22,7 +22,7 @@ from schema.customers import Customer, DuplicateMatch, customer_pk, duplicate_ma
 from schema.errors import ERROR_MAPPERS, Error, NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
 from schema.node import Node, parse_id, to_global_id
-from schema.pagination import Connection, build_connection
+from schema.pagination import Connection, build_connection, paged
 from schema.permissions import requires
 from schema.users import User
 
@@ -166,7 +166,7 @@ class DuplicateQuery:
         return duplicate_matches(hits, info.context.contact_hidden)
 
     @strawberry.field(
-        extensions=requires(P.DUPLICATE_READ),
+        extensions=[*paged(), *requires(P.DUPLICATE_READ)],
         description="Groups of customers you may see that share a contact value, biggest first.",
     )
     async def duplicate_groups(

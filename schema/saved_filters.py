@@ -19,7 +19,7 @@ from schema.customers import Customer, CustomerFilter, CustomerSort, customer_co
 from schema.errors import NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
 from schema.node import Node, parse_id, to_global_id
-from schema.pagination import Connection
+from schema.pagination import Connection, paged
 from schema.permissions import requires
 from schema.users import User
 
@@ -66,8 +66,10 @@ class SavedFilter(Node):
         )
         return compiled.ignored
 
-    @strawberry.field(description="The customers of the list, within what you may see.")
-    async def customers(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Customer]:
+    @strawberry.field(description="The customers of the list, within what you may see.", extensions=paged())
+    async def customers(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Customer] | None:
         row = self._row
         page = await customer_reads.list_customers(
             info.context.access,
