@@ -48,7 +48,7 @@ from schema.errors import (
 )
 from schema.inputs import provided
 from schema.node import Node, parse_id, to_global_id
-from schema.pagination import Connection, build_connection, paged
+from schema.pagination import Connection, build_connection, check_page_arguments, paged
 from schema.permissions import requires
 from schema.selection import selected_below
 from schema.tags import Tag
@@ -682,6 +682,7 @@ async def customers_page(
 ) -> customer_reads.CustomerPage:
     """The ``customers`` field's arguments, as the API takes them, applied to the list. The
     compiled list path (schema/fast_list.py) comes through here too, with its own ``columns``."""
+    check_page_arguments({"first": first})  # the compiled path runs no field extension
     seller = None
     if seller_id is not None:
         seller = parse_id(seller_id, "User")

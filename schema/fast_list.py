@@ -31,7 +31,6 @@ from authz.masking import CONTACT_COLUMNS, contact_hidden
 from models.sql import Sql, join
 from resolvers.errors import DomainError
 from schema.customers import customers_page
-from schema.pagination import check_page_arguments
 from schema.permissions import Requires, api_error
 
 log = logging.getLogger("crm.graphql")
@@ -285,7 +284,6 @@ class CompiledListExecutionContext(StrawberryGraphQLCoreExecutionContext):
             join(", ", (Sql(f"{sql} AS _n{i}") for i, sql in enumerate(plan.nodes))) if plan.nodes else Sql("c.id")
         )
         try:
-            check_page_arguments(arguments)  # as PageArguments does on the general path
             page = await customers_page(self.context_value.access, columns=columns, **arguments)
             total = await page.total_count() if plan.counts else None
         except (Unauthenticated, Forbidden, DomainError) as exc:
