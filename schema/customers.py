@@ -586,7 +586,7 @@ class TagsInput:
 
 @strawberry.type
 class CreateCustomerSuccess:
-    customer: Customer
+    customer: Customer | None
     outcome: CustomerOutcome = strawberry.field(  # type: ignore[valid-type]
         description="CREATED, or MERGED/UPDATED when onDuplicate folded the input into an existing customer."
     )
@@ -594,12 +594,12 @@ class CreateCustomerSuccess:
 
 @strawberry.type
 class UpdateCustomerSuccess:
-    customer: Customer
+    customer: Customer | None
 
 
 @strawberry.type
 class TagsChanged:
-    customer: Customer
+    customer: Customer | None
 
 
 CreateCustomerResult = Annotated[
@@ -705,7 +705,7 @@ async def customers_page(
 class CustomerMutation:
     @strawberry.mutation(extensions=requires(P.CUSTOMER_CREATE))
     @returns_errors
-    async def create_customer(self, info: Info, input: CreateCustomerInput) -> CreateCustomerResult:
+    async def create_customer(self, info: Info, input: CreateCustomerInput) -> CreateCustomerResult | None:
         data = _owner_ref(provided(input))
         mode = OnDuplicate(data.pop("onDuplicate", None) or OnDuplicate.BLOCK)
         row, outcome = await customer_ops.create_customer(info.context.access, data, mode)
@@ -713,7 +713,7 @@ class CustomerMutation:
 
     @strawberry.mutation(extensions=requires(P.CUSTOMER_UPDATE))
     @returns_errors
-    async def update_customer(self, info: Info, input: UpdateCustomerInput) -> UpdateCustomerResult:
+    async def update_customer(self, info: Info, input: UpdateCustomerInput) -> UpdateCustomerResult | None:
         data = _owner_ref(provided(input))
         pk = customer_pk(data.pop("id"))
         expected = data.pop("expectedVersion", None)
@@ -722,12 +722,12 @@ class CustomerMutation:
 
     @strawberry.mutation(extensions=requires(P.CUSTOMER_TAG), description="Add tags, creating new ones by name.")
     @returns_errors
-    async def add_tags(self, info: Info, input: TagsInput) -> TagsResult:
+    async def add_tags(self, info: Info, input: TagsInput) -> TagsResult | None:
         row = await customer_ops.change_tags(info.context.access, customer_pk(input.customer_id), add=input.tags)
         return TagsChanged(customer=Customer.from_row(row, info.context.contact_hidden))
 
     @strawberry.mutation(extensions=requires(P.CUSTOMER_TAG))
     @returns_errors
-    async def remove_tags(self, info: Info, input: TagsInput) -> TagsResult:
+    async def remove_tags(self, info: Info, input: TagsInput) -> TagsResult | None:
         row = await customer_ops.change_tags(info.context.access, customer_pk(input.customer_id), remove=input.tags)
         return TagsChanged(customer=Customer.from_row(row, info.context.contact_hidden))

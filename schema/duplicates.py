@@ -109,8 +109,8 @@ class MergeCustomersInput:
 
 @strawberry.type
 class MergeCustomersSuccess:
-    customer: Customer
-    merge: Merge
+    customer: Customer | None
+    merge: Merge | None
 
 
 @strawberry.input
@@ -120,8 +120,8 @@ class UndoMergeInput:
 
 @strawberry.type
 class UndoMergeSuccess:
-    customer: Customer
-    restored: list[Customer]
+    customer: Customer | None
+    restored: list[Customer | None]
 
 
 MergeUndoBlockedReason = strawberry.enum(UndoBlock, name="MergeUndoBlockedReason")
@@ -197,7 +197,7 @@ class DuplicateMutation:
         description="Merge duplicates into the primary, in one transaction; undo within 30 days with undoMerge.",
     )
     @returns_errors
-    async def merge_customers(self, info: Info, input: MergeCustomersInput) -> MergeCustomersResult:
+    async def merge_customers(self, info: Info, input: MergeCustomersInput) -> MergeCustomersResult | None:
         primary = customer_pk(input.primary_id)
         duplicates = _ids(list(input.duplicate_ids), "duplicateIds")
         choices = {}
@@ -216,7 +216,7 @@ class DuplicateMutation:
         description="Restore the merged-away customers with their own records, unless later changes prevent it.",
     )
     @returns_errors
-    async def undo_merge(self, info: Info, input: UndoMergeInput) -> UndoMergeResult:
+    async def undo_merge(self, info: Info, input: UndoMergeInput) -> UndoMergeResult | None:
         merge_id = parse_id(input.merge_id, "Merge")
         if merge_id is None:
             raise MissingRecord("Merge", input.merge_id)

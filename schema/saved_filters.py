@@ -112,7 +112,7 @@ class DeleteSavedFilterInput:
 
 @strawberry.type
 class SavedFilterSuccess:
-    saved_filter: SavedFilter
+    saved_filter: SavedFilter | None
 
 
 @strawberry.type
@@ -151,19 +151,19 @@ class SavedFilterQuery:
 class SavedFilterMutation:
     @strawberry.mutation(extensions=requires(P.SAVED_FILTER_WRITE), description="Save a list: filter, search, order.")
     @returns_errors
-    async def save_filter(self, info: Info, input: SaveFilterInput) -> SavedFilterResult:
+    async def save_filter(self, info: Info, input: SaveFilterInput) -> SavedFilterResult | None:
         row = await filter_ops.save_filter(info.context.access, _data(input))
         return SavedFilterSuccess(saved_filter=SavedFilter.from_row(row))
 
     @strawberry.mutation(extensions=requires(P.SAVED_FILTER_WRITE), description="Rename or change a saved list.")
     @returns_errors
-    async def update_saved_filter(self, info: Info, input: UpdateSavedFilterInput) -> SavedFilterResult:
+    async def update_saved_filter(self, info: Info, input: UpdateSavedFilterInput) -> SavedFilterResult | None:
         data = _data(input)
         row = await filter_ops.update_filter(info.context.access, _pk(data.pop("id")), data)
         return SavedFilterSuccess(saved_filter=SavedFilter.from_row(row))
 
     @strawberry.mutation(extensions=requires(P.SAVED_FILTER_WRITE))
     @returns_errors
-    async def delete_saved_filter(self, info: Info, input: DeleteSavedFilterInput) -> DeleteSavedFilterResult:
+    async def delete_saved_filter(self, info: Info, input: DeleteSavedFilterInput) -> DeleteSavedFilterResult | None:
         await filter_ops.delete_filter(info.context.access, _pk(input.id))
         return SavedFilterDeleted(deleted_id=input.id)
