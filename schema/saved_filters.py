@@ -10,6 +10,7 @@ from strawberry import UNSET
 from strawberry.scalars import JSON
 
 from authz.catalogue import P
+from authz.masking import custom_value_hidden
 from resolvers import customer_reads
 from resolvers import saved_filters as filter_ops
 from resolvers.customer_filters import compile_filter
@@ -45,9 +46,19 @@ class SavedFilter(Node):
             _row=row,
         )
 
-    @strawberry.field(description="The filter, as CustomerFilter takes it (to fill a form).")
-    def filter(self) -> JSON:
-        return filter_to_api(self._row["conditions"] or {})
+    @strawberry.field(
+        description="The filter, as CustomerFilter takes it (to fill a form). Conditions on contact "
+        "fields are left out when contact data is hidden from you (they are in `ignored`)."
+    )
+    async def filter(self, info: Info) -> JSON:
+        conditions = self._row["conditions"] or {}
+        if info.context.contact_hidden and conditions.get("customFields"):
+            # What someone typed to find a phone or e-mail is contact data too.
+            fields = await info.context.loaders.custom_fields.load(info.context.access.principal.tenant_id)
+            withheld = {f.key for f in fields if custom_value_hidden(f.type, True)}
+            kept = [c for c in conditions["customFields"] if c.get("key") not in withheld]
+            conditions = {**conditions, "customFields": kept}
+        return filter_to_api(conditions)
 
     @strawberry.field(description="The order, as CustomerSort takes it, or null for the default.")
     def sort(self) -> JSON | None:
