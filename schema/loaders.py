@@ -62,8 +62,9 @@ class Loaders:
                 groups[tuple(params)].append(parent)
             pages: dict[tuple[Any, ...], ChildPage | DomainError] = {}
             for params, parents in groups.items():
+                found: dict[UUID, ChildPage | DomainError]
                 try:
-                    found = await fetch(self._tenant(), parents, *params)
+                    found = {**await fetch(self._tenant(), parents, *params)}
                 except DomainError as exc:
                     # A refused cursor fails the lists that sent it, not the others of the batch.
                     found = dict.fromkeys(parents, exc)
