@@ -138,37 +138,54 @@ def custom_field_conditions(
 
     Unknown or archived keys, operators the type has no use for, and contact fields when contact
     data is hidden from the caller (counts would reveal them) answer ValidationFailed. With an
-    ``ignored`` list (a saved filter), conditions on fields deleted or archived since are left
-    out and described there instead.
+    ``ignored`` list (a saved filter, checked when saved but applied later, by anyone it is shared
+    with), a condition that would be refused now is left out whole and described there instead:
+    its field was deleted or archived, its option removed, or it is not for this caller.
     """
     errors = Errors()
     parts: list[Sql] = []
     for condition in conditions:
         key = str(condition.get("key") or "")
-        path = f"filter.customFields.{key}"
         field = fields.get(key)
         if field is None or field.archived:
             if ignored is not None:
                 ignored.append(f"the condition on custom field '{key}', which was deleted or archived")
                 continue
-            errors.add(path, FieldErrorCode.UNKNOWN, "is not a custom field of this company")
+            errors.add(f"filter.customFields.{key}", FieldErrorCode.UNKNOWN, "is not a custom field of this company")
             continue
-        if hidden and field.type in CONTACT_FIELD_TYPES:
-            errors.add(path, FieldErrorCode.NOT_ALLOWED, "holds contact data, which is hidden from you")
-            continue
-        ops = [op for op in condition if op != "key"]
-        if not ops:
-            errors.add(path, FieldErrorCode.REQUIRED, "give an operator: " + ", ".join(sorted(OPERATORS[field.type])))
-        for op in ops:
-            if op not in OPERATORS[field.type]:
-                allowed = ", ".join(sorted(OPERATORS[field.type]))
-                errors.add(
-                    path, FieldErrorCode.NOT_ALLOWED, f"{op} does not apply to a {field.type.value} field ({allowed})"
-                )
-                continue
-            try:
-                parts.append(_operator(field, op, condition[op], region, alias))
-            except _Refused as exc:
-                errors.add(path, exc.code, f"{op}: {exc}")
+        refused = Errors()
+        found = _condition(condition, field, region, hidden, alias, refused)
+        if not refused.items:
+            parts.extend(found)
+        elif ignored is not None:
+            ignored.append(f"the condition on custom field '{key}': {'; '.join(e.message for e in refused.items)}")
+        else:
+            errors.items.extend(refused.items)
     errors.raise_if_any()
     return and_(*parts)
+
+
+def _condition(
+    condition: dict[str, Any], field: FieldDef, region: str, hidden: bool, alias: str, errors: Errors
+) -> list[Sql]:
+    """The SQL of each operator of one condition; what is refused goes to ``errors``."""
+    path = f"filter.customFields.{field.key}"
+    if hidden and field.type in CONTACT_FIELD_TYPES:
+        errors.add(path, FieldErrorCode.NOT_ALLOWED, "holds contact data, which is hidden from you")
+        return []
+    ops = [op for op in condition if op != "key"]
+    if not ops:
+        errors.add(path, FieldErrorCode.REQUIRED, "give an operator: " + ", ".join(sorted(OPERATORS[field.type])))
+    parts = []
+    for op in ops:
+        if op not in OPERATORS[field.type]:
+            allowed = ", ".join(sorted(OPERATORS[field.type]))
+            errors.add(
+                path, FieldErrorCode.NOT_ALLOWED, f"{op} does not apply to a {field.type.value} field ({allowed})"
+            )
+            continue
+        try:
+            parts.append(_operator(field, op, condition[op], region, alias))
+        except _Refused as exc:
+            errors.add(path, exc.code, f"{op}: {exc}")
+    return parts

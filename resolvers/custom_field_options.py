@@ -1,8 +1,10 @@
-"""Renaming a select option, cascading to every customer that holds it.
+"""Renaming a select option, cascading to every customer that holds it and every saved filter
+that names it.
 
 One transaction: the definition is locked at the version the caller read, its option list
-changes, and one statement rewrites every customer holding the option (jsonb containment finds
-them through the GIN index) and appends their history entries.
+changes, one statement rewrites every customer holding the option (jsonb containment finds
+them through the GIN index) and appends their history entries, and the saved filters whose
+conditions name the option are rewritten to name the new one.
 
 Customers keep their ``version``: the rename relabels the choice they already had, so a client
 holding an older copy loses nothing by saving it (sending the old option name is refused as an
@@ -25,6 +27,7 @@ from resolvers.custom_fields import COLUMNS, OPTION_MAX, holds_option, lock_defi
 from resolvers.custom_values import SELECT_TYPES, FieldDef
 from resolvers.errors import FieldErrorCode, ValidationFailed
 from resolvers.history import EventKind
+from resolvers.saved_filters import rename_option_in_filters
 
 
 def _new_value(field: FieldDef, old: str, new: str) -> Sql:
@@ -103,4 +106,5 @@ async def rename_option(
         )
         assert row is not None
         updated = await _cascade(access, field, source, target)
+        await rename_option_in_filters(access.principal.tenant_id, field.key, source, target)
     return FieldDef.from_row(row), updated

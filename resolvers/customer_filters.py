@@ -2,7 +2,8 @@
 
 Every condition given must hold. Conditions name tags and teams by id: a direct filter naming
 one that does not exist is refused; a saved filter applied later (``lenient``) leaves such a
-condition out and says so in ``ignored``, so it keeps working after a tag or field is deleted.
+condition out and says so in ``ignored``, so it keeps working after a tag, field or option is
+deleted, and for callers a condition is not for (a contact field hidden from a seller).
 """
 
 from __future__ import annotations
@@ -184,5 +185,9 @@ async def compile_filter(
         c.parts.append(open_tasks if f["hasOpenTasks"] else open_tasks.wrap("NOT ", ""))
     if f.get("customFields"):
         await c.custom_fields(f["customFields"])
-    c.errors.raise_if_any()
+    if lenient:
+        # A saved filter still answers: a part that would be refused now is left out, and said so.
+        c.ignored.extend(f"the condition {e.field.removeprefix('filter.')}: {e.message}" for e in c.errors.items)
+    else:
+        c.errors.raise_if_any()
     return CompiledFilter(and_(*c.parts), c.ignored)

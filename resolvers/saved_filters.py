@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from uuid import UUID
 
@@ -12,6 +13,7 @@ from authz.catalogue import P
 from authz.errors import Forbidden
 from models.db import fetch, fetchrow, in_transaction
 from models.sql import Sql
+from resolvers.custom_values import option_key
 from resolvers.customer_filters import compile_filter
 from resolvers.customer_reads import Sort, SortField
 from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
@@ -187,3 +189,51 @@ async def delete_filter(access: Access, filter_id: UUID) -> None:
                 access.principal.tenant_id,
             )
         )
+
+
+OPTION_OPERATORS = ("equals", "oneOf", "contains")  # those that name options of a select field
+
+
+def _renamed(value: Any, old: str, new: str) -> Any:
+    if isinstance(value, list):
+        return [_renamed(v, old, new) for v in value]
+    return new if isinstance(value, str) and option_key(value) == option_key(old) else value
+
+
+async def rename_option_in_filters(tenant_id: UUID, field_key: str, old: str, new: str) -> int:
+    """Saved filters naming option ``old`` of a select field now name ``new``; answer how many changed.
+
+    Runs in the rename's transaction, so no list is ever applied with the option half renamed.
+    """
+    rows = await fetch(
+        Sql(
+            "SELECT id, conditions FROM saved_filter WHERE tenant_id = %s AND conditions -> 'customFields' @> %s::jsonb "
+            "ORDER BY id FOR UPDATE",
+            tenant_id,
+            json.dumps([{"key": field_key}]),
+        )
+    )
+    changed = 0
+    for row in rows:
+        conditions = row["conditions"]
+        if isinstance(conditions, str):
+            conditions = json.loads(conditions)
+        rewritten = [
+            {op: _renamed(v, old, new) if op in OPTION_OPERATORS else v for op, v in c.items()}
+            if isinstance(c, dict) and c.get("key") == field_key
+            else c
+            for c in conditions.get("customFields") or []
+        ]
+        if rewritten == conditions["customFields"]:
+            continue
+        await fetch(
+            Sql(
+                "UPDATE saved_filter SET conditions = %s::jsonb, updated_at = now() WHERE id = %s AND tenant_id = %s "
+                "RETURNING id",
+                to_json({**conditions, "customFields": rewritten}),
+                row["id"],
+                tenant_id,
+            )
+        )
+        changed += 1
+    return changed

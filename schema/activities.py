@@ -23,7 +23,7 @@ from schema.context import Info
 from schema.errors import NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
 from schema.node import Node, parse_id, to_global_id
-from schema.pagination import Connection, build_connection
+from schema.pagination import Connection, build_connection, paged
 from schema.permissions import requires
 from schema.users import User
 
@@ -294,7 +294,7 @@ class RecordPurchaseInput:
 
 @strawberry.type
 class NoteSuccess:
-    note: Note
+    note: Note | None
 
 
 @strawberry.type
@@ -304,17 +304,17 @@ class DeleteSuccess:
 
 @strawberry.type
 class TaskSuccess:
-    task: Task
+    task: Task | None
 
 
 @strawberry.type
 class AppointmentSuccess:
-    appointment: Appointment
+    appointment: Appointment | None
 
 
 @strawberry.type
 class PurchaseSuccess:
-    purchase: Purchase
+    purchase: Purchase | None
     created: bool = strawberry.field(description="False when an existing purchase with this externalId was updated.")
 
 
@@ -336,7 +336,7 @@ def _refs(data: dict[str, Any], **fields: str) -> dict[str, Any]:
 @strawberry.type
 class ActivityQuery:
     @strawberry.field(
-        extensions=requires(P.CUSTOMER_READ),
+        extensions=[*paged(), *requires(P.CUSTOMER_READ)],
         description="Tasks you are responsible for, on customers you may see, soonest due first.",
     )
     async def my_tasks(
@@ -363,59 +363,59 @@ class ActivityQuery:
 class ActivityMutation:
     @strawberry.mutation(extensions=requires(P.NOTE_WRITE), description="Add an internal note to a customer.")
     @returns_errors
-    async def add_note(self, info: Info, input: AddNoteInput) -> NoteResult:
+    async def add_note(self, info: Info, input: AddNoteInput) -> NoteResult | None:
         row = await note_ops.add_note(info.context.access, pk_of(input.customer_id, "Customer"), input.body)
         return NoteSuccess(note=Note.from_row(row))
 
     @strawberry.mutation(extensions=requires(P.NOTE_WRITE), description="Edit a note (its author, or a moderator).")
     @returns_errors
-    async def edit_note(self, info: Info, input: EditNoteInput) -> NoteResult:
+    async def edit_note(self, info: Info, input: EditNoteInput) -> NoteResult | None:
         row = await note_ops.edit_note(info.context.access, pk_of(input.id, "Note"), input.body)
         return NoteSuccess(note=Note.from_row(row))
 
     @strawberry.mutation(extensions=requires(P.NOTE_WRITE), description="Delete a note (its author, or a moderator).")
     @returns_errors
-    async def delete_note(self, info: Info, input: DeleteInput) -> DeleteResult:
+    async def delete_note(self, info: Info, input: DeleteInput) -> DeleteResult | None:
         await note_ops.delete_note(info.context.access, pk_of(input.id, "Note"))
         return DeleteSuccess(deleted_id=input.id)
 
     @strawberry.mutation(extensions=requires(P.TASK_WRITE))
     @returns_errors
-    async def create_task(self, info: Info, input: CreateTaskInput) -> TaskResult:
+    async def create_task(self, info: Info, input: CreateTaskInput) -> TaskResult | None:
         data = _refs(provided(input), responsibleId="User")
         row = await task_ops.create_task(info.context.access, pk_of(data.pop("customerId"), "Customer"), data)
         return TaskSuccess(task=Task.from_row(row))
 
     @strawberry.mutation(extensions=requires(P.TASK_WRITE), description="Edit, complete (DONE) or cancel a task.")
     @returns_errors
-    async def update_task(self, info: Info, input: UpdateTaskInput) -> TaskResult:
+    async def update_task(self, info: Info, input: UpdateTaskInput) -> TaskResult | None:
         data = _refs(provided(input), responsibleId="User")
         row = await task_ops.update_task(info.context.access, pk_of(data.pop("id"), "Task"), data)
         return TaskSuccess(task=Task.from_row(row))
 
     @strawberry.mutation(extensions=requires(P.APPOINTMENT_WRITE))
     @returns_errors
-    async def schedule_appointment(self, info: Info, input: ScheduleAppointmentInput) -> AppointmentResult:
+    async def schedule_appointment(self, info: Info, input: ScheduleAppointmentInput) -> AppointmentResult | None:
         data = _refs(provided(input), withUserId="User")
         row = await appointment_ops.schedule(info.context.access, pk_of(data.pop("customerId"), "Customer"), data)
         return AppointmentSuccess(appointment=Appointment.from_row(row))
 
     @strawberry.mutation(extensions=requires(P.APPOINTMENT_WRITE))
     @returns_errors
-    async def reschedule_appointment(self, info: Info, input: RescheduleAppointmentInput) -> AppointmentResult:
+    async def reschedule_appointment(self, info: Info, input: RescheduleAppointmentInput) -> AppointmentResult | None:
         data = _refs(provided(input), withUserId="User")
         row = await appointment_ops.reschedule(info.context.access, pk_of(data.pop("id"), "Appointment"), data)
         return AppointmentSuccess(appointment=Appointment.from_row(row))
 
     @strawberry.mutation(extensions=requires(P.APPOINTMENT_WRITE))
     @returns_errors
-    async def cancel_appointment(self, info: Info, input: DeleteInput) -> DeleteResult:
+    async def cancel_appointment(self, info: Info, input: DeleteInput) -> DeleteResult | None:
         await appointment_ops.cancel(info.context.access, pk_of(input.id, "Appointment"))
         return DeleteSuccess(deleted_id=input.id)
 
     @strawberry.mutation(extensions=requires(P.PURCHASE_WRITE), description="Record (or re-sync) a purchase.")
     @returns_errors
-    async def record_purchase(self, info: Info, input: RecordPurchaseInput) -> PurchaseResult:
+    async def record_purchase(self, info: Info, input: RecordPurchaseInput) -> PurchaseResult | None:
         data = provided(input)
         row, created = await purchase_ops.record_purchase(
             info.context.access, pk_of(data.pop("customerId"), "Customer"), data

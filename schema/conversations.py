@@ -26,7 +26,7 @@ from schema.customers import Customer
 from schema.errors import NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
 from schema.node import Node, to_global_id
-from schema.pagination import Connection, build_connection
+from schema.pagination import Connection, build_connection, paged
 from schema.permissions import requires
 from schema.teams import Team
 from schema.users import User
@@ -103,8 +103,10 @@ class Conversation(Node):
     def handle(self, info: Info) -> str | None:
         return channel_handle(self._handle, info.context.contact_hidden) or None
 
-    @strawberry.field(description="Newest first.")
-    async def messages(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Message]:
+    @strawberry.field(description="Newest first.", extensions=paged())
+    async def messages(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Message] | None:
         page = await info.context.loaders.message_pages.load((self._pk, first, after))
         return build_connection(
             [Message.from_row(r) for r in page.rows],
@@ -171,9 +173,9 @@ class RecordInboundMessageInput:
 @strawberry.type
 class InboundMessageRecorded:
     # Not "message": Error.message is a String, and clients select both in one union.
-    received: Message
-    conversation: Conversation
-    customer: Customer
+    received: Message | None
+    conversation: Conversation | None
+    customer: Customer | None
     customer_created: bool
     duplicate: bool = strawberry.field(description="True when this channel message id was already stored.")
 
@@ -186,7 +188,7 @@ class ReplyInput:
 
 @strawberry.type
 class MessageSent:
-    sent: Message
+    sent: Message | None
 
 
 @strawberry.input
@@ -197,7 +199,7 @@ class ConversationStatusInput:
 
 @strawberry.type
 class ConversationChanged:
-    conversation: Conversation
+    conversation: Conversation | None
 
 
 @strawberry.input
@@ -213,7 +215,7 @@ class StartConversationInput:
 
 @strawberry.type
 class ConversationsStarted:
-    conversations: list[Conversation]
+    conversations: list[Conversation | None]
 
 
 @strawberry.input
@@ -234,7 +236,7 @@ class UpdateMessageTemplateInput:
 
 @strawberry.type
 class MessageTemplateSaved:
-    template: MessageTemplate
+    template: MessageTemplate | None
 
 
 @strawberry.input
@@ -245,7 +247,7 @@ class ConversationAccessInput:
 
 @strawberry.type
 class UserChanged:
-    user: User
+    user: User | None
 
 
 InboundResult = Annotated[InboundMessageRecorded | ValidationFailed, strawberry.union("InboundResult")]
@@ -271,7 +273,7 @@ class ConversationMutation:
         description="For channel integrations: store a message a customer sent, finding or creating the customer.",
     )
     @returns_errors
-    async def record_inbound_message(self, info: Info, input: RecordInboundMessageInput) -> InboundResult:
+    async def record_inbound_message(self, info: Info, input: RecordInboundMessageInput) -> InboundResult | None:
         data = provided(input)
         data["from"] = input.from_
         found = await conversation_ops.record_inbound(info.context.access, data)
@@ -285,7 +287,7 @@ class ConversationMutation:
 
     @strawberry.mutation(extensions=requires(P.CONVERSATION_REPLY), description="Queue an answer in a conversation.")
     @returns_errors
-    async def reply_to_conversation(self, info: Info, input: ReplyInput) -> ReplyResult:
+    async def reply_to_conversation(self, info: Info, input: ReplyInput) -> ReplyResult | None:
         row = await conversation_ops.reply(
             info.context.access, pk_of(input.conversation_id, "Conversation"), input.body
         )
@@ -293,7 +295,7 @@ class ConversationMutation:
 
     @strawberry.mutation(extensions=requires(P.CONVERSATION_REPLY), description="Close or reopen a conversation.")
     @returns_errors
-    async def set_conversation_status(self, info: Info, input: ConversationStatusInput) -> ConversationResult:
+    async def set_conversation_status(self, info: Info, input: ConversationStatusInput) -> ConversationResult | None:
         row = await conversation_ops.set_status(
             info.context.access, pk_of(input.conversation_id, "Conversation"), ModelConversationStatus(input.status)
         )
@@ -304,7 +306,7 @@ class ConversationMutation:
         description="Send one template's opening message to up to 10 customers (users an admin enabled).",
     )
     @returns_errors
-    async def start_conversation(self, info: Info, input: StartConversationInput) -> StartResult:
+    async def start_conversation(self, info: Info, input: StartConversationInput) -> StartResult | None:
         data = provided(input)
         if data.get("variables") is not None and not isinstance(data["variables"], dict):
             raise InvalidInput.one("variables", FieldErrorCode.INVALID, "must be an object of names to values")
@@ -317,19 +319,19 @@ class ConversationMutation:
 
     @strawberry.mutation(extensions=requires(P.TEMPLATE_MANAGE))
     @returns_errors
-    async def create_message_template(self, info: Info, input: MessageTemplateInput) -> TemplateResult:
+    async def create_message_template(self, info: Info, input: MessageTemplateInput) -> TemplateResult | None:
         row = await template_ops.save_template(info.context.access, None, provided(input))
         return MessageTemplateSaved(template=MessageTemplate.from_row(row))
 
     @strawberry.mutation(extensions=requires(P.TEMPLATE_MANAGE), description="Edit or archive a template.")
     @returns_errors
-    async def update_message_template(self, info: Info, input: UpdateMessageTemplateInput) -> TemplateResult:
+    async def update_message_template(self, info: Info, input: UpdateMessageTemplateInput) -> TemplateResult | None:
         data = provided(input)
         row = await template_ops.save_template(info.context.access, pk_of(data.pop("id"), "MessageTemplate"), data)
         return MessageTemplateSaved(template=MessageTemplate.from_row(row))
 
     @strawberry.mutation(extensions=requires(P.USER_MANAGE), description="Allow a user to start conversations.")
     @returns_errors
-    async def set_conversation_access(self, info: Info, input: ConversationAccessInput) -> UserResult:
+    async def set_conversation_access(self, info: Info, input: ConversationAccessInput) -> UserResult | None:
         row = await user_ops.set_conversation_access(info.context.access, pk_of(input.user_id, "User"), input.enabled)
         return UserChanged(user=User.from_row(row))

@@ -105,7 +105,7 @@ class RenameFieldOptionInput:
 
 @strawberry.type
 class CustomFieldSuccess:
-    field: CustomField
+    field: CustomField | None
 
 
 @strawberry.type
@@ -121,7 +121,7 @@ class ConfirmationRequired(Error):
 
 @strawberry.type
 class RenameFieldOptionSuccess:
-    field: CustomField
+    field: CustomField | None
     updated_customers: int = strawberry.field(
         description="How many customers held the option and now hold the new name."
     )
@@ -160,7 +160,7 @@ class CustomFieldQuery:
 class CustomFieldMutation:
     @strawberry.mutation(extensions=requires(P.CUSTOM_FIELD_MANAGE), description="Define a custom field.")
     @returns_errors
-    async def create_custom_field(self, info: Info, input: CreateCustomFieldInput) -> CreateCustomFieldResult:
+    async def create_custom_field(self, info: Info, input: CreateCustomFieldInput) -> CreateCustomFieldResult | None:
         return CustomFieldSuccess(
             field=CustomField.from_def(await field_ops.create_definition(info.context.access, provided(input)))
         )
@@ -170,7 +170,7 @@ class CustomFieldMutation:
         description="Change a field's label, options, required flag or position; archive or unarchive it.",
     )
     @returns_errors
-    async def update_custom_field(self, info: Info, input: UpdateCustomFieldInput) -> UpdateCustomFieldResult:
+    async def update_custom_field(self, info: Info, input: UpdateCustomFieldInput) -> UpdateCustomFieldResult | None:
         data = provided(input)
         pk, expected = field_pk(data.pop("id")), data.pop("expectedVersion")
         found = await field_ops.update_definition(info.context.access, pk, expected, data)
@@ -181,7 +181,7 @@ class CustomFieldMutation:
         description="Delete a field and its values (confirm: true when customers hold values).",
     )
     @returns_errors
-    async def delete_custom_field(self, info: Info, input: DeleteCustomFieldInput) -> DeleteCustomFieldResult:
+    async def delete_custom_field(self, info: Info, input: DeleteCustomFieldInput) -> DeleteCustomFieldResult | None:
         expected = input.expected_version if input.expected_version is not UNSET else None
         cleared = await field_ops.delete_definition(
             info.context.access, field_pk(input.id), confirm=input.confirm, expected_version=expected
@@ -193,7 +193,7 @@ class CustomFieldMutation:
         description="Rename a select option on the field and, in the same transaction, on every customer holding it.",
     )
     @returns_errors
-    async def rename_field_option(self, info: Info, input: RenameFieldOptionInput) -> RenameFieldOptionResult:
+    async def rename_field_option(self, info: Info, input: RenameFieldOptionInput) -> RenameFieldOptionResult | None:
         found, updated = await option_ops.rename_option(
             info.context.access, field_pk(input.field_id), input.from_, input.to, input.expected_version
         )

@@ -48,7 +48,7 @@ from schema.errors import (
 )
 from schema.inputs import provided
 from schema.node import Node, parse_id, to_global_id
-from schema.pagination import Connection, build_connection
+from schema.pagination import Connection, build_connection, check_page_arguments, paged
 from schema.permissions import requires
 from schema.selection import selected_below
 from schema.tags import Tag
@@ -203,10 +203,10 @@ class Customer(Node):
 
     # --- the profile: records around the customer (types are lazy: they refer back to Customer) --
 
-    @strawberry.field(description="Internal notes, newest first.")
+    @strawberry.field(description="Internal notes, newest first.", extensions=paged())
     async def notes(
         self, info: Info, first: int | None = 20, after: str | None = None
-    ) -> Connection[Annotated[Note, strawberry.lazy("schema.activities")]]:
+    ) -> Connection[Annotated[Note, strawberry.lazy("schema.activities")]] | None:
         from schema.activities import Note
 
         page = await info.context.loaders.note_pages.load((self._pk, first, after))
@@ -227,14 +227,14 @@ class Customer(Node):
         row = await info.context.loaders.last_note.load(self._pk)
         return Note.from_row(row) if row else None
 
-    @strawberry.field(description="Tasks, soonest due first; all statuses unless one is given.")
+    @strawberry.field(description="Tasks, soonest due first; all statuses unless one is given.", extensions=paged())
     async def tasks(
         self,
         info: Info,
         status: Annotated[TaskStatus, strawberry.lazy("schema.activities")] | None = None,
         first: int | None = 20,
         after: str | None = None,
-    ) -> Connection[Annotated[Task, strawberry.lazy("schema.activities")]]:
+    ) -> Connection[Annotated[Task, strawberry.lazy("schema.activities")]] | None:
         from schema.activities import Task
 
         key = (self._pk, status, first, after)
@@ -256,10 +256,10 @@ class Customer(Node):
         page = await info.context.loaders.task_pages.load((self._pk, ModelTaskStatus.OPEN, OPEN_TASKS, None))
         return [Task.from_row(r) for r in page.rows]
 
-    @strawberry.field(description="Conversations, the most recently active first.")
+    @strawberry.field(description="Conversations, the most recently active first.", extensions=paged())
     async def conversations(
         self, info: Info, first: int | None = 20, after: str | None = None
-    ) -> Connection[Annotated[Conversation, strawberry.lazy("schema.conversations")]]:
+    ) -> Connection[Annotated[Conversation, strawberry.lazy("schema.conversations")]] | None:
         from schema.conversations import Conversation
 
         page = await info.context.loaders.conversation_pages.load((self._pk, first, after))
@@ -276,10 +276,10 @@ class Customer(Node):
         page = await info.context.loaders.conversation_pages.load((self._pk, 1, None))
         return Conversation.from_row(page.rows[0]) if page.rows else None
 
-    @strawberry.field(description="Appointments, the latest start first.")
+    @strawberry.field(description="Appointments, the latest start first.", extensions=paged())
     async def appointments(
         self, info: Info, first: int | None = 20, after: str | None = None
-    ) -> Connection[Annotated[Appointment, strawberry.lazy("schema.activities")]]:
+    ) -> Connection[Annotated[Appointment, strawberry.lazy("schema.activities")]] | None:
         from schema.activities import Appointment
 
         page = await info.context.loaders.appointment_pages.load((self._pk, first, after))
@@ -287,10 +287,10 @@ class Customer(Node):
             page, Appointment.from_row, lambda: info.context.loaders.appointment_counts.load((self._pk,))
         )
 
-    @strawberry.field(description="Purchases, the latest first.")
+    @strawberry.field(description="Purchases, the latest first.", extensions=paged())
     async def purchases(
         self, info: Info, first: int | None = 20, after: str | None = None
-    ) -> Connection[Annotated[Purchase, strawberry.lazy("schema.activities")]]:
+    ) -> Connection[Annotated[Purchase, strawberry.lazy("schema.activities")]] | None:
         from schema.activities import Purchase
 
         page = await info.context.loaders.purchase_pages.load((self._pk, first, after))
@@ -299,7 +299,8 @@ class Customer(Node):
         )
 
     @strawberry.field(
-        description="Notes, tasks, conversations, appointments, purchases and history in one list, newest first."
+        description="Notes, tasks, conversations, appointments, purchases and history in one list, newest first.",
+        extensions=paged(),
     )
     async def timeline(
         self,
@@ -307,7 +308,7 @@ class Customer(Node):
         first: int | None = 20,
         after: str | None = None,
         kinds: list[Annotated[TimelineKind, strawberry.lazy("schema.timeline")]] | None = None,
-    ) -> Connection[Annotated[TimelineItem, strawberry.lazy("schema.timeline")]]:
+    ) -> Connection[Annotated[TimelineItem, strawberry.lazy("schema.timeline")]] | None:
         from schema.timeline import timeline_items
 
         # One loader key per distinct selection of kinds, whatever order they were asked in.
@@ -585,7 +586,7 @@ class TagsInput:
 
 @strawberry.type
 class CreateCustomerSuccess:
-    customer: Customer
+    customer: Customer | None
     outcome: CustomerOutcome = strawberry.field(  # type: ignore[valid-type]
         description="CREATED, or MERGED/UPDATED when onDuplicate folded the input into an existing customer."
     )
@@ -593,12 +594,12 @@ class CreateCustomerSuccess:
 
 @strawberry.type
 class UpdateCustomerSuccess:
-    customer: Customer
+    customer: Customer | None
 
 
 @strawberry.type
 class TagsChanged:
-    customer: Customer
+    customer: Customer | None
 
 
 CreateCustomerResult = Annotated[
@@ -637,7 +638,9 @@ class CustomerQuery:
         row = await customer_reads.get_customer(info.context.access, pk)
         return Customer.from_row(row, info.context.contact_hidden) if row else None
 
-    @strawberry.field(extensions=requires(P.CUSTOMER_READ), description="Customers you may see, newest first.")
+    @strawberry.field(
+        extensions=[*paged(), *requires(P.CUSTOMER_READ)], description="Customers you may see, newest first."
+    )
     async def customers(
         self,
         info: Info,
@@ -679,6 +682,7 @@ async def customers_page(
 ) -> customer_reads.CustomerPage:
     """The ``customers`` field's arguments, as the API takes them, applied to the list. The
     compiled list path (schema/fast_list.py) comes through here too, with its own ``columns``."""
+    check_page_arguments({"first": first})  # the compiled path runs no field extension
     seller = None
     if seller_id is not None:
         seller = parse_id(seller_id, "User")
@@ -701,7 +705,7 @@ async def customers_page(
 class CustomerMutation:
     @strawberry.mutation(extensions=requires(P.CUSTOMER_CREATE))
     @returns_errors
-    async def create_customer(self, info: Info, input: CreateCustomerInput) -> CreateCustomerResult:
+    async def create_customer(self, info: Info, input: CreateCustomerInput) -> CreateCustomerResult | None:
         data = _owner_ref(provided(input))
         mode = OnDuplicate(data.pop("onDuplicate", None) or OnDuplicate.BLOCK)
         row, outcome = await customer_ops.create_customer(info.context.access, data, mode)
@@ -709,7 +713,7 @@ class CustomerMutation:
 
     @strawberry.mutation(extensions=requires(P.CUSTOMER_UPDATE))
     @returns_errors
-    async def update_customer(self, info: Info, input: UpdateCustomerInput) -> UpdateCustomerResult:
+    async def update_customer(self, info: Info, input: UpdateCustomerInput) -> UpdateCustomerResult | None:
         data = _owner_ref(provided(input))
         pk = customer_pk(data.pop("id"))
         expected = data.pop("expectedVersion", None)
@@ -718,12 +722,12 @@ class CustomerMutation:
 
     @strawberry.mutation(extensions=requires(P.CUSTOMER_TAG), description="Add tags, creating new ones by name.")
     @returns_errors
-    async def add_tags(self, info: Info, input: TagsInput) -> TagsResult:
+    async def add_tags(self, info: Info, input: TagsInput) -> TagsResult | None:
         row = await customer_ops.change_tags(info.context.access, customer_pk(input.customer_id), add=input.tags)
         return TagsChanged(customer=Customer.from_row(row, info.context.contact_hidden))
 
     @strawberry.mutation(extensions=requires(P.CUSTOMER_TAG))
     @returns_errors
-    async def remove_tags(self, info: Info, input: TagsInput) -> TagsResult:
+    async def remove_tags(self, info: Info, input: TagsInput) -> TagsResult | None:
         row = await customer_ops.change_tags(info.context.access, customer_pk(input.customer_id), remove=input.tags)
         return TagsChanged(customer=Customer.from_row(row, info.context.contact_hidden))

@@ -22,7 +22,7 @@ from schema.customers import Customer, DuplicateMatch, customer_pk, duplicate_ma
 from schema.errors import ERROR_MAPPERS, Error, NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
 from schema.node import Node, parse_id, to_global_id
-from schema.pagination import Connection, build_connection
+from schema.pagination import Connection, build_connection, paged
 from schema.permissions import requires
 from schema.users import User
 
@@ -111,8 +111,8 @@ class MergeCustomersInput:
 
 @strawberry.type
 class MergeCustomersSuccess:
-    customer: Customer
-    merge: Merge
+    customer: Customer | None
+    merge: Merge | None
 
 
 @strawberry.input
@@ -122,8 +122,8 @@ class UndoMergeInput:
 
 @strawberry.type
 class UndoMergeSuccess:
-    customer: Customer
-    restored: list[Customer]
+    customer: Customer | None
+    restored: list[Customer | None]
 
 
 MergeUndoBlockedReason = strawberry.enum(UndoBlock, name="MergeUndoBlockedReason")
@@ -168,7 +168,7 @@ class DuplicateQuery:
         return duplicate_matches(hits, info.context.contact_hidden)
 
     @strawberry.field(
-        extensions=requires(P.DUPLICATE_READ),
+        extensions=[*paged(), *requires(P.DUPLICATE_READ)],
         description="Groups of customers you may see that share a contact value, biggest first.",
     )
     async def duplicate_groups(
@@ -199,7 +199,7 @@ class DuplicateMutation:
         description="Merge duplicates into the primary, in one transaction; undo within 30 days with undoMerge.",
     )
     @returns_errors
-    async def merge_customers(self, info: Info, input: MergeCustomersInput) -> MergeCustomersResult:
+    async def merge_customers(self, info: Info, input: MergeCustomersInput) -> MergeCustomersResult | None:
         primary = customer_pk(input.primary_id)
         duplicates = _ids(list(input.duplicate_ids), "duplicateIds")
         choices = {}
@@ -218,7 +218,7 @@ class DuplicateMutation:
         description="Restore the merged-away customers with their own records, unless later changes prevent it.",
     )
     @returns_errors
-    async def undo_merge(self, info: Info, input: UndoMergeInput) -> UndoMergeResult:
+    async def undo_merge(self, info: Info, input: UndoMergeInput) -> UndoMergeResult | None:
         merge_id = parse_id(input.merge_id, "Merge")
         if merge_id is None:
             raise MissingRecord("Merge", input.merge_id)

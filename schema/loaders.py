@@ -18,6 +18,7 @@ from resolvers import users as user_ops
 from resolvers.children import ChildPage
 from resolvers.custom_values import FieldDef
 from resolvers.customer_reads import get_customers
+from resolvers.errors import DomainError
 
 Row = dict[str, Any]
 ByIds = Callable[[UUID, list[UUID]], Awaitable[dict[UUID, Any]]]
@@ -55,13 +56,19 @@ class Loaders:
         return self._get(name, batch)
 
     def _paged(self, name: str, fetch: Pages) -> DataLoader[tuple[Any, ...], ChildPage]:
-        async def batch(keys: Sequence[tuple[Any, ...]]) -> list[ChildPage]:
+        async def batch(keys: Sequence[tuple[Any, ...]]) -> list[ChildPage | DomainError]:
             groups: dict[tuple[Any, ...], list[UUID]] = defaultdict(list)
             for parent, *rest in keys:
                 groups[tuple(rest)].append(parent)
-            pages: dict[tuple[Any, ...], ChildPage] = {}
+            pages: dict[tuple[Any, ...], ChildPage | DomainError] = {}
             for params, parents in groups.items():
-                for parent, page in (await fetch(self._tenant(), parents, *params)).items():
+                found: dict[UUID, ChildPage | DomainError]
+                try:
+                    found = {**await fetch(self._tenant(), parents, *params)}
+                except DomainError as exc:
+                    # A refused cursor fails the lists that sent it, not the others of the batch.
+                    found = dict.fromkeys(parents, exc)
+                for parent, page in found.items():
                     pages[(parent, *params)] = page
             return [pages[key] for key in keys]
 

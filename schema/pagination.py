@@ -1,9 +1,17 @@
+"""Relay connections, and the one check of page arguments every connection field runs."""
+
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Generic, TypeVar
 
 import strawberry
+from strawberry.extensions import FieldExtension
+from strawberry.types import Info
+
+from resolvers.errors import DomainError
+from resolvers.pagination import page_size
+from schema.permissions import api_error
 
 T = TypeVar("T")
 
@@ -53,3 +61,36 @@ def build_connection(
         ),
         _total_count=total_count,
     )
+
+
+def check_page_arguments(arguments: Mapping[str, Any]) -> None:
+    """Refuse ``first`` out of range before anything is read (the compiled list path calls it too).
+
+    Cursors are checked by the list that reads them: only it knows which cursors are its own.
+    """
+    page_size(arguments.get("first"))
+
+
+class PageArguments(FieldExtension):
+    """On every connection field, root or nested: a refused page argument, or a cursor the list
+    does not recognise, is a BAD_USER_INPUT error on that field, wherever the list sits."""
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
+        try:
+            check_page_arguments(kwargs)
+            return next_(source, info, **kwargs)
+        except DomainError as exc:
+            raise api_error(exc) from None
+
+    async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any) -> Any:
+        try:
+            check_page_arguments(kwargs)
+            return await next_(source, info, **kwargs)
+        except DomainError as exc:
+            raise api_error(exc) from None
+
+
+def paged() -> list[FieldExtension]:
+    """For a connection field. On a root field, put it before ``requires(...)`` so that who may
+    ask is decided before what was asked: ``extensions=[*paged(), *requires(P.X)]``."""
+    return [PageArguments()]

@@ -63,7 +63,7 @@ class PortfolioQuery:
 class PortfolioMutation:
     @strawberry.mutation(extensions=requires(P.CUSTOMER_ASSIGN), description="Move customers to a seller's portfolio.")
     @returns_errors
-    async def transfer_customers(self, info: Info, input: TransferCustomersInput) -> BulkResult:
+    async def transfer_customers(self, info: Info, input: TransferCustomersInput) -> BulkResult | None:
         seller = parse_id(input.to_seller_id, "User")
         if seller is None:
             raise InvalidInput.one("toSellerId", FieldErrorCode.INVALID, "is not a user id")
@@ -72,6 +72,6 @@ class PortfolioMutation:
 
     @strawberry.mutation(extensions=requires(P.CUSTOMER_ASSIGN), description="Leave customers unassigned.")
     @returns_errors
-    async def remove_from_portfolio(self, info: Info, input: RemoveFromPortfolioInput) -> BulkResult:
+    async def remove_from_portfolio(self, info: Info, input: RemoveFromPortfolioInput) -> BulkResult | None:
         ids = ids_of(list(input.customer_ids), "Customer", "customerIds")
         return BulkSuccess(changed=await portfolio_ops.remove_from_portfolio(info.context.access, ids))

@@ -10,6 +10,7 @@ from strawberry import UNSET
 from strawberry.scalars import JSON
 
 from authz.catalogue import P
+from authz.masking import custom_value_hidden
 from resolvers import customer_reads
 from resolvers import saved_filters as filter_ops
 from resolvers.customer_filters import compile_filter
@@ -19,7 +20,7 @@ from schema.customers import Customer, CustomerFilter, CustomerSort, customer_co
 from schema.errors import NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
 from schema.node import Node, parse_id, to_global_id
-from schema.pagination import Connection
+from schema.pagination import Connection, paged
 from schema.permissions import requires
 from schema.users import User
 
@@ -45,9 +46,19 @@ class SavedFilter(Node):
             _row=row,
         )
 
-    @strawberry.field(description="The filter, as CustomerFilter takes it (to fill a form).")
-    def filter(self) -> JSON:
-        return filter_to_api(self._row["conditions"] or {})
+    @strawberry.field(
+        description="The filter, as CustomerFilter takes it (to fill a form). Conditions on contact "
+        "fields are left out when contact data is hidden from you (they are in `ignored`)."
+    )
+    async def filter(self, info: Info) -> JSON:
+        conditions = self._row["conditions"] or {}
+        if info.context.contact_hidden and conditions.get("customFields"):
+            # What someone typed to find a phone or e-mail is contact data too.
+            fields = await info.context.loaders.custom_fields.load(info.context.access.principal.tenant_id)
+            withheld = {f.key for f in fields if custom_value_hidden(f.type, True)}
+            kept = [c for c in conditions["customFields"] if c.get("key") not in withheld]
+            conditions = {**conditions, "customFields": kept}
+        return filter_to_api(conditions)
 
     @strawberry.field(description="The order, as CustomerSort takes it, or null for the default.")
     def sort(self) -> JSON | None:
@@ -66,8 +77,10 @@ class SavedFilter(Node):
         )
         return compiled.ignored
 
-    @strawberry.field(description="The customers of the list, within what you may see.")
-    async def customers(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Customer]:
+    @strawberry.field(description="The customers of the list, within what you may see.", extensions=paged())
+    async def customers(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Customer] | None:
         row = self._row
         page = await customer_reads.list_customers(
             info.context.access,
@@ -110,7 +123,7 @@ class DeleteSavedFilterInput:
 
 @strawberry.type
 class SavedFilterSuccess:
-    saved_filter: SavedFilter
+    saved_filter: SavedFilter | None
 
 
 @strawberry.type
@@ -149,19 +162,19 @@ class SavedFilterQuery:
 class SavedFilterMutation:
     @strawberry.mutation(extensions=requires(P.SAVED_FILTER_WRITE), description="Save a list: filter, search, order.")
     @returns_errors
-    async def save_filter(self, info: Info, input: SaveFilterInput) -> SavedFilterResult:
+    async def save_filter(self, info: Info, input: SaveFilterInput) -> SavedFilterResult | None:
         row = await filter_ops.save_filter(info.context.access, _data(input))
         return SavedFilterSuccess(saved_filter=SavedFilter.from_row(row))
 
     @strawberry.mutation(extensions=requires(P.SAVED_FILTER_WRITE), description="Rename or change a saved list.")
     @returns_errors
-    async def update_saved_filter(self, info: Info, input: UpdateSavedFilterInput) -> SavedFilterResult:
+    async def update_saved_filter(self, info: Info, input: UpdateSavedFilterInput) -> SavedFilterResult | None:
         data = _data(input)
         row = await filter_ops.update_filter(info.context.access, _pk(data.pop("id")), data)
         return SavedFilterSuccess(saved_filter=SavedFilter.from_row(row))
 
     @strawberry.mutation(extensions=requires(P.SAVED_FILTER_WRITE))
     @returns_errors
-    async def delete_saved_filter(self, info: Info, input: DeleteSavedFilterInput) -> DeleteSavedFilterResult:
+    async def delete_saved_filter(self, info: Info, input: DeleteSavedFilterInput) -> DeleteSavedFilterResult | None:
         await filter_ops.delete_filter(info.context.access, _pk(input.id))
         return SavedFilterDeleted(deleted_id=input.id)

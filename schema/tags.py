@@ -55,7 +55,7 @@ class TagQuery:
 class TagMutation:
     @strawberry.mutation(extensions=requires(P.TAG_MANAGE), description="Delete a tag from every customer.")
     @returns_errors
-    async def delete_tag(self, info: Info, input: DeleteTagInput) -> DeleteTagResult:
+    async def delete_tag(self, info: Info, input: DeleteTagInput) -> DeleteTagResult | None:
         pk = parse_id(input.id, "Tag")
         if pk is None:
             raise Missing("Tag", input.id)

@@ -82,7 +82,7 @@ class TeamCustomersInput:
 
 @strawberry.type
 class TeamSuccess:
-    team: Team
+    team: Team | None
 
 
 @strawberry.type
@@ -92,7 +92,7 @@ class DeleteTeamSuccess:
 
 @strawberry.type
 class TeamCustomersSuccess:
-    team: Team
+    team: Team | None
     changed: int = strawberry.field(description="How many customers were attached or detached.")
 
 
@@ -114,24 +114,24 @@ class TeamQuery:
 class TeamMutation:
     @strawberry.mutation(extensions=requires(P.TEAM_MANAGE))
     @returns_errors
-    async def create_team(self, info: Info, input: CreateTeamInput) -> TeamResult:
+    async def create_team(self, info: Info, input: CreateTeamInput) -> TeamResult | None:
         return TeamSuccess(team=Team.from_row(await team_ops.create_team(info.context.access, input.name)))
 
     @strawberry.mutation(extensions=requires(P.TEAM_MANAGE))
     @returns_errors
-    async def rename_team(self, info: Info, input: RenameTeamInput) -> TeamResult:
+    async def rename_team(self, info: Info, input: RenameTeamInput) -> TeamResult | None:
         row = await team_ops.rename_team(info.context.access, team_pk(input.id), input.name)
         return TeamSuccess(team=Team.from_row(row))
 
     @strawberry.mutation(extensions=requires(P.TEAM_MANAGE), description="Delete a team; its customers stay.")
     @returns_errors
-    async def delete_team(self, info: Info, input: DeleteTeamInput) -> DeleteTeamResult:
+    async def delete_team(self, info: Info, input: DeleteTeamInput) -> DeleteTeamResult | None:
         await team_ops.delete_team(info.context.access, team_pk(input.id))
         return DeleteTeamSuccess(deleted_id=input.id)
 
     @strawberry.mutation(extensions=requires(P.TEAM_MANAGE), description="Add and remove team members.")
     @returns_errors
-    async def change_team_members(self, info: Info, input: TeamMembersInput) -> TeamResult:
+    async def change_team_members(self, info: Info, input: TeamMembersInput) -> TeamResult | None:
         row = await team_ops.change_members(
             info.context.access,
             team_pk(input.team_id),
@@ -142,12 +142,12 @@ class TeamMutation:
 
     @strawberry.mutation(extensions=requires(P.CUSTOMER_TEAMS), description="Attach customers to a team.")
     @returns_errors
-    async def attach_customers_to_team(self, info: Info, input: TeamCustomersInput) -> TeamCustomersResult:
+    async def attach_customers_to_team(self, info: Info, input: TeamCustomersInput) -> TeamCustomersResult | None:
         return await _change_customers(info, input, attach=True)
 
     @strawberry.mutation(extensions=requires(P.CUSTOMER_TEAMS), description="Detach customers from a team.")
     @returns_errors
-    async def detach_customers_from_team(self, info: Info, input: TeamCustomersInput) -> TeamCustomersResult:
+    async def detach_customers_from_team(self, info: Info, input: TeamCustomersInput) -> TeamCustomersResult | None:
         return await _change_customers(info, input, attach=False)
 
 

@@ -66,7 +66,7 @@ class UpdateTenantSettingsInput:
 
 @strawberry.type
 class UpdateTenantSettingsSuccess:
-    tenant: Tenant
+    tenant: Tenant | None
 
 
 UpdateTenantSettingsResult = Annotated[
@@ -85,6 +85,8 @@ class TenantQuery:
 class TenantMutation:
     @strawberry.mutation(extensions=requires(P.TENANT_UPDATE), description="Change company settings (admins).")
     @returns_errors
-    async def update_tenant_settings(self, info: Info, input: UpdateTenantSettingsInput) -> UpdateTenantSettingsResult:
+    async def update_tenant_settings(
+        self, info: Info, input: UpdateTenantSettingsInput
+    ) -> UpdateTenantSettingsResult | None:
         row = await tenant_ops.update_settings(info.context.access, provided(input))
         return UpdateTenantSettingsSuccess(tenant=Tenant.from_row(row))
