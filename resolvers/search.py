@@ -7,7 +7,8 @@
   range on the name index, or a trigram match that PostgreSQL answers either by walking the
   creation-time index (common words) or from the trigram index (rare ones).
 - Text with an @ searches emails; digits (in any formatting) search phones, WhatsApp numbers and
-  CPF/CNPJ documents.
+  CPF/CNPJ documents. Text that reads like the start of an alphanumeric CNPJ (two digits, then
+  letters and digits, e.g. "12.ABC.345") also finds the documents it starts, after the name hits.
 
 When contact data is hidden from the caller, contact values only match exactly (a full email or
 a full phone number): partial matches would reveal them digit by digit through counts.
@@ -24,6 +25,7 @@ from authz.masking import contact_hidden
 from models.db import fetch
 from models.sql import Sql, and_, or_
 from resolvers.contact import InvalidContact, display_key, normalize_email, normalize_phone
+from resolvers.documents import search_prefix
 from resolvers.pagination import SortKey
 from resolvers.text import fold
 
@@ -132,14 +134,27 @@ async def plan_search(access: Access, search: str | None, alias: str = "c") -> S
         return Search(SearchMode.EMAIL, Sql(f"{alias}.email_normalized LIKE %s", _like(text.lower())))
     digits = _FORMATTING.sub("", text)
     if digits.isdigit() and len(digits) >= 3:
-        document = Sql(
-            f'{alias}.document COLLATE "C" >= %s AND {alias}.document COLLATE "C" < %s', digits, _next_prefix(digits)
-        )
-        alternatives = [document, _exact_phone(text, region, alias)]
+        alternatives = [_document(digits, alias), _exact_phone(text, region, alias)]
         if not hidden:
             alternatives += [
                 Sql(f"{alias}.phone_e164 LIKE %s", _like(digits)),
                 Sql(f"{alias}.whatsapp_e164 LIKE %s", _like(digits)),
             ]
         return Search(SearchMode.NUMBER, or_(*alternatives))
-    return await _name_search(access, text, alias)
+    found = await _name_search(access, text, alias)
+    prefix = search_prefix(text)
+    if prefix is not None:
+        document = _document(prefix, alias)
+        # coalesce: the name condition may be NULL on a row (a NULL email), and NOT NULL drops rows
+        found.segments.append(
+            Segment(and_(document, found.condition.wrap("NOT coalesce((", "), false)")), NEWEST_FIRST)
+        )
+        found.condition = or_(found.condition, document)
+    return found
+
+
+def _document(prefix: str, alias: str) -> Sql:
+    """Documents starting with ``prefix`` (stored upper case without punctuation): an index range."""
+    return Sql(
+        f'{alias}.document COLLATE "C" >= %s AND {alias}.document COLLATE "C" < %s', prefix, _next_prefix(prefix)
+    )

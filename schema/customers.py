@@ -113,7 +113,9 @@ class Customer(Node):
     phone_e164: str | None = strawberry.field(description="Normalized, E.164.")
     whatsapp: str | None
     whatsapp_e164: str | None
-    document: str | None = strawberry.field(description="CPF or CNPJ, digits only.")
+    document: str | None = strawberry.field(
+        description="CPF or CNPJ without punctuation; an alphanumeric CNPJ in upper case."
+    )
     address: Address
     status: CustomerStatus  # type: ignore[valid-type]
     origin_channel: OriginChannel  # type: ignore[valid-type]
@@ -451,7 +453,9 @@ class CreateCustomerInput:
     email: str | None = UNSET
     phone: str | None = UNSET
     whatsapp: str | None = UNSET
-    document: str | None = strawberry.field(default=UNSET, description="CPF or CNPJ, with or without punctuation.")
+    document: str | None = strawberry.field(
+        default=UNSET, description="CPF or CNPJ (numeric or alphanumeric), with or without punctuation."
+    )
     address: AddressInput | None = UNSET
     status: CustomerStatus | None = UNSET  # type: ignore[valid-type]
     origin_channel: OriginChannel | None = UNSET  # type: ignore[valid-type]
