@@ -23,6 +23,7 @@ from resolvers.contact_keys import Key
 from resolvers.customer_reads import reread
 from resolvers.duplicates import DuplicateFound
 from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
+from resolvers.handles import HANDLE_MAX, display_handle, normalize_handle
 from resolvers.live import live_rows
 from resolvers.pagination import SortKey
 
@@ -75,14 +76,16 @@ def _handle(channel: Channel, raw: str, region: str, errors: Errors) -> tuple[st
         if channel in CONTACT_CHANNELS:
             phone = normalize_phone(text, region)
             return phone.e164, Key("phone", phone.key)
+        return normalize_handle(channel, text), None
     except InvalidContact as exc:
-        errors.add(
-            "from", FieldErrorCode.INVALID_EMAIL if channel is Channel.EMAIL else FieldErrorCode.INVALID_PHONE, str(exc)
-        )
+        if channel is Channel.EMAIL:
+            code = FieldErrorCode.INVALID_EMAIL
+        elif channel in CONTACT_CHANNELS:
+            code = FieldErrorCode.INVALID_PHONE
+        else:
+            code = FieldErrorCode.TOO_LONG if len(text) > HANDLE_MAX else FieldErrorCode.INVALID
+        errors.add("from", code, str(exc))
         return "", None
-    if len(text) > 254:
-        errors.add("from", FieldErrorCode.TOO_LONG, "must be at most 254 characters")
-    return text, None
 
 
 @dataclass
@@ -174,7 +177,7 @@ async def _store_inbound(
     customer_id = await _find_customer(p.tenant_id, channel, handle, key)
     if customer_id is None:
         fields: dict[str, Any] = {
-            "name": (data.get("customerName") or "").strip() or handle,
+            "name": (data.get("customerName") or "").strip() or display_handle(channel, handle),
             "originChannel": channel.value,
         }
         if channel in CHANNEL_FIELD:
