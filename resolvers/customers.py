@@ -20,9 +20,10 @@ from resolvers.custom_values import FieldDef, apply_changes, by_key, check_requi
 from resolvers.customer_fields import check_required, clean_customer_fields, search_text
 from resolvers.customer_reads import RETURNING, SELECT, reread
 from resolvers.duplicates import DuplicateFound, OnDuplicate, hits_for
-from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed, VersionConflict
+from resolvers.errors import Errors, NotFound, VersionConflict
 from resolvers.history import EventKind
 from resolvers.live import live_rows
+from resolvers.owners import check_owner
 
 # Columns whose changes the history records (everything a client can write).
 TRACKED = [
@@ -39,18 +40,6 @@ class Outcome(StrEnum):
     UPDATED = "updated"  # the input overwrote an existing customer's fields
 
 
-async def _check_owner(access: Access, owner_id: UUID) -> None:
-    exists = await fetchval(
-        Sql(
-            "SELECT 1 FROM app_user WHERE id = %s AND tenant_id = %s AND is_active",
-            owner_id,
-            access.principal.tenant_id,
-        )
-    )
-    if not exists:
-        raise ValidationFailed.one("ownerId", FieldErrorCode.UNKNOWN, "is not an active user of this company")
-
-
 async def _owner_change(access: Access, data: dict[str, Any]) -> dict[str, Any]:
     """{'owner_id': ...} when the input chooses a seller and the caller may do so."""
     if "ownerId" not in data:
@@ -58,7 +47,7 @@ async def _owner_change(access: Access, data: dict[str, Any]) -> dict[str, Any]:
     if not access.can(P.CUSTOMER_ASSIGN):
         raise Forbidden("Your role may not choose the seller responsible for a customer.")
     if data["ownerId"] is not None:
-        await _check_owner(access, data["ownerId"])
+        await check_owner(access.principal.tenant_id, data["ownerId"], "ownerId")
     return {"owner_id": data["ownerId"]}
 
 

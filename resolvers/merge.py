@@ -29,6 +29,7 @@ from resolvers.customers import refuse, write_row
 from resolvers.errors import DomainError, Errors, FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import EventKind
 from resolvers.live import live_rows
+from resolvers.owners import check_owner
 
 MAX_DUPLICATES = 20
 UNDO_WINDOW = timedelta(days=30)
@@ -216,6 +217,8 @@ async def merge_customers(
         primary = rows[primary_id]
         duplicates = [rows[d] for d in duplicate_ids]
         changes = _checked(access, primary, merged_values(primary, duplicates, choices), fields)
+        if changes.get("owner_id") is not None:
+            await check_owner(tenant, changes["owner_id"], "fieldChoices.owner")
 
         moved: dict[str, list[list[str]]] = {}
         dropped: dict[str, list[dict[str, Any]]] = {}
