@@ -45,7 +45,7 @@ async def _owner_change(access: Access, data: dict[str, Any]) -> dict[str, Any]:
     if "ownerId" not in data:
         return {}
     if not access.can(P.CUSTOMER_ASSIGN):
-        raise Forbidden("Your role may not choose the seller responsible for a customer.")
+        raise Forbidden(P.CUSTOMER_ASSIGN.refusal("a customer"))
     if data["ownerId"] is not None:
         await check_owner(access.principal.tenant_id, data["ownerId"], "ownerId")
     return {"owner_id": data["ownerId"]}
@@ -260,7 +260,7 @@ async def refuse(access: Access, customer_id: UUID, perm: Permission) -> NoRetur
         Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", customer_id) + live_rows(access, P.CUSTOMER_READ)
     )
     if visible:
-        raise Forbidden(f"Your role may not {perm.action} this customer.")
+        raise Forbidden(perm.refusal("this customer"))
     raise NotFound("Customer", str(customer_id))
 
 

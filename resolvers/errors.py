@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class FieldErrorCode(StrEnum):
@@ -56,6 +57,26 @@ class NotFound(DomainError):
         self.kind = kind
         self.ref = ref
         super().__init__(f"{kind} not found.")
+
+
+class ConversationClosed(DomainError):
+    """An outbound reply to a closed conversation: reopen it first (an inbound message reopens it)."""
+
+    def __init__(self, conversation: dict[str, Any]) -> None:
+        self.conversation = conversation
+        super().__init__("The conversation is closed: reopen it to reply.")
+
+
+class ConversationAlreadyOpen(DomainError):
+    """A customer already has an open conversation on the channel: continue that one."""
+
+    def __init__(self, conversations: list[dict[str, Any]]) -> None:
+        self.conversations = conversations
+        super().__init__(
+            "A conversation on this channel is already open with "
+            + ("this customer" if len(conversations) == 1 else f"{len(conversations)} of these customers")
+            + ": reply there instead."
+        )
 
 
 class VersionConflict(DomainError):
