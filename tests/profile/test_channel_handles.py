@@ -83,3 +83,16 @@ async def test_the_migration_normalizes_stored_instagram_handles(gql, factory):
     assert [r["handle"] for r in rows] == ["joana"]
     again = await inbound(gql, key, "INSTAGRAM", "JOANA")
     assert again["customer"]["id"] == first["customer"]["id"]
+
+
+async def test_an_instagram_handle_finds_its_customer_in_any_spelling(gql, factory):
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+    _, key = await factory.api_key(tenant, "admin")
+    joana = (await inbound(gql, key, "INSTAGRAM", "@Joana.Store"))["customer"]["id"]
+    await inbound(gql, key, "INSTAGRAM", "@joana.store2")
+    search = "query($s: String!) { customers(search: $s, first: 10) { nodes { id } } }"
+
+    for text in ("@joana.store", "@JOANA.STORE"):
+        found = await gql.data(search, {"s": text}, as_=admin)
+        assert [n["id"] for n in found["customers"]["nodes"]] == [joana], text
