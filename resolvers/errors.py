@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from resolvers.kinds import kind_words
+
 
 class FieldErrorCode(StrEnum):
     REQUIRED = "REQUIRED"
@@ -56,7 +58,7 @@ class NotFound(DomainError):
     def __init__(self, kind: str = "Customer", ref: str | None = None) -> None:
         self.kind = kind
         self.ref = ref
-        super().__init__(f"{kind} not found.")
+        super().__init__(f"{kind_words(kind).capitalize()} not found.")
 
 
 class ConversationClosed(DomainError):

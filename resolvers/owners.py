@@ -23,6 +23,8 @@ async def check_owner(tenant_id: UUID, user_id: UUID, field: str) -> None:
     if user is None or not user["is_active"]:
         raise ValidationFailed.one(field, FieldErrorCode.UNKNOWN, "is not an active user of this company")
     if user["role"] != Role.SELLER:
+        role = str(user["role"])
+        article = "an" if role[0] in "aeiou" else "a"
         raise ValidationFailed.one(
-            field, FieldErrorCode.NOT_ALLOWED, f"is a {user['role']}: only sellers hold customers in a portfolio"
+            field, FieldErrorCode.NOT_ALLOWED, f"is {article} {role}: only sellers hold customers in a portfolio"
         )

@@ -34,6 +34,7 @@ from resolvers.duplicates import DuplicateFound, DuplicateHit, OnDuplicate
 from resolvers.errors import FieldErrorCode
 from resolvers.errors import NotFound as NotFoundError
 from resolvers.errors import ValidationFailed as InvalidInput
+from resolvers.kinds import a_kind
 from resolvers.portfolios import Portfolio
 from resolvers.timeline import TimelineKind as ModelTimelineKind
 from schema.context import Info
@@ -554,7 +555,7 @@ def filter_from_api(data: dict[str, Any]) -> dict[str, Any]:
             pk = parse_id(value, type_name)
             if pk is None:
                 raise InvalidInput.one(
-                    f"filter.{'.'.join(path)}[{i}]", FieldErrorCode.INVALID, f"is not a {type_name} id"
+                    f"filter.{'.'.join(path)}[{i}]", FieldErrorCode.INVALID, f"is not {a_kind(type_name)} id"
                 )
             values.append(str(pk))
         holder[key] = values
