@@ -55,8 +55,13 @@ class Access:
     def require(self, perm: Permission) -> Scope:
         scope = self.scope(perm)
         if scope is None:
-            raise Forbidden(f"Your role may not {perm.action} {perm.object}s.")
+            raise Forbidden(perm.refusal())
         return scope
+
+    def covers_team(self, perm: Permission, team_id: object) -> bool:
+        """Whether the caller may name a team when acting with ``perm``: a company-wide grant covers
+        every team, a narrower one only the teams the caller is in."""
+        return self.scope(perm) is Scope.ALL or team_id in self.principal.team_ids
 
     def granted(self) -> list[tuple[Permission, Scope]]:
         return [(perm, s) for perm in CATALOGUE.values() if (s := self.scope(perm)) is not None]

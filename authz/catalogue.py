@@ -41,66 +41,161 @@ class Permission:
     # With the company's restricted visibility turned off, a grant of this permission covers
     # the whole tenant whatever its scope (reading only; changes keep their scope).
     widens_when_unrestricted: bool = False
+    # What the permission lets one do, as an English verb phrase; "{customers}" stands for the
+    # customers concerned ("customers", "this customer"). Refusals are built from it.
+    deed: str = ""
 
     @property
     def key(self) -> str:
         return f"{self.object}:{self.action}"
+
+    def refusal(self, customers: str = "customers") -> str:
+        deed = self.deed.format(customers=customers) if self.deed else f"use the permission {self.key}"
+        return f"Your role may not {deed}."
 
     def __str__(self) -> str:
         return self.key
 
 
 def _p(
-    obj: str, act: str, scopes: tuple[Scope, ...], description: str, *, widens_when_unrestricted: bool = False
+    obj: str,
+    act: str,
+    scopes: tuple[Scope, ...],
+    description: str,
+    deed: str = "",
+    *,
+    widens_when_unrestricted: bool = False,
 ) -> Permission:
-    return Permission(obj, act, scopes, description, widens_when_unrestricted=widens_when_unrestricted)
+    return Permission(obj, act, scopes, description, deed=deed, widens_when_unrestricted=widens_when_unrestricted)
 
 
 class P:
     """Every permission, by name. Row-scoped ones apply to customers (and what hangs off them)."""
 
     CUSTOMER_READ = _p(
-        "customer", "read", ROW_SCOPES, "See customers and their profiles", widens_when_unrestricted=True
+        "customer",
+        "read",
+        ROW_SCOPES,
+        "See customers and their profiles",
+        "see {customers}",
+        widens_when_unrestricted=True,
     )
-    CUSTOMER_CREATE = _p("customer", "create", TENANT_SCOPE, "Create customers")
-    CUSTOMER_UPDATE = _p("customer", "update", ROW_SCOPES, "Edit customers")
-    CUSTOMER_TAG = _p("customer", "tag", ROW_SCOPES, "Add and remove a customer's tags")
-    CUSTOMER_ASSIGN = _p("customer", "assign", TENANT_SCOPE, "Choose the seller responsible for a customer")
+    CUSTOMER_CREATE = _p("customer", "create", TENANT_SCOPE, "Create customers", "create customers")
+    CUSTOMER_UPDATE = _p("customer", "update", ROW_SCOPES, "Edit customers", "edit {customers}")
+    CUSTOMER_TAG = _p(
+        "customer", "tag", ROW_SCOPES, "Add and remove a customer's tags", "change the tags of {customers}"
+    )
+    CUSTOMER_ASSIGN = _p(
+        "customer",
+        "assign",
+        TENANT_SCOPE,
+        "Choose the seller responsible for a customer",
+        "choose the seller responsible for {customers}",
+    )
     CUSTOMER_VIEW_CONTACT = _p(
         "customer",
         "view_contact",
         TENANT_SCOPE,
         "See email, phone and WhatsApp even when the company hides contact data from sellers",
+        "see the contact data of {customers}",
     )
-    CUSTOMER_MERGE = _p("customer", "merge", ROW_SCOPES, "Merge duplicate customers and undo merges")
-    CUSTOMER_TEAMS = _p("customer", "teams", ROW_SCOPES, "Attach customers to teams and detach them")
-    PORTFOLIO_READ = _p("portfolio", "read", TENANT_SCOPE, "See every seller's portfolio size and activity")
-    TEAM_READ = _p("team", "read", TENANT_SCOPE, "See the company's teams and their members")
-    TEAM_MANAGE = _p("team", "manage", TENANT_SCOPE, "Create, rename and delete teams; change members")
-    NOTE_WRITE = _p("note", "write", ROW_SCOPES, "Write notes on customers; edit and delete one's own")
-    NOTE_MODERATE = _p("note", "moderate", TENANT_SCOPE, "Edit and delete anyone's notes")
-    TASK_WRITE = _p("task", "write", ROW_SCOPES, "Create, edit, complete and cancel customers' tasks")
-    APPOINTMENT_WRITE = _p("appointment", "write", ROW_SCOPES, "Schedule, change and cancel appointments")
-    PURCHASE_WRITE = _p("purchase", "write", ROW_SCOPES, "Record purchases (also by sync from a shop)")
-    CONVERSATION_REPLY = _p("conversation", "reply", ROW_SCOPES, "Answer, close and reopen conversations")
+    CUSTOMER_MERGE = _p(
+        "customer", "merge", ROW_SCOPES, "Merge duplicate customers and undo merges", "merge {customers}"
+    )
+    CUSTOMER_TEAMS = _p(
+        "customer",
+        "teams",
+        ROW_SCOPES,
+        "Attach customers to teams and detach them",
+        "attach {customers} to teams or detach them",
+    )
+    PORTFOLIO_READ = _p(
+        "portfolio",
+        "read",
+        TENANT_SCOPE,
+        "See every seller's portfolio size and activity",
+        "see the sellers' portfolios",
+    )
+    TEAM_READ = _p("team", "read", TENANT_SCOPE, "See the company's teams and their members", "see teams")
+    TEAM_MANAGE = _p("team", "manage", TENANT_SCOPE, "Create, rename and delete teams; change members", "manage teams")
+    NOTE_WRITE = _p(
+        "note", "write", ROW_SCOPES, "Write notes on customers; edit and delete one's own", "write notes on {customers}"
+    )
+    NOTE_MODERATE = _p(
+        "note", "moderate", TENANT_SCOPE, "Edit and delete anyone's notes", "edit or delete other people's notes"
+    )
+    TASK_WRITE = _p(
+        "task",
+        "write",
+        ROW_SCOPES,
+        "Create, edit, complete and cancel customers' tasks",
+        "manage the tasks of {customers}",
+    )
+    APPOINTMENT_WRITE = _p(
+        "appointment",
+        "write",
+        ROW_SCOPES,
+        "Schedule, change and cancel appointments",
+        "schedule appointments with {customers}",
+    )
+    PURCHASE_WRITE = _p(
+        "purchase",
+        "write",
+        ROW_SCOPES,
+        "Record purchases (also by sync from a shop)",
+        "record purchases of {customers}",
+    )
+    CONVERSATION_REPLY = _p(
+        "conversation",
+        "reply",
+        ROW_SCOPES,
+        "Answer, close and reopen conversations",
+        "reply to conversations with {customers}",
+    )
     CONVERSATION_START = _p(
-        "conversation", "start", TENANT_SCOPE, "Start conversations from a template (users enabled by an admin)"
+        "conversation",
+        "start",
+        TENANT_SCOPE,
+        "Start conversations from a template (users enabled by an admin)",
+        "start conversations",
     )
-    MESSAGE_RECEIVE = _p("message", "receive", TENANT_SCOPE, "Deliver inbound messages from a channel")
-    TEMPLATE_READ = _p("template", "read", TENANT_SCOPE, "See message templates")
-    TEMPLATE_MANAGE = _p("template", "manage", TENANT_SCOPE, "Create, edit and archive message templates")
-    USER_READ = _p("user", "read", TENANT_SCOPE, "See the company's users")
-    USER_MANAGE = _p("user", "manage", TENANT_SCOPE, "Change users' access (e.g. who may start conversations)")
-    SAVED_FILTER_WRITE = _p("saved_filter", "write", TENANT_SCOPE, "Save personal customer lists (filters)")
+    MESSAGE_RECEIVE = _p(
+        "message", "receive", TENANT_SCOPE, "Deliver inbound messages from a channel", "deliver inbound messages"
+    )
+    TEMPLATE_READ = _p("template", "read", TENANT_SCOPE, "See message templates", "see message templates")
+    TEMPLATE_MANAGE = _p(
+        "template", "manage", TENANT_SCOPE, "Create, edit and archive message templates", "manage message templates"
+    )
+    USER_READ = _p("user", "read", TENANT_SCOPE, "See the company's users", "see the company's users")
+    USER_MANAGE = _p(
+        "user", "manage", TENANT_SCOPE, "Change users' access (e.g. who may start conversations)", "manage users"
+    )
+    SAVED_FILTER_WRITE = _p(
+        "saved_filter", "write", TENANT_SCOPE, "Save personal customer lists (filters)", "save customer lists"
+    )
     SAVED_FILTER_SHARE = _p(
-        "saved_filter", "share", TENANT_SCOPE, "Share saved lists with the whole company, and manage shared ones"
+        "saved_filter",
+        "share",
+        TENANT_SCOPE,
+        "Share saved lists with the whole company, and manage shared ones",
+        "share lists with the whole company",
     )
-    TAG_MANAGE = _p("tag", "manage", TENANT_SCOPE, "Delete tags (from every customer)")
-    DUPLICATE_READ = _p("duplicate", "read", ROW_SCOPES, "List groups of customers sharing a contact")
-    TENANT_UPDATE = _p("tenant", "update", TENANT_SCOPE, "Change the company's settings")
-    CUSTOM_FIELD_READ = _p("custom_field", "read", TENANT_SCOPE, "See the company's custom field definitions")
+    TAG_MANAGE = _p("tag", "manage", TENANT_SCOPE, "Delete tags (from every customer)", "delete tags")
+    DUPLICATE_READ = _p(
+        "duplicate", "read", ROW_SCOPES, "List groups of customers sharing a contact", "list duplicate customers"
+    )
+    TENANT_UPDATE = _p(
+        "tenant", "update", TENANT_SCOPE, "Change the company's settings", "change the company's settings"
+    )
+    CUSTOM_FIELD_READ = _p(
+        "custom_field", "read", TENANT_SCOPE, "See the company's custom field definitions", "see custom fields"
+    )
     CUSTOM_FIELD_MANAGE = _p(
-        "custom_field", "manage", TENANT_SCOPE, "Define, change, archive and delete custom fields; rename their options"
+        "custom_field",
+        "manage",
+        TENANT_SCOPE,
+        "Define, change, archive and delete custom fields; rename their options",
+        "manage custom fields",
     )
 
 

@@ -40,7 +40,7 @@ class Customer(TenantOwned):
     phone_e164 = fields.CharField(max_length=20, null=True)
     whatsapp = fields.CharField(max_length=40, null=True)
     whatsapp_e164 = fields.CharField(max_length=20, null=True)
-    document = fields.CharField(max_length=14, null=True)  # CPF or CNPJ digits
+    document = fields.CharField(max_length=14, null=True)  # CPF or CNPJ, upper case, no punctuation
     address_street = fields.CharField(max_length=200, null=True)
     address_number = fields.CharField(max_length=20, null=True)
     address_complement = fields.CharField(max_length=100, null=True)

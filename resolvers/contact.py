@@ -2,7 +2,9 @@
 
 Phones and WhatsApp numbers are parsed with phonenumbers in the tenant's default region and
 stored as E.164. A *match key* is derived for duplicate detection: in Brazil a mobile written
-with or without the ninth digit (+55 11 9XXXX-XXXX / +55 11 XXXX-XXXX) is the same line.
+with or without the ninth digit (+55 11 9XXXX-XXXX / +55 11 XXXX-XXXX) is the same line. Only
+mobiles fold: the 8-digit numbers that gained a 9 in front were those starting 6-9, so a landline
+(2-5 first, +55 21 3765-4321) stays apart from the mobile +55 21 93765-4321.
 """
 
 from __future__ import annotations
@@ -42,8 +44,9 @@ def _brazil_with_ninth_digit(number: phonenumbers.PhoneNumber) -> phonenumbers.P
 
 
 def phone_key(e164: str) -> str:
-    """Brazilian mobiles compare without the ninth digit; every other number as its E.164."""
-    if e164.startswith("+55") and len(e164) == 14 and e164[5] == "9":
+    """Brazilian mobiles whose old 8-digit form began 6-9 compare without the ninth digit; every
+    other number (landlines, newer mobiles 9 2-5..., foreign numbers) as its E.164."""
+    if e164.startswith("+55") and len(e164) == 14 and e164[5] == "9" and e164[6] in "6789":
         return e164[:5] + e164[6:]
     return e164
 

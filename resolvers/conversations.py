@@ -19,11 +19,20 @@ from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql
 from resolvers import contact_keys, customers, templates
 from resolvers.children import ChildPage, ChildQuery, child_counts, child_pages
+from resolvers.clock import past_time
 from resolvers.contact import InvalidContact, normalize_email, normalize_phone
 from resolvers.contact_keys import Key
 from resolvers.customer_reads import reread
 from resolvers.duplicates import DuplicateFound
-from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
+from resolvers.errors import (
+    ConversationAlreadyOpen,
+    ConversationClosed,
+    Errors,
+    FieldErrorCode,
+    NotFound,
+    ValidationFailed,
+)
+from resolvers.handles import HANDLE_MAX, normalize_handle
 from resolvers.inbound_names import inbound_name
 from resolvers.live import live_rows
 from resolvers.pagination import SortKey
@@ -77,14 +86,16 @@ def _handle(channel: Channel, raw: str, region: str, errors: Errors) -> tuple[st
         if channel in CONTACT_CHANNELS:
             phone = normalize_phone(text, region)
             return phone.e164, Key("phone", phone.key)
+        return normalize_handle(channel, text), None
     except InvalidContact as exc:
-        errors.add(
-            "from", FieldErrorCode.INVALID_EMAIL if channel is Channel.EMAIL else FieldErrorCode.INVALID_PHONE, str(exc)
-        )
+        if channel is Channel.EMAIL:
+            code = FieldErrorCode.INVALID_EMAIL
+        elif channel in CONTACT_CHANNELS:
+            code = FieldErrorCode.INVALID_PHONE
+        else:
+            code = FieldErrorCode.TOO_LONG if len(text) > HANDLE_MAX else FieldErrorCode.INVALID
+        errors.add("from", code, str(exc))
         return "", None
-    if len(text) > 254:
-        errors.add("from", FieldErrorCode.TOO_LONG, "must be at most 254 characters")
-    return text, None
 
 
 @dataclass
@@ -148,8 +159,8 @@ async def record_inbound(access: Access, data: dict[str, Any]) -> Inbound:
     message_id = (data.get("channelMessageId") or "").strip() or None
     if message_id and len(message_id) > 200:
         errors.add("channelMessageId", FieldErrorCode.TOO_LONG, "must be at most 200 characters")
+    sent_at = past_time(data.get("sentAt"), "sentAt", errors)
     errors.raise_if_any()
-    sent_at = data.get("sentAt") or datetime.now(UTC)
     if message_id and (existing := await _stored(p.tenant_id, channel, message_id)):
         return await _describe(access, existing, duplicate=True)
     try:
@@ -191,15 +202,24 @@ async def _store_inbound(
             customer_id = await _find_customer(p.tenant_id, channel, handle, key)
             if customer_id is None:
                 raise
+    # The open conversation on this channel, else the latest one, which the message reopens.
     conversation = await fetchrow(
         Sql(
             f"SELECT {CONVERSATION_COLUMNS} FROM conversation v WHERE v.tenant_id = %s AND v.customer_id = %s "
-            "AND v.channel = %s AND v.status = 'open' ORDER BY v.last_message_at DESC LIMIT 1 FOR UPDATE",
+            "AND v.channel = %s ORDER BY v.status = 'open' DESC, v.last_message_at DESC LIMIT 1 FOR UPDATE",
             p.tenant_id,
             customer_id,
             channel.value,
         )
     )
+    if conversation is not None and conversation["status"] != ConversationStatus.OPEN:
+        conversation = await fetchrow(
+            Sql(
+                "UPDATE conversation SET status = 'open', closed_at = NULL WHERE id = %s "
+                f"RETURNING {CONVERSATION_COLUMNS.replace('v.', '')}",
+                conversation["id"],
+            )
+        )
     if conversation is None:
         conversation = await fetchrow(
             Sql(
@@ -296,7 +316,8 @@ async def _conversation_for(access: Access, conversation_id: UUID, perm: Any) ->
 
 
 async def reply(access: Access, conversation_id: UUID, body: str) -> dict[str, Any]:
-    """A user's outbound message, queued for the channel; it reopens a closed conversation."""
+    """A user's outbound message, queued for the channel. A closed conversation takes no reply:
+    reopen it first (so closing is never undone by a stray send)."""
     access.require(P.CONVERSATION_REPLY)
     p = access.principal
     errors = Errors()
@@ -305,6 +326,8 @@ async def reply(access: Access, conversation_id: UUID, body: str) -> dict[str, A
     now = datetime.now(UTC)
     async with in_transaction():
         conversation = await _conversation_for(access, conversation_id, P.CONVERSATION_REPLY)
+        if conversation["status"] != ConversationStatus.OPEN:
+            raise ConversationClosed(conversation)
         message = await fetchrow(
             Sql(
                 f"INSERT INTO message (tenant_id, conversation_id, channel, direction, author_id, body, sent_at, status) "
@@ -317,7 +340,6 @@ async def reply(access: Access, conversation_id: UUID, body: str) -> dict[str, A
                 now,
             )
         )
-        await execute(Sql("UPDATE conversation SET status = 'open', closed_at = NULL WHERE id = %s", conversation_id))
         await _touch(
             p.tenant_id, conversation_id, conversation["customer_id"], now, outbound_by_user=p.user_id is not None
         )
@@ -328,7 +350,9 @@ async def reply(access: Access, conversation_id: UUID, body: str) -> dict[str, A
 async def set_status(access: Access, conversation_id: UUID, status: ConversationStatus) -> dict[str, Any]:
     access.require(P.CONVERSATION_REPLY)
     async with in_transaction():
-        await _conversation_for(access, conversation_id, P.CONVERSATION_REPLY)
+        current = await _conversation_for(access, conversation_id, P.CONVERSATION_REPLY)
+        if status is ConversationStatus.OPEN and current["status"] != ConversationStatus.OPEN:
+            await _refuse_if_open(access, [current["customer_id"]], Channel(current["channel"]))
         row = await fetchrow(
             Sql(
                 "UPDATE conversation SET status = %s, closed_at = CASE WHEN %s = 'closed' THEN now() END "
@@ -340,6 +364,25 @@ async def set_status(access: Access, conversation_id: UUID, status: Conversation
         )
     assert row is not None
     return row
+
+
+async def _refuse_if_open(access: Access, customer_ids: list[UUID], channel: Channel) -> None:
+    """One open conversation per customer and channel: ConversationAlreadyOpen naming the open ones.
+
+    Callers hold the customers' row locks (or the conversation's), so two starts cannot both pass.
+    """
+    rows = await fetch(
+        Sql(
+            f"SELECT {CONVERSATION_COLUMNS} FROM conversation v WHERE v.tenant_id = %s "
+            "AND v.customer_id = ANY(%s::uuid[]) AND v.channel = %s AND v.status = 'open' "
+            "ORDER BY v.last_message_at DESC, v.id",
+            access.principal.tenant_id,
+            customer_ids,
+            channel.value,
+        )
+    )
+    if rows:
+        raise ConversationAlreadyOpen(rows)
 
 
 async def start(access: Access, data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -366,6 +409,8 @@ async def start(access: Access, data: dict[str, Any]) -> list[dict[str, Any]]:
     team_id = data.get("teamId")
     if team_id and not await fetchval(Sql("SELECT 1 FROM team WHERE id = %s AND tenant_id = %s", team_id, p.tenant_id)):
         errors.add("teamId", FieldErrorCode.UNKNOWN, "is not a team of this company")
+    elif team_id and not access.covers_team(P.CONVERSATION_REPLY, team_id):
+        errors.add("teamId", FieldErrorCode.NOT_ALLOWED, "you are not a member of this team")
     errors.raise_if_any()
     assert template is not None and channel_value is not None
     channel = Channel(channel_value)
@@ -416,6 +461,7 @@ async def start(access: Access, data: dict[str, Any]) -> list[dict[str, Any]]:
             except templates.MissingValues as exc:
                 errors.add("variables", FieldErrorCode.REQUIRED, f"no value for {exc} (customerIds[{i}])")
         errors.raise_if_any()
+        await _refuse_if_open(access, ids, channel)
         started = []
         for pk in ids:
             conversation = await fetchrow(

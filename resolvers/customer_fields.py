@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from validate_docbr import CNPJ, CPF
-
-from resolvers.contact import InvalidContact, digits, normalize_email, normalize_phone
+from resolvers.contact import InvalidContact, normalize_email, normalize_phone
+from resolvers.documents import normalize_document
 from resolvers.errors import Errors, FieldErrorCode
 from resolvers.text import fold
 
@@ -41,8 +40,6 @@ ALWAYS_REQUIRED = "name"  # the column cannot be empty
 RAW_CONTACT_MAX = 40
 EMAIL_MAX = 254
 
-_cpf, _cnpj = CPF(), CNPJ()
-
 
 def _text(value: Any, field: str, limit: int, errors: Errors) -> str | None:
     if value is None:
@@ -52,15 +49,6 @@ def _text(value: Any, field: str, limit: int, errors: Errors) -> str | None:
         errors.add(field, FieldErrorCode.TOO_LONG, f"must be at most {limit} characters")
         return None
     return text or None
-
-
-def clean_document(raw: str) -> str:
-    number = digits(raw)
-    if len(number) == 11 and _cpf.validate(number):
-        return number
-    if len(number) == 14 and _cnpj.validate(number):
-        return number
-    raise InvalidContact("is not a valid CPF or CNPJ (check digits do not match)")
 
 
 def clean_customer_fields(
@@ -120,7 +108,7 @@ def clean_customer_fields(
             errors.add("document", FieldErrorCode.TOO_LONG, "must be at most 32 characters")
         else:
             try:
-                out["document"] = clean_document(raw)
+                out["document"] = normalize_document(raw)
             except InvalidContact as exc:
                 errors.add("document", FieldErrorCode.INVALID_DOCUMENT, str(exc))
 

@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from authz.access import Access
+from authz.catalogue import P
 from authz.masking import contact_hidden
 from models.db import fetch
 from models.sql import Sql, and_
@@ -116,6 +117,9 @@ class _Compiler:
         known = await _existing("team", self.tenant, ids)
         self._missing("team", "filter.teamIds", [pk for pk in ids if pk not in known])
         wanted = [pk for pk in ids if pk in known]
+        if not self.lenient and any(not self.access.covers_team(P.CUSTOMER_READ, pk) for pk in wanted):
+            # A shared saved filter keeps working: it only narrows what the caller sees anyway.
+            self.errors.add("filter.teamIds", FieldErrorCode.NOT_ALLOWED, "you are not a member of this team")
         if wanted:
             self.parts.append(
                 Sql(

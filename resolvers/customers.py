@@ -21,9 +21,10 @@ from resolvers.custom_values import FieldDef, apply_changes, by_key, check_requi
 from resolvers.customer_fields import check_required, clean_customer_fields, search_text
 from resolvers.customer_reads import RETURNING, SELECT, reread
 from resolvers.duplicates import DuplicateFound, OnDuplicate, hits_for
-from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed, VersionConflict
+from resolvers.errors import Errors, NotFound, VersionConflict
 from resolvers.history import EventKind
 from resolvers.live import live_rows
+from resolvers.owners import check_owner
 
 # Columns whose changes the history records (everything a client can write).
 TRACKED = [
@@ -40,26 +41,14 @@ class Outcome(StrEnum):
     UPDATED = "updated"  # the input overwrote an existing customer's fields
 
 
-async def _check_owner(access: Access, owner_id: UUID) -> None:
-    exists = await fetchval(
-        Sql(
-            "SELECT 1 FROM app_user WHERE id = %s AND tenant_id = %s AND is_active",
-            owner_id,
-            access.principal.tenant_id,
-        )
-    )
-    if not exists:
-        raise ValidationFailed.one("ownerId", FieldErrorCode.UNKNOWN, "is not an active user of this company")
-
-
 async def _owner_change(access: Access, data: dict[str, Any]) -> dict[str, Any]:
     """{'owner_id': ...} when the input chooses a seller and the caller may do so."""
     if "ownerId" not in data:
         return {}
     if not access.can(P.CUSTOMER_ASSIGN):
-        raise Forbidden("Your role may not choose the seller responsible for a customer.")
+        raise Forbidden(P.CUSTOMER_ASSIGN.refusal("a customer"))
     if data["ownerId"] is not None:
-        await _check_owner(access, data["ownerId"])
+        await check_owner(access.principal.tenant_id, data["ownerId"], "ownerId")
     return {"owner_id": data["ownerId"]}
 
 
@@ -293,7 +282,7 @@ async def refuse(access: Access, customer_id: UUID, perm: Permission) -> NoRetur
         Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", customer_id) + live_rows(access, P.CUSTOMER_READ)
     )
     if visible:
-        raise Forbidden(f"Your role may not {perm.action} this customer.")
+        raise Forbidden(perm.refusal("this customer"))
     raise NotFound("Customer", str(customer_id))
 
 

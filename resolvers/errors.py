@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
+
+from resolvers.kinds import kind_words
 
 
 class FieldErrorCode(StrEnum):
@@ -55,7 +58,27 @@ class NotFound(DomainError):
     def __init__(self, kind: str = "Customer", ref: str | None = None) -> None:
         self.kind = kind
         self.ref = ref
-        super().__init__(f"{kind} not found.")
+        super().__init__(f"{kind_words(kind).capitalize()} not found.")
+
+
+class ConversationClosed(DomainError):
+    """An outbound reply to a closed conversation: reopen it first (an inbound message reopens it)."""
+
+    def __init__(self, conversation: dict[str, Any]) -> None:
+        self.conversation = conversation
+        super().__init__("The conversation is closed: reopen it to reply.")
+
+
+class ConversationAlreadyOpen(DomainError):
+    """A customer already has an open conversation on the channel: continue that one."""
+
+    def __init__(self, conversations: list[dict[str, Any]]) -> None:
+        self.conversations = conversations
+        super().__init__(
+            "A conversation on this channel is already open with "
+            + ("this customer" if len(conversations) == 1 else f"{len(conversations)} of these customers")
+            + ": reply there instead."
+        )
 
 
 class VersionConflict(DomainError):

@@ -30,6 +30,7 @@ from resolvers.customers import refuse, write_row
 from resolvers.errors import DomainError, Errors, FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import EventKind
 from resolvers.live import live_rows
+from resolvers.owners import check_owner
 
 MAX_DUPLICATES = 20
 UNDO_WINDOW = timedelta(days=30)
@@ -236,6 +237,8 @@ async def merge_customers(
         duplicates = [rows[d] for d in duplicate_ids]
         _check_hidden_choices(access, choices, fields)
         changes = _checked(access, primary, merged_values(primary, duplicates, choices), fields)
+        if changes.get("owner_id") is not None:
+            await check_owner(tenant, changes["owner_id"], "fieldChoices.owner")
 
         moved: dict[str, list[list[str]]] = {}
         dropped: dict[str, list[dict[str, Any]]] = {}

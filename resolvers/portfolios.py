@@ -11,12 +11,13 @@ from uuid import UUID
 
 from authz.access import Access
 from authz.catalogue import P, Scope
-from models.db import execute, fetch, fetchval, in_transaction
+from models.db import execute, fetch, in_transaction
 from models.sql import Sql
 from resolvers import history
 from resolvers.errors import FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import EventKind
 from resolvers.live import live_rows
+from resolvers.owners import check_owner
 from resolvers.users import USER_COLUMNS
 
 MAX_BULK = 1000
@@ -101,15 +102,8 @@ async def _reassign(access: Access, ids: list[UUID], owner_id: UUID | None) -> i
 
 
 async def transfer_customers(access: Access, ids: list[UUID], to_seller_id: UUID) -> int:
-    seller = await fetchval(
-        Sql(
-            "SELECT id FROM app_user WHERE id = %s AND tenant_id = %s AND is_active",
-            to_seller_id,
-            access.principal.tenant_id,
-        )
-    )
-    if seller is None:
-        raise ValidationFailed.one("toSellerId", FieldErrorCode.UNKNOWN, "is not an active user of this company")
+    access.require(P.CUSTOMER_ASSIGN)
+    await check_owner(access.principal.tenant_id, to_seller_id, "toSellerId")
     return await _reassign(access, ids, to_seller_id)
 
 
@@ -125,7 +119,8 @@ class PortfolioSummary:
 
 
 async def portfolios(access: Access) -> list[PortfolioSummary]:
-    """Every active seller with the customers they hold (that the caller may see)."""
+    """Every active seller with the customers they hold (that the caller may see), and anyone else
+    still holding customers (a seller since deactivated or promoted), so no customer drops out."""
     access.require(P.PORTFOLIO_READ)
     rows = await fetch(
         Sql(
@@ -134,8 +129,8 @@ async def portfolios(access: Access) -> list[PortfolioSummary]:
         )
         + live_rows(access, P.CUSTOMER_READ)
         + Sql(
-            " WHERE u.tenant_id = %s AND u.role = 'seller' AND u.is_active "
-            "GROUP BY u.id ORDER BY count(c.id) DESC, u.name",
+            " WHERE u.tenant_id = %s GROUP BY u.id HAVING (u.role = 'seller' AND u.is_active) OR count(c.id) > 0 "
+            "ORDER BY count(c.id) DESC, u.name",
             access.principal.tenant_id,
         )
     )

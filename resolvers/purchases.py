@@ -34,6 +34,8 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
         amount = Decimal(str(data.get("amount")))
         if not amount.is_finite() or amount.as_tuple().exponent < -2 or abs(amount) > MAX_AMOUNT:  # type: ignore[operator]
             raise InvalidOperation
+        if amount < 0:  # a refund is not a purchase: send the purchase again (same externalId) with what was kept
+            errors.add("amount", FieldErrorCode.INVALID, "must not be negative")
         out["amount"] = amount
     except (InvalidOperation, ValueError):
         errors.add("amount", FieldErrorCode.INVALID, "must be an exact amount with at most 2 decimal places")

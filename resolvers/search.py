@@ -6,8 +6,9 @@
   customers with a tag of that name, newest first. Each segment is one index-friendly query: a
   range on the name index, or a trigram match that PostgreSQL answers either by walking the
   creation-time index (common words) or from the trigram index (rare ones).
-- Text with an @ searches emails; digits (in any formatting) search phones, WhatsApp numbers and
-  CPF/CNPJ documents.
+- Text with an @ searches emails ("@user" also finds the Instagram account "user", whole);
+  digits (in any formatting) search phones, WhatsApp numbers and CPF/CNPJ documents. Text that reads like the start of an alphanumeric CNPJ (two digits, then
+  letters and digits, e.g. "12.ABC.345") also finds the documents it starts, after the name hits.
 
 When contact data is hidden from the caller, contact values only match exactly (a full email or
 a full phone number): partial matches would reveal them digit by digit through counts.
@@ -21,9 +22,12 @@ from enum import StrEnum
 
 from authz.access import Access
 from authz.masking import contact_hidden
+from models import Channel
 from models.db import fetch
 from models.sql import Sql, and_, or_
 from resolvers.contact import InvalidContact, display_key, normalize_email, normalize_phone
+from resolvers.documents import search_prefix
+from resolvers.handles import normalize_handle
 from resolvers.pagination import SortKey
 from resolvers.text import fold
 
@@ -116,30 +120,61 @@ def _exact_phone(text: str, region: str, alias: str) -> Sql | None:
     return Sql(f"({alias}.phone_e164 = ANY(%s::text[]) OR {alias}.whatsapp_e164 = ANY(%s::text[]))", numbers, numbers)
 
 
+def _email(text: str, hidden: bool, alias: str) -> Sql:
+    if hidden:
+        try:
+            return Sql(f"{alias}.email_normalized = %s", normalize_email(text))
+        except InvalidContact:
+            return Sql("FALSE")
+    return Sql(f"{alias}.email_normalized LIKE %s", _like(text.lower()))
+
+
+def _instagram(text: str, alias: str) -> Sql:
+    """ "@user" finds the customer writing from that Instagram account (the whole username, any case)."""
+    try:
+        handle = normalize_handle(Channel.INSTAGRAM, text)
+    except InvalidContact:
+        return Sql("FALSE")
+    return Sql(
+        f"EXISTS (SELECT 1 FROM conversation v WHERE v.tenant_id = {alias}.tenant_id AND v.customer_id = {alias}.id "
+        "AND v.channel = 'instagram' AND v.handle = %s)",
+        handle,
+    )
+
+
 async def plan_search(access: Access, search: str | None, alias: str = "c") -> Search | None:
     if search is None or not search.strip():
         return None
     text = search.strip()[:MAX_SEARCH]
     hidden = contact_hidden(access)
     region = access.principal.settings.default_region
+    if text.startswith("@") and text.count("@") == 1:
+        return Search(SearchMode.EMAIL, or_(_email(text, hidden, alias), _instagram(text, alias)))
     if "@" in text:
-        if hidden:
-            try:
-                exact = normalize_email(text)
-            except InvalidContact:
-                return Search(SearchMode.EMAIL, Sql("FALSE"))
-            return Search(SearchMode.EMAIL, Sql(f"{alias}.email_normalized = %s", exact))
-        return Search(SearchMode.EMAIL, Sql(f"{alias}.email_normalized LIKE %s", _like(text.lower())))
+        return Search(SearchMode.EMAIL, _email(text, hidden, alias))
     digits = _FORMATTING.sub("", text)
     if digits.isdigit() and len(digits) >= 3:
-        document = Sql(
-            f'{alias}.document COLLATE "C" >= %s AND {alias}.document COLLATE "C" < %s', digits, _next_prefix(digits)
-        )
-        alternatives = [document, _exact_phone(text, region, alias)]
+        alternatives = [_document(digits, alias), _exact_phone(text, region, alias)]
         if not hidden:
             alternatives += [
                 Sql(f"{alias}.phone_e164 LIKE %s", _like(digits)),
                 Sql(f"{alias}.whatsapp_e164 LIKE %s", _like(digits)),
             ]
         return Search(SearchMode.NUMBER, or_(*alternatives))
-    return await _name_search(access, text, alias)
+    found = await _name_search(access, text, alias)
+    prefix = search_prefix(text)
+    if prefix is not None:
+        document = _document(prefix, alias)
+        # coalesce: the name condition may be NULL on a row (a NULL email), and NOT NULL drops rows
+        found.segments.append(
+            Segment(and_(document, found.condition.wrap("NOT coalesce((", "), false)")), NEWEST_FIRST)
+        )
+        found.condition = or_(found.condition, document)
+    return found
+
+
+def _document(prefix: str, alias: str) -> Sql:
+    """Documents starting with ``prefix`` (stored upper case without punctuation): an index range."""
+    return Sql(
+        f'{alias}.document COLLATE "C" >= %s AND {alias}.document COLLATE "C" < %s', prefix, _next_prefix(prefix)
+    )

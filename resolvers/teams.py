@@ -20,6 +20,7 @@ from resolvers.portfolios import check_batch
 from resolvers.users import USER_COLUMNS
 
 NAME_MAX = 200
+NOT_MEMBER = "you are not a member of this team"
 
 
 def _clean_name(raw: str) -> str:
@@ -121,6 +122,8 @@ async def change_customer_teams(access: Access, team_id: UUID, customer_ids: lis
     ids = check_batch(customer_ids)
     async with in_transaction():
         team = await get_team(access, team_id)
+        if not access.covers_team(P.CUSTOMER_TEAMS, team_id):
+            raise ValidationFailed.one("teamId", FieldErrorCode.NOT_ALLOWED, NOT_MEMBER)
         rows = await fetch(
             Sql("SELECT c.id FROM customer c WHERE c.id = ANY(%s::uuid[]) AND ", ids)
             + live_rows(access, P.CUSTOMER_TEAMS)

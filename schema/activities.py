@@ -19,6 +19,7 @@ from resolvers import tasks as task_ops
 from resolvers.errors import FieldErrorCode
 from resolvers.errors import NotFound as Missing
 from resolvers.errors import ValidationFailed as InvalidInput
+from resolvers.kinds import a_kind
 from schema.context import Info
 from schema.errors import NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
@@ -40,7 +41,7 @@ def pk_of(value: str, type_name: str, field: str | None = None) -> Any:
     pk = parse_id(value, type_name)
     if pk is None:
         if field:
-            raise InvalidInput.one(field, FieldErrorCode.INVALID, f"is not a {type_name} id")
+            raise InvalidInput.one(field, FieldErrorCode.INVALID, f"is not {a_kind(type_name)} id")
         raise Missing(type_name, value)
     return pk
 

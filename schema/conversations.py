@@ -16,6 +16,7 @@ from models import ConversationStatus as ModelConversationStatus
 from models import DeliveryStatus as ModelDeliveryStatus
 from models import Direction as ModelDirection
 from resolvers import conversations as conversation_ops
+from resolvers import errors as domain_errors
 from resolvers import templates as template_ops
 from resolvers import users as user_ops
 from resolvers.errors import FieldErrorCode
@@ -23,7 +24,7 @@ from resolvers.errors import ValidationFailed as InvalidInput
 from schema.activities import CustomerRef, load_customer, load_user, pk_of
 from schema.context import Info
 from schema.customers import Customer
-from schema.errors import NotFound, ValidationFailed, returns_errors
+from schema.errors import ERROR_MAPPERS, Error, NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
 from schema.node import Node, to_global_id
 from schema.pagination import Connection, build_connection, paged
@@ -250,10 +251,33 @@ class UserChanged:
     user: User | None
 
 
+@strawberry.type(description="The conversation is closed and takes no reply: reopen it first. Nothing was written.")
+class ConversationClosed(Error):
+    conversation: Conversation
+
+
+@strawberry.type(
+    description="A conversation on this channel is already open with the customer(s): continue it. Nothing was written."
+)
+class ConversationAlreadyOpen(Error):
+    conversations: list[Conversation]
+
+
+ERROR_MAPPERS[domain_errors.ConversationClosed] = lambda e, _: ConversationClosed(
+    message=str(e), conversation=Conversation.from_row(e.conversation)
+)
+ERROR_MAPPERS[domain_errors.ConversationAlreadyOpen] = lambda e, _: ConversationAlreadyOpen(
+    message=str(e), conversations=[Conversation.from_row(r) for r in e.conversations]
+)
+
 InboundResult = Annotated[InboundMessageRecorded | ValidationFailed, strawberry.union("InboundResult")]
-ReplyResult = Annotated[MessageSent | ValidationFailed | NotFound, strawberry.union("ReplyResult")]
-ConversationResult = Annotated[ConversationChanged | NotFound, strawberry.union("ConversationResult")]
-StartResult = Annotated[ConversationsStarted | ValidationFailed | NotFound, strawberry.union("StartResult")]
+ReplyResult = Annotated[MessageSent | ConversationClosed | ValidationFailed | NotFound, strawberry.union("ReplyResult")]
+ConversationResult = Annotated[
+    ConversationChanged | ConversationAlreadyOpen | NotFound, strawberry.union("ConversationResult")
+]
+StartResult = Annotated[
+    ConversationsStarted | ConversationAlreadyOpen | ValidationFailed | NotFound, strawberry.union("StartResult")
+]
 TemplateResult = Annotated[MessageTemplateSaved | ValidationFailed | NotFound, strawberry.union("TemplateResult")]
 UserResult = Annotated[UserChanged | NotFound, strawberry.union("UserResult")]
 

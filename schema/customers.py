@@ -34,6 +34,7 @@ from resolvers.duplicates import DuplicateFound, DuplicateHit, OnDuplicate
 from resolvers.errors import FieldErrorCode
 from resolvers.errors import NotFound as NotFoundError
 from resolvers.errors import ValidationFailed as InvalidInput
+from resolvers.kinds import a_kind
 from resolvers.portfolios import Portfolio
 from resolvers.timeline import TimelineKind as ModelTimelineKind
 from schema.context import Info
@@ -113,7 +114,9 @@ class Customer(Node):
     phone_e164: str | None = strawberry.field(description="Normalized, E.164.")
     whatsapp: str | None
     whatsapp_e164: str | None
-    document: str | None = strawberry.field(description="CPF or CNPJ, digits only.")
+    document: str | None = strawberry.field(
+        description="CPF or CNPJ without punctuation; an alphanumeric CNPJ in upper case."
+    )
     address: Address
     status: CustomerStatus  # type: ignore[valid-type]
     origin_channel: OriginChannel  # type: ignore[valid-type]
@@ -452,7 +455,9 @@ class CreateCustomerInput:
     email: str | None = UNSET
     phone: str | None = UNSET
     whatsapp: str | None = UNSET
-    document: str | None = strawberry.field(default=UNSET, description="CPF or CNPJ, with or without punctuation.")
+    document: str | None = strawberry.field(
+        default=UNSET, description="CPF or CNPJ (numeric or alphanumeric), with or without punctuation."
+    )
     address: AddressInput | None = UNSET
     status: CustomerStatus | None = UNSET  # type: ignore[valid-type]
     origin_channel: OriginChannel | None = UNSET  # type: ignore[valid-type]
@@ -551,7 +556,7 @@ def filter_from_api(data: dict[str, Any]) -> dict[str, Any]:
             pk = parse_id(value, type_name)
             if pk is None:
                 raise InvalidInput.one(
-                    f"filter.{'.'.join(path)}[{i}]", FieldErrorCode.INVALID, f"is not a {type_name} id"
+                    f"filter.{'.'.join(path)}[{i}]", FieldErrorCode.INVALID, f"is not {a_kind(type_name)} id"
                 )
             values.append(str(pk))
         holder[key] = values

@@ -12,6 +12,7 @@ from resolvers import teams as team_ops
 from resolvers.errors import FieldErrorCode
 from resolvers.errors import NotFound as Missing
 from resolvers.errors import ValidationFailed as InvalidInput
+from resolvers.kinds import a_kind
 from schema.context import Info
 from schema.errors import NotFound, ValidationFailed, returns_errors
 from schema.node import Node, parse_id, to_global_id
@@ -39,7 +40,7 @@ def ids_of(values: list[str], type_name: str, field: str) -> list[Any]:
     for i, value in enumerate(values):
         pk = parse_id(value, type_name)
         if pk is None:
-            raise InvalidInput.one(f"{field}[{i}]", FieldErrorCode.INVALID, f"is not a {type_name.lower()} id")
+            raise InvalidInput.one(f"{field}[{i}]", FieldErrorCode.INVALID, f"is not {a_kind(type_name)} id")
         out.append(pk)
     return out
 

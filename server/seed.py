@@ -1,4 +1,8 @@
-"""A demo tenant for a first `make run`: users of every role, a team and some customers."""
+"""A demo tenant for a first `make run`: users of every role, a team and some customers.
+
+The README's examples run as written against it (tests/test_readme_examples.py): the custom
+fields they name exist, and the WhatsApp template has customers with a WhatsApp number to reach.
+"""
 
 from __future__ import annotations
 
@@ -72,7 +76,7 @@ LAST = [
     "Cardoso",
 ]
 TAGS = ["VIP", "Lead", "Cliente", "Atacado", "Inadimplente"]
-SEGMENTS = ["Varejo", "Atacado", "Serviços"]
+SEGMENTS = ["Retail", "Wholesale", "Services"]
 CITIES = [("São Paulo", "SP"), ("Rio de Janeiro", "RJ"), ("Belo Horizonte", "MG"), ("Curitiba", "PR")]
 
 
@@ -88,11 +92,14 @@ async def demo_exists() -> bool:
     return await Tenant.filter(slug=DEMO_SLUG).exists()
 
 
-async def seed_demo(policy: CompiledPolicy, customers: int = 40) -> list[DemoUser]:
-    tenant = await Tenant.create(slug=DEMO_SLUG, name="Demo Comércio Ltda")
+async def seed_demo(policy: CompiledPolicy, customers: int = 40, slug: str = DEMO_SLUG) -> list[DemoUser]:
+    tenant = await Tenant.create(slug=slug, name="Demo Comércio Ltda")
     users: dict[str, User] = {}
     for email, name, role in DEMO_USERS:
-        users[email] = await User.create(tenant_id=tenant.id, email=email, name=name, role=role)
+        # Everyone may start conversations in the demo, so the template can be tried at once.
+        users[email] = await User.create(
+            tenant_id=tenant.id, email=email, name=name, role=role, can_start_conversations=True
+        )
     team = await Team.create(tenant_id=tenant.id, name="Inside Sales")
     await TeamMembership.create(tenant_id=tenant.id, team_id=team.id, user_id=users["seller@demo.test"].id)
 
@@ -104,6 +111,9 @@ async def seed_demo(policy: CompiledPolicy, customers: int = 40) -> list[DemoUse
     await custom_fields.create_definition(
         access, {"key": "segment", "label": "Segment", "type": "select", "options": SEGMENTS}
     )
+    for key, label, type_ in (("since", "Customer since", "date"), ("credit", "Credit limit", "decimal")):
+        await custom_fields.create_definition(access, {"key": key, "label": label, "type": type_})
+    await custom_fields.create_definition(access, {"key": "nickname", "label": "Nickname", "type": "text"})
     await templates.save_template(
         access, None, {"name": "Welcome", "channel": "whatsapp", "body": "Olá {{firstName}}, tudo bem? {{offer}}"}
     )
@@ -112,12 +122,14 @@ async def seed_demo(policy: CompiledPolicy, customers: int = 40) -> list[DemoUse
     for i in range(customers):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         city, state = rng.choice(CITIES)
+        mobile = f"(11) 9{rng.randint(6000, 9999)}-{rng.randint(1000, 9999)}"
         row, _ = await customer_ops.create_customer(
             access,
             {
                 "name": f"{first} {last}",
                 "email": f"{fold(first)}.{fold(last)}{i}@example.com",
-                "phone": f"(11) 9{rng.randint(6000, 9999)}-{rng.randint(1000, 9999)}",
+                "phone": mobile,
+                "whatsapp": mobile if i % 3 != 2 else None,  # most customers answer on WhatsApp
                 "address": {"city": city, "state": state, "country": "BR"},
                 "ownerId": sellers[i % 3],
                 "tags": rng.sample(TAGS, k=rng.randint(0, 2)),

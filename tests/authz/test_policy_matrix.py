@@ -117,7 +117,7 @@ async def op_merge(gql, world, user, relation) -> bool:
 async def op_transfer(gql, world, user, relation) -> bool:
     body = await gql.post(
         "mutation($i: TransferCustomersInput!) { transferCustomers(input: $i) { __typename } }",
-        {"i": {"customerIds": [gid(world.customers[relation])], "toSellerId": world.users["admin"].gid}},
+        {"i": {"customerIds": [gid(world.customers[relation])], "toSellerId": world.users["seller2"].gid}},
         as_=user,
     )
     return _succeeded(body, "BulkSuccess")

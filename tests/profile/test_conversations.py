@@ -156,15 +156,10 @@ async def test_sellers_do_not_deliver_inbound_messages(gql, shop):
     assert error_codes(body) == ["FORBIDDEN"]
 
 
-async def test_replies_are_queued_reopen_and_count_as_contact(gql, shop):
+async def test_replies_are_queued_and_count_as_contact(gql, shop):
     _, admin, _, key = shop
     got = await inbound(gql, key, channel="WHATSAPP", **{"from": "+55 11 95555-0000"}, body="Oi")
     conversation = got["conversation"]["id"]
-    await gql.data(
-        "mutation($i: ConversationStatusInput!) { setConversationStatus(input: $i) { __typename } }",
-        {"i": {"conversationId": conversation, "status": "CLOSED"}},
-        as_=admin,
-    )
 
     sent = await gql.data(REPLY, {"i": {"conversationId": conversation, "body": "Olá, como posso ajudar?"}}, as_=admin)
     after = await gql.data(

@@ -104,7 +104,7 @@ def test_neutral_names_do_not_depend_on_the_locale():
 
 
 async def test_the_migration_renames_customers_named_after_their_own_address(factory):
-    rename = import_module("models.migrations.0008_neutral_inbound_names").RENAME
+    rename = import_module("models.migrations.0011_neutral_inbound_names").RENAME
     tenant = await factory.tenant()
     at = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
     by_phone = await factory.customer(

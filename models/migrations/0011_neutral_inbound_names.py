@@ -51,7 +51,7 @@ WHERE c.id = r.id AND c.tenant_id = r.tenant_id;
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0007_portfolio_list_index")]
+    dependencies = [("models", "0010_team_names_unique_ignoring_case")]
 
     initial = False
 
