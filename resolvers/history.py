@@ -70,6 +70,7 @@ CUSTOM_TYPES = "custom_types"  # {custom field key: its type when the entry was 
 SOURCES = "sources"  # MERGED: {column, or custom_fields.<key>: the duplicate the value came from}
 FIELD_TYPE = "type"  # CUSTOM_FIELD_DELETED: the deleted field's type (option renames concern selects only)
 CHANGE_KEYS = ("changes", "fields")
+CUSTOMER_COLUMN = "billing_parent_id"  # a change whose values name another customer
 CUSTOM_SOURCE = "custom_fields."
 
 
@@ -153,6 +154,8 @@ def others(kind: str, data: dict[str, Any]) -> set[UUID]:
         named.append((data.get("primary") or {}).get("id"))
     elif kind == EventKind.MERGE_UNDONE:
         named += [data.get("primary_id"), *(data.get("duplicate_ids") or [])]
+    for key in CHANGE_KEYS:
+        named += list((data.get(key) or {}).get(CUSTOMER_COLUMN) or ())
     out = set()
     for value in named:
         try:
@@ -240,6 +243,8 @@ def present(kind: str, data: dict[str, Any], *, contact_hidden: bool, readable: 
                     changes.append(Change(field, None if masked else old, None if masked else new, masked))
                 continue
             masked = (contact_hidden and column in CONTACT_COLUMNS) or from_hidden_customer(column)
+            if column == CUSTOMER_COLUMN:  # the value is itself a customer
+                masked = masked or any(v is not None and not _readable(v, readable) for v in (before, after))
             changes.append(Change(column, None if masked else before, None if masked else after, masked))
 
     if kind == EventKind.CUSTOM_FIELD_DELETED and "removed" in data:

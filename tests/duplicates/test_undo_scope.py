@@ -213,3 +213,64 @@ async def test_with_open_visibility_a_seller_sees_but_may_not_undo_others_custom
     assert error_codes(body) == ["FORBIDDEN"]
     assert "theirs@x.test" not in str(body)
     assert await _state(merge) == (None, 1)
+
+
+async def test_a_hidden_duplicate_is_refused_exactly_like_an_id_that_never_existed(gql, factory, two_sellers):
+    import uuid
+
+    tenant, _, _, mine, theirs = two_sellers
+    primary = await factory.customer(tenant, name="Primary", owner=mine)
+    hidden = await _secret_customer(factory, tenant, theirs)
+    missing = uuid.uuid4()
+
+    answers = []
+    for other in (hidden, missing):
+        body = await gql.post(
+            MERGE,
+            {
+                "input": {
+                    "primaryId": gid(primary),
+                    "duplicateIds": [gid(other)],
+                    "fieldChoices": [{"field": "name", "customerId": gid(other)}],
+                }
+            },
+            as_=mine,
+        )
+        answers.append(str(body).replace(gid(other), "<id>").replace(str(other), "<id>"))
+
+    assert answers[0] == answers[1]
+    assert "NotFound" in answers[0]
+
+
+async def test_field_choices_move_hidden_contact_values_only_into_hidden_fields(gql, factory):
+    tenant = await factory.tenant(hide_contact_from_sellers=True, allow_duplicates=True)
+    seller = await factory.user(tenant, "seller")
+    await factory.custom_field(tenant, "mobile", "phone")
+    primary = await factory.customer(tenant, name="Primary", owner=seller, email="old@x.com.br")
+    duplicate = await factory.customer(
+        tenant, name="Dup", owner=seller, email="new@x.com.br", custom_fields='{"mobile": "+5511944443333"}'
+    )
+    query = MERGE.replace(
+        "customer { id name tradeName document }", "customer { id name email customFields { key value hidden } }"
+    )
+
+    data = await gql.data(
+        query,
+        {
+            "input": {
+                "primaryId": gid(primary),
+                "duplicateIds": [gid(duplicate)],
+                "fieldChoices": [
+                    {"field": "email", "customerId": gid(duplicate)},
+                    {"field": "customFields.mobile", "customerId": gid(duplicate)},
+                ],
+            }
+        },
+        as_=seller,
+    )
+
+    answer = data["mergeCustomers"]
+    assert answer["__typename"] == "MergeCustomersSuccess"
+    assert answer["customer"]["email"] is None and answer["customer"]["name"] == "Primary"
+    assert "new@x" not in str(answer) and "944443333" not in str(answer)
+    assert await fetchval(Sql("SELECT email FROM customer WHERE id = %s", primary)) == "new@x.com.br"
