@@ -91,6 +91,14 @@ async def history_entries(info: Info, rows: list[dict[str, Any]]) -> list[Histor
     return [HistoryEntry.from_row(r, info.context.contact_hidden, readable) for r in rows]
 
 
+async def history_entry(info: Info, pk: Any) -> HistoryEntry | None:
+    """One entry by id (for ``node(id)``): visible with its customer, masked like every entry."""
+    row = await info.context.loaders.events.load(pk)
+    if row is None or await info.context.loaders.customers.load(row["customer_id"]) is None:
+        return None
+    return (await history_entries(info, [row]))[0]
+
+
 TimelineItem = Annotated[
     Note | Task | Conversation | Appointment | Purchase | HistoryEntry, strawberry.union("TimelineItem")
 ]

@@ -279,3 +279,19 @@ async def test_a_deleted_field_that_held_no_contact_data_stays_visible(gql, fact
     assert {"field": "customFields.segment", "before": None, "after": "Retail", "hidden": False} in entry(
         for_seller, "UPDATED"
     )["changes"]
+
+
+async def test_node_on_a_history_entry_is_masked_and_scoped_like_the_timeline(gql, factory, restricted):
+    tenant, admin, _, mine, theirs = restricted
+    primary, other = await _pair(factory, tenant, mine, theirs)
+    await merge_and_undo(gql, admin, primary, other)
+    merged_id = entry(await history(gql, admin, primary), "MERGED")["id"]
+    node = """query($id: ID!) { node(id: $id) { id ... on HistoryEntry { kind changes { field after hidden } details } } }"""
+
+    for_seller = (await gql.data(node, {"id": merged_id}, as_=mine))["node"]
+    for_admin = (await gql.data(node, {"id": merged_id}, as_=admin))["node"]
+    for_other_seller = (await gql.data(node, {"id": merged_id}, as_=theirs))["node"]
+
+    assert for_seller["kind"] == "MERGED" and not any(part in str(for_seller) for part in SECRET)
+    assert for_admin["details"]["duplicates"] == [{"id": str(other), "name": SECRET[0]}]
+    assert for_other_seller is None  # the primary is not theirs
