@@ -270,7 +270,13 @@ async def delete_definition(
                 access,
                 EventKind.CUSTOM_FIELD_DELETED,
                 "changed",
-                Sql("jsonb_build_object('field', %s::text, 'removed', s.removed)", field.key),
+                # The type goes with the value: the field is gone, and history must still mask it.
+                Sql(
+                    "jsonb_build_object('field', %s::text, 'removed', s.removed, %s::text, %s::text)",
+                    field.key,
+                    history.FIELD_TYPE,
+                    field.type.value,
+                ),
             )
             + Sql(") SELECT count(*) FILTER (WHERE merged_into_id IS NULL) FROM changed")
         )

@@ -1,8 +1,16 @@
-"""A customer's history: every change made through the API, with who and when."""
+"""A customer's history: every change made through the API, with who and when.
+
+An entry outlives the rules that applied when it was written: a custom field may be deleted (or
+its key re-created with another type) and a merge undone. So an entry records what masking needs,
+as it was at the time (``custom_types``: the type of every custom field it names; ``sources``: the
+customer each value a merge took came from), and ``present`` masks it when it is read, by the
+live rules and the caller's scope at that moment.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -10,8 +18,12 @@ from typing import Any
 from uuid import UUID
 
 from authz.access import Access
-from models.db import execute
+from authz.catalogue import P
+from authz.masking import CONTACT_COLUMNS, custom_value_hidden
+from models import CustomFieldType
+from models.db import execute, fetch
 from models.sql import Sql
+from resolvers.live import live_rows
 
 
 class EventKind(StrEnum):
@@ -53,6 +65,39 @@ def diff(before: dict[str, Any], after: dict[str, Any], columns: list[str]) -> d
     }
 
 
+# Keys of an entry's data that describe it for masking; never shown as details.
+CUSTOM_TYPES = "custom_types"  # {custom field key: its type when the entry was written}
+SOURCES = "sources"  # MERGED: {column, or custom_fields.<key>: the duplicate the value came from}
+FIELD_TYPE = "type"  # CUSTOM_FIELD_DELETED: the deleted field's type (option renames concern selects only)
+CHANGE_KEYS = ("changes", "fields")
+CUSTOMER_COLUMN = "billing_parent_id"  # a change whose values name another customer
+CUSTOM_SOURCE = "custom_fields."
+
+
+def _custom_keys(data: dict[str, Any]) -> list[str]:
+    """The custom field keys whose values an entry's changes carry."""
+    keys: set[str] = set()
+    for key in CHANGE_KEYS:
+        pair = (data.get(key) or {}).get("custom_fields")
+        if pair:
+            keys.update(k for side in pair if isinstance(side, dict) for k in side)
+    return sorted(keys)
+
+
+def _with_types(tenant_id: UUID, data: dict[str, Any]) -> Sql:
+    """The entry's data as jsonb, with the current type of each custom field it names."""
+    keys = _custom_keys(data)
+    if not keys:
+        return Sql("%s::jsonb", to_json(data))
+    return Sql(
+        "%s::jsonb || jsonb_build_object('custom_types', (SELECT coalesce(jsonb_object_agg(f.key, f.type), "
+        "'{}'::jsonb) FROM custom_field f WHERE f.tenant_id = %s AND f.key = ANY(%s::text[])))",
+        to_json(data),
+        tenant_id,
+        keys,
+    )
+
+
 async def record(
     access: Access, customer_ids: list[UUID] | UUID, kind: EventKind, data: dict[str, Any] | None = None
 ) -> None:
@@ -64,15 +109,15 @@ async def record(
     await execute(
         Sql(
             "INSERT INTO customer_event (tenant_id, customer_id, kind, actor_id, actor_api_key_id, actor_name, data) "
-            "SELECT %s, cid, %s, %s, %s, %s, %s::jsonb FROM unnest(%s::uuid[]) AS cid",
+            "SELECT %s, cid, %s, %s, %s, %s, ",
             p.tenant_id,
             kind.value,
             p.user_id,
             p.api_key_id,
             p.name,
-            to_json(data or {}),
-            ids,
         )
+        + _with_types(p.tenant_id, data or {})
+        + Sql(" FROM unnest(%s::uuid[]) AS cid", ids)
     )
 
 
@@ -94,3 +139,125 @@ def insert_events(access: Access, kind: EventKind, source: str, data: Sql) -> Sq
         + data
         + Sql(f" FROM {source} s")
     )
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def others(kind: str, data: dict[str, Any]) -> set[UUID]:
+    """The customers other than its own that an entry names (merges name the other side)."""
+    named: list[Any] = []
+    if kind == EventKind.MERGED:
+        named += [d.get("id") for d in data.get("duplicates") or []]
+        named += list((data.get(SOURCES) or {}).values())
+    elif kind == EventKind.MERGED_INTO:
+        named.append((data.get("primary") or {}).get("id"))
+    elif kind == EventKind.MERGE_UNDONE:
+        named += [data.get("primary_id"), *(data.get("duplicate_ids") or [])]
+    for key in CHANGE_KEYS:
+        named += list((data.get(key) or {}).get(CUSTOMER_COLUMN) or ())
+    out = set()
+    for value in named:
+        try:
+            out.add(UUID(str(value)))
+        except ValueError:
+            continue
+    return out
+
+
+async def readable_customers(access: Access, ids: set[UUID]) -> set[UUID]:
+    """The customers among ``ids`` the caller may read now. A merged-away customer is judged as
+    the customer it was merged into: while the merge stands, its data is part of that one."""
+    if not ids or not access.can(P.CUSTOMER_READ):
+        return set()
+    rows = await fetch(
+        Sql(
+            "SELECT o.id FROM customer o JOIN customer c ON c.tenant_id = o.tenant_id "
+            "AND c.id = coalesce(o.merged_into_id, o.id) WHERE o.tenant_id = %s AND o.id = ANY(%s::uuid[]) AND ",
+            access.principal.tenant_id,
+            list(ids),
+        )
+        + live_rows(access, P.CUSTOMER_READ)
+    )
+    return {r["id"] for r in rows}
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str  # column, or custom_fields.<key>
+    before: Any
+    after: Any
+    hidden: bool
+
+
+@dataclass(frozen=True)
+class Presented:
+    changes: list[Change]
+    details: dict[str, Any]
+
+
+def _readable(value: Any, readable: set[UUID]) -> bool:
+    try:
+        return UUID(str(value)) in readable
+    except ValueError:
+        return False
+
+
+def _custom_hidden(field_type: Any, contact_hidden: bool) -> bool:
+    """A custom value is contact data if its field was of a contact type when the entry was
+    written; an entry that does not say (written before types were recorded) is taken as contact."""
+    try:
+        kind = CustomFieldType(field_type)
+    except ValueError:
+        return contact_hidden
+    return custom_value_hidden(kind, contact_hidden)
+
+
+def present(kind: str, data: dict[str, Any], *, contact_hidden: bool, readable: set[UUID]) -> Presented:
+    """An entry as this caller may see it: contact values masked by the entry's own record of what
+    was contact data, and the other customer of a merge shown only when ``readable`` holds it."""
+    data = dict(data or {})
+    types = data.pop(CUSTOM_TYPES, None) or {}
+    sources = data.pop(SOURCES, None)
+    field_type = data.pop(FIELD_TYPE, None)
+    duplicates = data.get("duplicates") or []
+
+    def from_hidden_customer(field: str) -> bool:
+        if kind != EventKind.MERGED:
+            return False
+        if sources is None:  # written before sources were recorded: any duplicate may be the source
+            return not all(_readable(d.get("id"), readable) for d in duplicates)
+        source = sources.get(field)
+        return source is not None and not _readable(source, readable)
+
+    changes: list[Change] = []
+    for key in CHANGE_KEYS:
+        for column, (before, after) in (data.pop(key, None) or {}).items():
+            if column == "custom_fields":
+                for custom_key in sorted((before or {}).keys() | (after or {}).keys()):
+                    old, new = (before or {}).get(custom_key), (after or {}).get(custom_key)
+                    if old == new:
+                        continue
+                    field = CUSTOM_SOURCE + custom_key
+                    masked = _custom_hidden(types.get(custom_key), contact_hidden) or from_hidden_customer(field)
+                    changes.append(Change(field, None if masked else old, None if masked else new, masked))
+                continue
+            masked = (contact_hidden and column in CONTACT_COLUMNS) or from_hidden_customer(column)
+            if column == CUSTOMER_COLUMN:  # the value is itself a customer
+                masked = masked or any(v is not None and not _readable(v, readable) for v in (before, after))
+            changes.append(Change(column, None if masked else before, None if masked else after, masked))
+
+    if kind == EventKind.CUSTOM_FIELD_DELETED and "removed" in data:
+        removed = data.pop("removed")
+        masked = _custom_hidden(field_type, contact_hidden)
+        changes.append(Change(CUSTOM_SOURCE + str(data.get("field")), None if masked else removed, None, masked))
+    elif kind == EventKind.MERGED:
+        data["duplicates"] = [d for d in duplicates if _readable(d.get("id"), readable)]
+    elif kind == EventKind.MERGED_INTO:
+        if not _readable((data.get("primary") or {}).get("id"), readable):
+            data["primary"] = None
+    elif kind == EventKind.MERGE_UNDONE:
+        if not _readable(data.get("primary_id"), readable):
+            data["primary_id"] = None
+        data["duplicate_ids"] = [d for d in data.get("duplicate_ids") or [] if _readable(d, readable)]
+    return Presented(changes, data)

@@ -19,13 +19,14 @@ from uuid import UUID, uuid4
 from authz.access import Access
 from authz.catalogue import P
 from authz.masking import contact_hidden, unchecked_required
+from authz.errors import Forbidden
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
-from models.sql import Sql
+from models.sql import Sql, and_
 from resolvers import contact_keys, history
 from resolvers.custom_fields import load_definitions
 from resolvers.custom_values import FieldDef, by_key, check_required_values, check_values
 from resolvers.customer_fields import check_required, search_text
-from resolvers.customer_reads import SELECT, reread
+from resolvers.customer_reads import SELECT, get_customers, reread
 from resolvers.customers import refuse, write_row
 from resolvers.errors import DomainError, Errors, FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import EventKind
@@ -34,6 +35,7 @@ from resolvers.owners import check_owner
 
 MAX_DUPLICATES = 20
 UNDO_WINDOW = timedelta(days=30)
+UNDO_FORBIDDEN = "Your role may not undo this merge: it involves customers outside your scope."
 
 
 @dataclass(frozen=True)
@@ -130,23 +132,35 @@ def merged_values(
 ) -> dict[str, Any]:
     """Column values the primary takes: a chosen duplicate's value, else the first value that
     fills a blank, in the order the duplicates were given. Custom values are united likewise."""
+    return merge_plan(primary, duplicates, choices)[0]
+
+
+def merge_plan(
+    primary: dict[str, Any], duplicates: list[dict[str, Any]], choices: dict[str, UUID]
+) -> tuple[dict[str, Any], dict[str, UUID]]:
+    """``merged_values`` and, for the history, the duplicate each value came from (by column, or
+    ``custom_fields.<key>``): whoever may no longer see that customer will not see its values."""
     by_id = {d["id"]: d for d in duplicates}
     changes: dict[str, Any] = {}
+    sources: dict[str, UUID] = {}
     for field, columns in FIELD_COLUMNS.items():
         source = by_id.get(choices[field]) if field in choices else None
         if source is None and _blank(primary, columns):
             source = next((d for d in duplicates if not _blank(d, columns)), None)
         if source is not None:
-            changes.update({c: source[c] for c in columns if source[c] != primary[c]})
+            taken = {c: source[c] for c in columns if source[c] != primary[c]}
+            changes.update(taken)
+            sources.update(dict.fromkeys(taken, source["id"]))
     custom = _custom(primary)
     for dup in duplicates:
         for key, value in _custom(dup).items():
             chosen = choices.get(CUSTOM_PREFIX + key)
             if (chosen is None and custom.get(key) in (None, "", [])) or chosen == dup["id"]:
                 custom[key] = value
+                sources[history.CUSTOM_SOURCE + key] = dup["id"]
     if custom != _custom(primary):
         changes["custom_fields"] = json.dumps(custom)
-    return changes
+    return changes, sources
 
 
 def _check_input(primary_id: UUID, duplicate_ids: list[UUID], choices: dict[str, UUID]) -> None:
@@ -209,10 +223,16 @@ def _check_hidden_choices(access: Access, choices: dict[str, UUID], fields: list
         )
 
 
+def _actionable(access: Access, alias: str = "c") -> Sql:
+    """Customers the caller may merge (or unmerge): within its merge scope and its read scope, so
+    neither a merge nor its undo ever touches, or answers, a customer the caller cannot see."""
+    return and_(live_rows(access, P.CUSTOMER_MERGE, alias), access.rows(P.CUSTOMER_READ, alias))
+
+
 async def _lock_participants(access: Access, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
     rows = await fetch(
         Sql(f"SELECT {SELECT} FROM customer c WHERE c.id = ANY(%s::uuid[]) AND ", ids)
-        + live_rows(access, P.CUSTOMER_MERGE)
+        + _actionable(access)
         + Sql(" ORDER BY c.id FOR UPDATE")  # one lock order for every merge: no deadlocks
     )
     found = {r["id"]: r for r in rows}
@@ -236,7 +256,8 @@ async def merge_customers(
         primary = rows[primary_id]
         duplicates = [rows[d] for d in duplicate_ids]
         _check_hidden_choices(access, choices, fields)
-        changes = _checked(access, primary, merged_values(primary, duplicates, choices), fields)
+        planned, sources = merge_plan(primary, duplicates, choices)
+        changes = _checked(access, primary, planned, fields)
         if changes.get("owner_id") is not None:
             await check_owner(tenant, changes["owner_id"], "fieldChoices.owner")
 
@@ -345,6 +366,7 @@ async def merge_customers(
                 "duplicates": [{"id": d["id"], "name": d["name"]} for d in duplicates],
                 "moved": counts,
                 "changes": history.diff(primary, row, list(changes)),
+                history.SOURCES: sources,
             },
         )
         await history.record(
@@ -368,11 +390,14 @@ async def undo_merge(access: Access, merge_id: UUID) -> tuple[dict[str, Any], li
         )
         if merge is None:
             raise NotFound("Merge", str(merge_id))
-        allowed = await fetchval(
-            Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", merge["primary_id"]) + access.rows(P.CUSTOMER_MERGE)
+        # A merge is visible with its primary (as node(id) shows it); acting on it needs more.
+        visible = await fetchval(
+            Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", merge["primary_id"]) + access.rows(P.CUSTOMER_READ)
         )
-        if not allowed:
+        if not visible:
             raise NotFound("Merge", str(merge_id))
+        if not await _all_actionable(access, [merge["primary_id"]], live=False):
+            raise Forbidden(UNDO_FORBIDDEN)
         if merge["undone_at"] is not None:
             raise MergeUndoBlocked(UndoBlock.ALREADY_UNDONE, "This merge was already undone.")
         if datetime.now(UTC) - merge["created_at"] > UNDO_WINDOW:
@@ -402,6 +427,10 @@ async def undo_merge(access: Access, merge_id: UUID) -> tuple[dict[str, Any], li
             )
         gone = [d for d in duplicate_ids if d not in rows or rows[d]["merged_into_id"] != primary_id]
         if gone:
+            # Said only about customers the caller could act on, so it tells nothing of others.
+            still_there = [d for d in gone if d in rows]
+            if still_there and not await _all_actionable(access, still_there, live=False):
+                raise Forbidden(UNDO_FORBIDDEN)
             raise MergeUndoBlocked(
                 UndoBlock.DUPLICATE_GONE, "A merged-away customer no longer exists as it was left by the merge."
             )
@@ -473,6 +502,12 @@ async def undo_merge(access: Access, merge_id: UUID) -> tuple[dict[str, Any], li
                 )
             )
 
+        # Every customer the undo touches is judged as it now stands again, which is how the merge
+        # found it (a merged-away customer keeps its owner; its teams came back with its records).
+        # Refusing here rolls the whole undo back.
+        if not await _all_actionable(access, [primary_id, *duplicate_ids]):
+            raise Forbidden(UNDO_FORBIDDEN)
+
         restored = await reread(tenant, primary_id)
         if "name" in restore or "trade_name" in restore:
             await execute(
@@ -507,8 +542,17 @@ async def undo_merge(access: Access, merge_id: UUID) -> tuple[dict[str, Any], li
             EventKind.MERGE_UNDONE,
             {"merge_id": merge_id, "primary_id": primary_id, "duplicate_ids": duplicate_ids},
         )
-        dups = [await reread(tenant, d) for d in duplicate_ids]
-        return await reread(tenant, primary_id), dups
+        # Read back through the caller's read scope: the answer carries nothing it may not see.
+        readable = await get_customers(access, [primary_id, *duplicate_ids])
+        return readable[primary_id], [readable[d] for d in duplicate_ids if d in readable]
+
+
+async def _all_actionable(access: Access, ids: list[UUID], *, live: bool = True) -> bool:
+    """Whether the caller may merge and read every customer of ``ids`` (``live=False``: judged by
+    the rows whatever their merged state)."""
+    scope = _actionable(access) if live else and_(access.rows(P.CUSTOMER_MERGE), access.rows(P.CUSTOMER_READ))
+    found = await fetchval(Sql("SELECT count(*) FROM customer c WHERE c.id = ANY(%s::uuid[]) AND ", ids) + scope)
+    return found == len(set(ids))
 
 
 async def get_merge(access: Access, merge_id: UUID) -> MergeRecord | None:
@@ -524,10 +568,14 @@ async def get_merge(access: Access, merge_id: UUID) -> MergeRecord | None:
     if row is None:
         return None
     snapshot = row["snapshot"]
+    # It names only the merged-away customers the caller may read now (once a merge is undone,
+    # they are customers of their own again, perhaps outside the caller's scope).
+    duplicates = [UUID(d) for d in row["duplicate_ids"]]
+    readable = await history.readable_customers(access, set(duplicates))
     return MergeRecord(
         row["id"],
         row["primary_id"],
-        [UUID(d) for d in row["duplicate_ids"]],
+        [d for d in duplicates if d in readable],
         row["created_at"],
         row["performed_by_id"],
         row["undone_at"],

@@ -62,7 +62,9 @@ class Merge(Node):
     performed_at: datetime
     undone_at: datetime | None
     undoable_until: datetime
-    duplicate_ids: list[strawberry.ID]
+    duplicate_ids: list[strawberry.ID] = strawberry.field(
+        description="The merged-away customers you may see (after an undo, each is judged on its own again)."
+    )
     moved_records: list[MovedRecords]
     _primary_id: strawberry.Private[Any]
     _performed_by: strawberry.Private[Any]
@@ -123,7 +125,9 @@ class UndoMergeInput:
 @strawberry.type
 class UndoMergeSuccess:
     customer: Customer | None
-    restored: list[Customer | None]
+    restored: list[Customer | None] = strawberry.field(
+        description="The customers brought back. Undo needs your merge scope over every customer it touches."
+    )
 
 
 MergeUndoBlockedReason = strawberry.enum(UndoBlock, name="MergeUndoBlockedReason")

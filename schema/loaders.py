@@ -10,7 +10,7 @@ from uuid import UUID
 from strawberry.dataloader import DataLoader
 
 from authz.access import Access
-from resolvers import appointments, conversations, notes, purchases, tasks, timeline
+from resolvers import appointments, conversations, history, notes, purchases, tasks, timeline
 from resolvers import custom_fields as field_ops
 from resolvers import tags as tag_ops
 from resolvers import teams as team_ops
@@ -93,6 +93,17 @@ class Loaders:
             return await get_customers(self._access, ids)
 
         return self._by_id("customers", visible)
+
+    @property
+    def readable_customers(self) -> DataLoader[UUID, bool]:
+        """Whether the caller may read each customer now, a merged-away one judged as the customer
+        it was merged into (for history naming the other side of a merge)."""
+
+        async def readable(_: UUID, ids: list[UUID]) -> dict[UUID, bool]:
+            assert self._access is not None
+            return dict.fromkeys(await history.readable_customers(self._access, set(ids)), True)
+
+        return self._by_id("readable_customers", readable, False)
 
     @property
     def notes(self) -> DataLoader[UUID, Row | None]:

@@ -20,6 +20,7 @@ from schema.duplicates import Merge
 from schema.node import Node, from_global_id
 from schema.permissions import requires
 from schema.saved_filters import SavedFilter
+from schema.timeline import history_entry
 from schema.users import User
 
 RECORDS: dict[str, tuple[str, Callable[[dict[str, Any]], Node]]] = {
@@ -51,6 +52,8 @@ class NodeQuery:
             if row is None or await loaders.customers.load(row["customer_id"]) is None:
                 return None
             return build(row)
+        if type_name == "HistoryEntry":
+            return await history_entry(info, pk)
         if type_name == "Message":
             row = await loaders.messages.load(pk)
             conversation = row and await loaders.conversations.load(row["conversation_id"])

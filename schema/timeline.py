@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
-from authz.masking import CONTACT_COLUMNS, CONTACT_FIELD_TYPES
+from resolvers import history
 from resolvers.history import EventKind
 from resolvers.timeline import TimelineKind as ModelTimelineKind
 from schema.activities import Appointment, Note, Purchase, Task, load_user
@@ -30,7 +30,12 @@ FIELD_NAMES = {
     "address_city": "address.city", "address_state": "address.state",
     "address_postal_code": "address.postalCode", "address_country": "address.country",
 }  # fmt: skip
-CHANGE_KEYS = ("changes", "fields")
+
+
+def _api_field(field: str) -> str:
+    if field.startswith(history.CUSTOM_SOURCE):
+        return "customFields." + field.removeprefix(history.CUSTOM_SOURCE)
+    return FIELD_NAMES.get(field, field)
 
 
 @strawberry.type
@@ -38,7 +43,10 @@ class FieldChange:
     field: str
     before: JSON | None
     after: JSON | None
-    hidden: bool = strawberry.field(description="True when the values are contact data withheld from you.")
+    hidden: bool = strawberry.field(
+        description="True when the values are withheld from you: contact data hidden from you, or values "
+        "a merge took from a customer you may not see."
+    )
 
 
 @strawberry.type(description="A change made to the customer: who did it, when, and what changed.")
@@ -47,35 +55,26 @@ class HistoryEntry(Node):
     at: datetime
     actor_name: str = strawberry.field(description="The user's or API key's name at the time.")
     changes: list[FieldChange]
-    details: JSON = strawberry.field(description="Kind-specific facts: tags added/removed, merge ids and counts...")
+    details: JSON = strawberry.field(
+        description="Kind-specific facts: tags added/removed, merge ids and counts... A merge names the other "
+        "customer only if you may see it."
+    )
     _actor: strawberry.Private[Any]
 
     @classmethod
-    def from_row(cls, row: dict[str, Any], hidden: bool, contact_keys: frozenset[str] = frozenset()) -> HistoryEntry:
-        """``contact_keys``: custom fields holding contact data, when it is hidden from the caller."""
-        data = dict(row["data"] or {})
-        changes = []
-        for key in CHANGE_KEYS:
-            for column, (before, after) in (data.pop(key, None) or {}).items():
-                if column == "custom_fields":
-                    changes += _custom_changes(before or {}, after or {}, contact_keys)
-                    continue
-                masked = hidden and column in CONTACT_COLUMNS
-                changes.append(
-                    FieldChange(
-                        field=FIELD_NAMES.get(column, column),
-                        before=None if masked else before,
-                        after=None if masked else after,
-                        hidden=masked,
-                    )
-                )
+    def from_row(cls, row: dict[str, Any], contact_hidden: bool, readable: set[Any]) -> HistoryEntry:
+        """``readable``: the customers named by the entry that the caller may see now."""
+        shown = history.present(row["kind"], row["data"] or {}, contact_hidden=contact_hidden, readable=readable)
         return cls(
             id=to_global_id("HistoryEntry", row["id"]),
             kind=EventKind(row["kind"]),
             at=row["created_at"],
             actor_name=row["actor_name"],
-            changes=changes,
-            details=data,
+            changes=[
+                FieldChange(field=_api_field(c.field), before=c.before, after=c.after, hidden=c.hidden)
+                for c in shown.changes
+            ],
+            details=shown.details,
             _actor=row["actor_id"],
         )
 
@@ -84,22 +83,20 @@ class HistoryEntry(Node):
         return await load_user(info, self._actor)
 
 
-def _custom_changes(before: dict[str, Any], after: dict[str, Any], contact_keys: frozenset[str]) -> list[FieldChange]:
-    """One change per custom value that moved, named customFields.<key>."""
-    out = []
-    for key in sorted(before.keys() | after.keys()):
-        if before.get(key) == after.get(key):
-            continue
-        masked = key in contact_keys
-        out.append(
-            FieldChange(
-                field=f"customFields.{key}",
-                before=None if masked else before.get(key),
-                after=None if masked else after.get(key),
-                hidden=masked,
-            )
-        )
-    return out
+async def history_entries(info: Info, rows: list[dict[str, Any]]) -> list[HistoryEntry]:
+    """Entries as the caller may see them: every read path of history goes through here."""
+    named = sorted(set().union(*(history.others(r["kind"], r["data"] or {}) for r in rows)))
+    found = await info.context.loaders.readable_customers.load_many(named) if named else []
+    readable = {pk for pk, ok in zip(named, found, strict=True) if ok}
+    return [HistoryEntry.from_row(r, info.context.contact_hidden, readable) for r in rows]
+
+
+async def history_entry(info: Info, pk: Any) -> HistoryEntry | None:
+    """One entry by id (for ``node(id)``): visible with its customer, masked like every entry."""
+    row = await info.context.loaders.events.load(pk)
+    if row is None or await info.context.loaders.customers.load(row["customer_id"]) is None:
+        return None
+    return (await history_entries(info, [row]))[0]
 
 
 TimelineItem = Annotated[
@@ -113,19 +110,20 @@ async def timeline_items(info: Info, rows: list[dict[str, Any]]) -> list[Any | N
     The answer lines up with ``rows``; an item deleted since the page was read is None.
     """
     loaders = info.context.loaders
-    hidden = info.context.contact_hidden
-    contact_keys: frozenset[str] = frozenset()
-    if hidden and any(row["kind"] == "history" for row in rows):
-        definitions = await loaders.custom_fields.load(info.context.access.principal.tenant_id)
-        contact_keys = frozenset(d.key for d in definitions if d.type in CONTACT_FIELD_TYPES)
     by_kind = {
         "note": (loaders.notes, Note.from_row),
         "task": (loaders.tasks, Task.from_row),
         "conversation": (loaders.conversations, Conversation.from_row),
         "appointment": (loaders.appointments, Appointment.from_row),
         "purchase": (loaders.purchases, Purchase.from_row),
-        "history": (loaders.events, lambda r: HistoryEntry.from_row(r, hidden, contact_keys)),
+        "history": (loaders.events, None),
     }
     # Scheduled together, the loads of each kind batch into one statement.
     found = await asyncio.gather(*(by_kind[row["kind"]][0].load(row["id"]) for row in rows))
-    return [None if item is None else by_kind[row["kind"]][1](item) for row, item in zip(rows, found, strict=True)]
+    events = [item for row, item in zip(rows, found, strict=True) if row["kind"] == "history" and item is not None]
+    entries = iter(await history_entries(info, events)) if events else iter(())
+    out: list[Any | None] = []
+    for row, item in zip(rows, found, strict=True):
+        build = by_kind[row["kind"]][1]
+        out.append(None if item is None else next(entries) if build is None else build(item))
+    return out
