@@ -18,8 +18,8 @@ from uuid import UUID, uuid4
 
 from authz.access import Access
 from authz.catalogue import P
-from authz.masking import contact_hidden, unchecked_required
 from authz.errors import Forbidden
+from authz.masking import contact_hidden, unchecked_required
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql, and_
 from resolvers import contact_keys, history
