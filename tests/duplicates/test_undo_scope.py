@@ -242,7 +242,7 @@ async def test_a_hidden_duplicate_is_refused_exactly_like_an_id_that_never_exist
     assert "NotFound" in answers[0]
 
 
-async def test_field_choices_move_hidden_contact_values_only_into_hidden_fields(gql, factory):
+async def test_field_choices_over_hidden_contact_values_are_refused_and_reveal_nothing(gql, factory):
     tenant = await factory.tenant(hide_contact_from_sellers=True, allow_duplicates=True)
     seller = await factory.user(tenant, "seller")
     await factory.custom_field(tenant, "mobile", "phone")
@@ -269,8 +269,14 @@ async def test_field_choices_move_hidden_contact_values_only_into_hidden_fields(
         as_=seller,
     )
 
+    # Choosing among values one cannot see is refused whatever they hold (choosing could empty a
+    # required field and so tell whether the chosen customer has one); nothing is merged.
     answer = data["mergeCustomers"]
-    assert answer["__typename"] == "MergeCustomersSuccess"
-    assert answer["customer"]["email"] is None and answer["customer"]["name"] == "Primary"
+    assert answer["__typename"] == "ValidationFailed"
+    assert {(f["field"], f["code"]) for f in answer["fields"]} == {
+        ("fieldChoices.email", "NOT_ALLOWED"),
+        ("fieldChoices.customFields.mobile", "NOT_ALLOWED"),
+    }
     assert "new@x" not in str(answer) and "944443333" not in str(answer)
-    assert await fetchval(Sql("SELECT email FROM customer WHERE id = %s", primary)) == "new@x.com.br"
+    assert await fetchval(Sql("SELECT email FROM customer WHERE id = %s", primary)) == "old@x.com.br"
+    assert await fetchval(Sql("SELECT merged_into_id FROM customer WHERE id = %s", duplicate)) is None
