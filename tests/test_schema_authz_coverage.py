@@ -46,9 +46,11 @@ def _listed_type(graphql_type) -> str:
         named = get_named_type(named.fields["nodes"].type)
     for field in getattr(named, "fields", {}).values():
         inner = get_named_type(field.type)
-        if inner.name != named.name and named.name.startswith(inner.name) and "Node" in {
-            i.name for i in getattr(inner, "interfaces", [])
-        }:
+        if (
+            inner.name != named.name
+            and named.name.startswith(inner.name)
+            and "Node" in {i.name for i in getattr(inner, "interfaces", [])}
+        ):
             return inner.name
     return named.name
 

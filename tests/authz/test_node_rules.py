@@ -235,3 +235,60 @@ async def test_without_the_root_fields_permission_node_answers_null(gql, world, 
         needs = rule.permission is not None and (rule.permission.object, rule.permission.action) == (obj, act)
         found = await _node(gql, world.seller, node_id)
         assert (found is None) == needs, kind
+
+
+NESTED_USERS = """query($id: ID!) {
+  customer(id: $id) {
+    owner { id }
+    lastNote { author { id } }
+    notes(first: 5) { nodes { author { id } } }
+    openTasks { createdBy { id } }
+    timeline(first: 50) { nodes { ... on HistoryEntry { actor { id } } } }
+  }
+  savedFilters { owner { id } }
+  me { user { id } }
+}"""
+LISTED_OWNERS = "{ customers(first: 5) { nodes { owner { id } } } }"  # the compiled list path
+
+
+def _users_named(data: dict) -> list:
+    customer = data["customer"]
+    return [
+        customer["owner"],
+        customer["lastNote"]["author"],
+        *(n["author"] for n in customer["notes"]["nodes"]),
+        *(t["createdBy"] for t in customer["openTasks"]),
+        *(e["actor"] for e in customer["timeline"]["nodes"] if e),
+        *(f["owner"] for f in data["savedFilters"]),
+    ]
+
+
+async def test_nested_users_follow_the_user_rule_too(gql, world, policy_edit):
+    ask = {"id": world.visible.by_kind["Customer"]}
+    before = await gql.data(NESTED_USERS, ask, as_=world.seller)
+    assert all(_users_named(before))
+    assert (await gql.data(LISTED_OWNERS, as_=world.seller))["customers"]["nodes"][0]["owner"]
+
+    await policy_edit(lambda text: text.replace("p, seller, *, user, read, all", ""))
+
+    after = await gql.data(NESTED_USERS, ask, as_=world.seller)
+    assert not any(_users_named(after))
+    assert after["me"]["user"] == {"id": world.seller.gid}  # one's own user stays visible
+    assert (await gql.data(LISTED_OWNERS, as_=world.seller))["customers"]["nodes"][0]["owner"] is None
+
+
+async def test_nested_teams_follow_the_team_rule_too(gql, world, policy_edit):
+    await gql.data(
+        "mutation($i: TeamCustomersInput!) { attachCustomersToTeam(input: $i) { __typename } }",
+        {"i": {"teamId": world.visible.by_kind["Team"], "customerIds": [world.visible.by_kind["Customer"]]}},
+        as_=world.admin,
+    )
+    teams = "query($id: ID!) { customer(id: $id) { teams { id } } customers(first: 5) { nodes { teams { id } } } }"
+    ask = {"id": world.visible.by_kind["Customer"]}
+    before = await gql.data(teams, ask, as_=world.seller)
+    assert before["customer"]["teams"] and before["customers"]["nodes"][0]["teams"]
+
+    await policy_edit(lambda text: text.replace("p, seller, *, team, read, all", ""))
+
+    after = await gql.data(teams, ask, as_=world.seller)
+    assert after["customer"]["teams"] == [] and after["customers"]["nodes"][0]["teams"] == []
