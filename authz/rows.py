@@ -96,10 +96,6 @@ ROW_RULES: dict[str, RowRule] = {
 }
 
 
-def row_rule(kind: str) -> RowRule | None:
-    return ROW_RULES.get(kind)
-
-
 def may_see_kind(access: Access, kind: str) -> bool:
     """Whether the caller may see rows of ``kind`` at all (default deny)."""
     rule = ROW_RULES.get(kind)
@@ -121,16 +117,20 @@ async def locate(access: Access, kind: str, pk: UUID) -> dict[str, Any] | None:
     One statement; the columns are the table's own.
     """
     rule = ROW_RULES.get(kind)
-    if rule is None or not may_see_kind(access, kind):
+    where = visible_rows(access, kind, "x")
+    if rule is None or where is FALSE:
         return None
     if rule.follows is None:
-        query = Sql(f"SELECT x.* FROM {rule.table} x WHERE x.id = %s AND ", pk) + rule.where(access, "x")
+        query = Sql(f"SELECT x.* FROM {rule.table} x WHERE x.id = %s AND ", pk) + where
     else:
-        query = Sql(
-            f"SELECT x.* FROM {rule.table} asked JOIN {rule.table} x "
-            f"ON x.id = coalesce(asked.{rule.follows}, asked.id) AND x.tenant_id = asked.tenant_id "
-            "WHERE asked.id = %s AND asked.tenant_id = %s AND ",
-            pk,
-            access.principal.tenant_id,
-        ) + rule.where(access, "x")
+        query = (
+            Sql(
+                f"SELECT x.* FROM {rule.table} asked JOIN {rule.table} x "
+                f"ON x.id = coalesce(asked.{rule.follows}, asked.id) AND x.tenant_id = asked.tenant_id "
+                "WHERE asked.id = %s AND asked.tenant_id = %s AND ",
+                pk,
+                access.principal.tenant_id,
+            )
+            + where
+        )
     return await fetchrow(query)
