@@ -8,7 +8,7 @@ import time
 from typing import Any
 from uuid import UUID
 
-from authz.api_keys import secret_matches, split_key
+from authz.api_keys import effective_role, secret_matches, split_key
 from authz.errors import Unauthenticated
 from authz.principal import Principal, TenantSettings
 from authz.tokens import TokenConfig, verify_token
@@ -36,7 +36,7 @@ WHERE u.id = %s AND u.tenant_id = %s
 
 _KEY_QUERY = f"""
 SELECT k.id AS key_id, k.role, k.name, k.secret_hash, k.revoked_at, k.user_id,
-       u.is_active AS user_active, u.email, {_TENANT_COLUMNS},
+       u.id IS NOT NULL AND u.is_active AS user_active, u.role AS user_role, u.email, {_TENANT_COLUMNS},
        {_TEAMS_OF.format(user="k.user_id")}
 FROM api_key k JOIN tenant t ON t.id = k.tenant_id
 LEFT JOIN app_user u ON u.id = k.user_id AND u.tenant_id = k.tenant_id
@@ -102,13 +102,15 @@ async def _from_api_key(credential: str) -> Principal:
         raise Unauthenticated("The API key is not valid.")
     if row["revoked_at"] is not None:
         raise Unauthenticated("The API key has been revoked.")
-    if row["user_id"] is not None and not row["user_active"]:
-        raise Unauthenticated("The API key's user is deactivated.")
+    bound = row["user_id"] is not None
+    if bound and not row["user_active"]:
+        raise Unauthenticated("The API key's user is deactivated or no longer exists.")
     _touch_key(key_id)
     return Principal(
         tenant_id=row["tenant_id"],
         tenant_slug=row["tenant_slug"],
-        role=Role(row["role"]),
+        # Read with the key, in the same statement: a demotion applies from the next request.
+        role=effective_role(Role(row["role"]), Role(row["user_role"]) if bound else None),
         user_id=row["user_id"],
         team_ids=tuple(row["team_ids"]) if row["user_id"] else (),
         settings=_settings(row),

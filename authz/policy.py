@@ -20,12 +20,11 @@ import casbin
 from casbin.model import Model
 
 from authz.catalogue import CATALOGUE, ROLES, Permission, Scope
+from authz.policy_model import check_model_file
 from models import Role
 
 MODEL_FILE = "model.conf"
 POLICY_FILE = "policy.csv"
-REQUEST_TOKENS = ["sub", "dom", "obj", "act", "scope"]
-ALLOW_ONLY_EFFECT = "some(where (p.eft == allow))"
 _TOKEN = re.compile(r"^[A-Za-z0-9_.*-]+$")
 _TENANT = re.compile(r"^(\*|[a-z0-9][a-z0-9-]{0,62})$")
 
@@ -144,34 +143,9 @@ def parse_policy(text: str, path: Path) -> tuple[list[Grant], list[RoleLink], li
 
 
 def check_model(path: Path) -> tuple[Model | None, list[Problem]]:
-    if not path.is_file():
-        return None, [Problem(path, None, "file not found")]
-    model = Model()
-    try:
-        model.load_model(str(path))
-    except Exception as exc:
-        return None, [Problem(path, None, f"does not compile: {exc}")]
-    problems: list[Problem] = []
-    for section, key, what in (
-        ("r", "r", "request_definition"),
-        ("p", "p", "policy_definition"),
-        ("e", "e", "policy_effect"),
-        ("m", "m", "matchers"),
-    ):
-        if key not in model.model.get(section, {}):
-            problems.append(Problem(path, None, f"missing [{what}] section"))
-    if problems:
-        return None, problems
-    for section in ("r", "p"):
-        tokens = [t.split("_", 1)[1] for t in model.model[section][section].tokens]
-        if tokens != REQUEST_TOKENS:
-            problems.append(
-                Problem(path, None, f"{section} must be '{', '.join(REQUEST_TOKENS)}', not '{', '.join(tokens)}'")
-            )
-    effect = model.model["e"]["e"].value.replace(" ", "")
-    if effect != ALLOW_ONLY_EFFECT.replace(" ", "").replace("p.eft", "p_eft"):
-        problems.append(Problem(path, None, f"policy_effect must be allow-only: e = {ALLOW_ONLY_EFFECT}"))
-    return (model if not problems else None), problems
+    """The compiled model when ``path`` holds the one model the code is written for."""
+    model, problems = check_model_file(path)
+    return model, [Problem(path, p.line, p.message) for p in problems]
 
 
 class CompiledPolicy:

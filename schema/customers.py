@@ -15,6 +15,7 @@ from strawberry import UNSET
 from authz.access import Access
 from authz.catalogue import P
 from authz.masking import mask_row
+from authz.rows import may_see_kind
 from models import CustomerStatus as ModelCustomerStatus
 from models import OriginChannel as ModelOriginChannel
 from models import TaskStatus as ModelTaskStatus
@@ -367,12 +368,13 @@ async def prefetch_for_page(info: Info, rows: list[dict[str, Any]]) -> dict[str,
     if not rows:
         return None
     wanted = selected_below(info.selected_fields[0], ("nodes",), ("edges", "node"))
-    tenant = info.context.access.principal.tenant_id
+    access = info.context.access
+    tenant = access.principal.tenant_id
     ids = [r["id"] for r in rows]
     jobs: dict[str, Any] = {}
     if "tags" in wanted:
         jobs["tags"] = tag_ops.tags_of_customers(tenant, ids)
-    if "teams" in wanted:
+    if "teams" in wanted and may_see_kind(access, "Team"):
         jobs["teams"] = team_ops.teams_of_customers(tenant, ids)
     if "openTasks" in wanted:
         jobs["openTasks"] = task_ops.tasks_of(tenant, ids, status=ModelTaskStatus.OPEN, first=OPEN_TASKS, after=None)
@@ -385,7 +387,9 @@ async def prefetch_for_page(info: Info, rows: list[dict[str, Any]]) -> dict[str,
     for page in (found.get("openTasks") or {}).values():
         people.update(v for t in page.rows for v in (t["responsible_id"], t["created_by_id"]) if v)
     people.update(n["author_id"] for n in (found.get("lastNote") or {}).values() if n["author_id"])
-    found["users"] = await user_ops.users_by_id(tenant, list(people)) if people else {}
+    # Users hidden from the caller (authz/rows.py) are left to the loader, which answers null.
+    visible = people and may_see_kind(access, "User")
+    found["users"] = await user_ops.users_by_id(tenant, list(people)) if visible else {}
     return found
 
 

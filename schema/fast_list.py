@@ -28,6 +28,7 @@ from strawberry.types.arguments import convert_arguments
 
 from authz.errors import Forbidden, Unauthenticated
 from authz.masking import CONTACT_COLUMNS, contact_hidden
+from authz.rows import may_see_kind
 from models.sql import Sql, join
 from resolvers.errors import DomainError
 from schema.customers import customers_page
@@ -276,6 +277,8 @@ class CompiledListExecutionContext(StrawberryGraphQLCoreExecutionContext):
             scalar_registry=strawberry_schema.schema_converter.scalar_registry,
             config=strawberry_schema.config,
         )
+        if not may_see_kind(access, "User"):
+            return None  # owners are hidden from this caller: the general path answers them null
         return _plan(roots[0], contact_hidden(access)), arguments
 
     async def _execute_compiled(self, plan: ConnectionPlan, arguments: dict[str, Any]) -> ExecutionResult:

@@ -10,6 +10,7 @@ from uuid import UUID
 from strawberry.dataloader import DataLoader
 
 from authz.access import Access
+from authz.rows import may_see_kind
 from resolvers import appointments, conversations, history, notes, purchases, tasks, timeline
 from resolvers import custom_fields as field_ops
 from resolvers import tags as tag_ops
@@ -42,14 +43,23 @@ class Loaders:
         assert self._access is not None
         return self._access.principal.tenant_id
 
+    def _may_see(self, kind: str) -> bool:
+        assert self._access is not None
+        return may_see_kind(self._access, kind)
+
     def _get(self, name: str, batch: Callable[[Sequence[Any]], Awaitable[list[Any]]]) -> DataLoader[Any, Any]:
         loader = self._cache.get(name)
         if loader is None:
             loader = self._cache[name] = DataLoader(load_fn=batch)
         return loader
 
-    def _by_id(self, name: str, fetch: ByIds, default: Any = None) -> DataLoader[UUID, Any]:
+    def _by_id(self, name: str, fetch: ByIds, default: Any = None, kind: str | None = None) -> DataLoader[UUID, Any]:
+        """``kind``: the kind of row it answers, when its rule may hide it from a caller who sees
+        the parent (authz/rows.py), e.g. a customer's owner needs user:read like ``users`` does."""
+
         async def batch(ids: Sequence[UUID]) -> list[Any]:
+            if kind is not None and not self._may_see(kind):
+                return [default() if callable(default) else default for _ in ids]
             found = await fetch(self._tenant(), list(ids))
             return [found.get(i, default() if callable(default) else default) for i in ids]
 
@@ -78,11 +88,11 @@ class Loaders:
 
     @property
     def users(self) -> DataLoader[UUID, Row | None]:
-        return self._by_id("users", user_ops.users_by_id)
+        return self._by_id("users", user_ops.users_by_id, kind="User")
 
     @property
     def teams(self) -> DataLoader[UUID, Row | None]:
-        return self._by_id("teams", team_ops.teams_by_id)
+        return self._by_id("teams", team_ops.teams_by_id, kind="Team")
 
     @property
     def customers(self) -> DataLoader[UUID, Row | None]:
@@ -141,11 +151,11 @@ class Loaders:
 
     @property
     def customer_teams(self) -> DataLoader[UUID, list[Row]]:
-        return self._by_id("customer_teams", team_ops.teams_of_customers, list)
+        return self._by_id("customer_teams", team_ops.teams_of_customers, list, kind="Team")
 
     @property
     def team_members(self) -> DataLoader[UUID, list[Row]]:
-        return self._by_id("team_members", team_ops.members_of, list)
+        return self._by_id("team_members", team_ops.members_of, list, kind="User")
 
     @property
     def last_note(self) -> DataLoader[UUID, Row | None]:

@@ -1,34 +1,97 @@
-"""``node(id)``: any object by its global id, within what the caller may see."""
+"""``node(id)``: any object by its global id, within what the caller may see.
+
+Whether the caller may see the row is decided by its kind's rule in ``authz/rows.py`` (the
+permission its root field requires and the row filter), in the one statement that locates it;
+the builders below only turn the located row into its type. A kind without a rule, or without a
+builder, answers null, exactly like an id that never existed.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
 
-from resolvers import custom_fields as field_ops
-from resolvers import customer_reads
+from authz.rows import locate
 from resolvers import merge as merge_ops
-from resolvers import saved_filters as saved_filter_ops
+from resolvers import tenants as tenant_ops
+from resolvers.custom_values import FieldDef
 from schema.activities import Appointment, Note, Purchase, Task
 from schema.context import Info
-from schema.conversations import Conversation, Message
+from schema.conversations import Conversation, Message, MessageTemplate
 from schema.custom_fields import CustomField
 from schema.customers import Customer
 from schema.duplicates import Merge
 from schema.node import Node, from_global_id
 from schema.permissions import requires
 from schema.saved_filters import SavedFilter
+from schema.tags import Tag
+from schema.teams import Team
+from schema.tenants import Tenant
 from schema.timeline import history_entry
 from schema.users import User
 
-RECORDS: dict[str, tuple[str, Callable[[dict[str, Any]], Node]]] = {
-    "Note": ("notes", Note.from_row),
-    "Task": ("tasks", Task.from_row),
-    "Appointment": ("appointments", Appointment.from_row),
-    "Purchase": ("purchases", Purchase.from_row),
-    "Conversation": ("conversations", Conversation.from_row),
+Row = dict[str, Any]
+Build = Callable[[Info, Row], Awaitable[Node | None]]
+
+
+def _loaded(loader_name: str, build: Callable[[Row], Node]) -> Build:
+    """Built from the row its loader reads (the columns its type needs)."""
+
+    async def node(info: Info, row: Row) -> Node | None:
+        loaded = await getattr(info.context.loaders, loader_name).load(row["id"])
+        return build(loaded) if loaded else None
+
+    return node
+
+
+def _direct(build: Callable[[Row], Node]) -> Build:
+    """Built from the located row itself: the type needs only the table's own columns."""
+
+    async def node(info: Info, row: Row) -> Node | None:
+        return build(row)
+
+    return node
+
+
+async def _customer(info: Info, row: Row) -> Node | None:
+    loaded = await info.context.loaders.customers.load(row["id"])
+    return Customer.from_row(loaded, info.context.contact_hidden) if loaded else None
+
+
+async def _history_entry(info: Info, row: Row) -> Node | None:
+    # Rendered (and masked) exactly as the customer's timeline renders it.
+    return await history_entry(info, row["id"])
+
+
+async def _merge(info: Info, row: Row) -> Node | None:
+    record = await merge_ops.get_merge(info.context.access, row["id"])
+    return Merge.from_record(record) if record else None
+
+
+async def _tenant(info: Info, row: Row) -> Node | None:
+    return Tenant.from_row(await tenant_ops.get_tenant(info.context.access))
+
+
+# Every type implementing Node, by its name in global ids (a schema test keeps this complete).
+BUILDERS: dict[str, Build] = {
+    "Customer": _customer,
+    "Note": _loaded("notes", Note.from_row),
+    "Task": _loaded("tasks", Task.from_row),
+    "Appointment": _loaded("appointments", Appointment.from_row),
+    "Purchase": _loaded("purchases", Purchase.from_row),
+    "Conversation": _loaded("conversations", Conversation.from_row),
+    "Message": _loaded("messages", Message.from_row),
+    "HistoryEntry": _history_entry,
+    "Merge": _merge,
+    "SavedFilter": _direct(SavedFilter.from_row),
+    "CustomField": _direct(lambda row: CustomField.from_def(FieldDef.from_row(row))),
+    "MessageTemplate": _direct(MessageTemplate.from_row),
+    "Tag": _direct(Tag.from_row),
+    "Team": _direct(Team.from_row),
+    "User": _direct(User.from_row),
+    "Tenant": _tenant,
 }
 
 
@@ -40,36 +103,8 @@ class NodeQuery:
         if parsed is None:
             return None
         type_name, pk = parsed
-        access = info.context.access
-        if type_name == "Customer":
-            row = await customer_reads.get_customer(access, pk)
-            return Customer.from_row(row, info.context.contact_hidden) if row else None
-        loaders = info.context.loaders
-        if type_name in RECORDS:
-            loader_name, build = RECORDS[type_name]
-            row = await getattr(loaders, loader_name).load(pk)
-            # A record is visible with its customer: a customer the caller may not see hides it.
-            if row is None or await loaders.customers.load(row["customer_id"]) is None:
-                return None
-            return build(row)
-        if type_name == "HistoryEntry":
-            return await history_entry(info, pk)
-        if type_name == "Message":
-            row = await loaders.messages.load(pk)
-            conversation = row and await loaders.conversations.load(row["conversation_id"])
-            if not conversation or await loaders.customers.load(conversation["customer_id"]) is None:
-                return None
-            return Message.from_row(row)
-        if type_name == "SavedFilter":
-            saved = await saved_filter_ops.get_filter(access, pk)
-            return SavedFilter.from_row(saved) if saved else None
-        if type_name == "Merge":
-            record = await merge_ops.get_merge(access, pk)
-            return Merge.from_record(record) if record else None
-        if type_name == "CustomField":
-            found = await field_ops.get_definition(access, pk)
-            return CustomField.from_def(found) if found else None
-        if type_name == "User":
-            user = await info.context.loaders.users.load(pk)
-            return User.from_row(user) if user else None
-        return None
+        build = BUILDERS.get(type_name)
+        if build is None:
+            return None
+        row = await locate(info.context.access, type_name, pk)
+        return await build(info, row) if row else None

@@ -55,7 +55,9 @@ class Me:
     async def user(self, info: Info) -> User | None:
         if self._user_id is None:
             return None
-        row = await info.context.loaders.users.load(self._user_id)
+        # One's own user, whether or not the role may list the company's users.
+        principal = info.context.access.principal
+        row = (await user_ops.users_by_id(principal.tenant_id, [self._user_id])).get(self._user_id)
         return User.from_row(row) if row else None
 
     @strawberry.field(description="Every permission the caller holds, so an app can hide what it may not do.")
