@@ -260,7 +260,7 @@ class ConversationClosed(Error):
     description="A conversation on this channel is already open with the customer(s): continue it. Nothing was written."
 )
 class ConversationAlreadyOpen(Error):
-    conversations: list[Conversation]
+    conversations: list[Conversation | None]  # as in ConversationsStarted, so one selection serves both
 
 
 ERROR_MAPPERS[domain_errors.ConversationClosed] = lambda e, _: ConversationClosed(
