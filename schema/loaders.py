@@ -55,15 +55,17 @@ class Loaders:
         return self._get(name, batch)
 
     def _paged(self, name: str, fetch: Pages) -> DataLoader[tuple[Any, ...], ChildPage]:
-        async def batch(keys: Sequence[tuple[Any, ...]]) -> list[ChildPage]:
+        async def batch(keys: Sequence[tuple[Any, ...]]) -> list[ChildPage | Exception]:
             groups: dict[tuple[Any, ...], list[UUID]] = defaultdict(list)
             for parent, *params in keys:
                 groups[tuple(params)].append(parent)
             pages: dict[tuple[Any, ...], ChildPage] = {}
+            assert self._access is not None
             for params, parents in groups.items():
-                for parent, page in (await fetch(self._tenant(), parents, *params)).items():
+                for parent, page in (await fetch(self._access.principal, parents, *params)).items():
                     pages[(parent, *params)] = page
-            return [pages[key] for key in keys]
+            # A cursor of another parent's list fails only the field it was given to.
+            return [pages[key].refused or pages[key] for key in keys]
 
         return self._get(name, batch)
 
@@ -137,46 +139,54 @@ class Loaders:
 
     @property
     def note_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
-        return self._paged("note_pages", lambda t, ids, first, after: notes.notes_of(t, ids, first=first, after=after))
+        return self._paged(
+            "note_pages", lambda caller, ids, first, after: notes.notes_of(caller, ids, first=first, after=after)
+        )
 
     @property
     def task_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
         return self._paged(
             "task_pages",
-            lambda t, ids, status, first, after: tasks.tasks_of(t, ids, status=status, first=first, after=after),
+            lambda caller, ids, status, first, after: tasks.tasks_of(
+                caller, ids, status=status, first=first, after=after
+            ),
         )
 
     @property
     def conversation_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
         return self._paged(
             "conversation_pages",
-            lambda t, ids, first, after: conversations.conversations_of(t, ids, first=first, after=after),
+            lambda caller, ids, first, after: conversations.conversations_of(caller, ids, first=first, after=after),
         )
 
     @property
     def message_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
         return self._paged(
-            "message_pages", lambda t, ids, first, after: conversations.messages_of(t, ids, first=first, after=after)
+            "message_pages",
+            lambda caller, ids, first, after: conversations.messages_of(caller, ids, first=first, after=after),
         )
 
     @property
     def appointment_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
         return self._paged(
             "appointment_pages",
-            lambda t, ids, first, after: appointments.appointments_of(t, ids, first=first, after=after),
+            lambda caller, ids, first, after: appointments.appointments_of(caller, ids, first=first, after=after),
         )
 
     @property
     def purchase_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
         return self._paged(
-            "purchase_pages", lambda t, ids, first, after: purchases.purchases_of(t, ids, first=first, after=after)
+            "purchase_pages",
+            lambda caller, ids, first, after: purchases.purchases_of(caller, ids, first=first, after=after),
         )
 
     @property
     def timeline_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
         return self._paged(
             "timeline_pages",
-            lambda t, ids, kinds, first, after: timeline.timeline_of(t, ids, kinds=kinds, first=first, after=after),
+            lambda caller, ids, kinds, first, after: timeline.timeline_of(
+                caller, ids, kinds=kinds, first=first, after=after
+            ),
         )
 
     # --- counts per parent (totalCount of nested connections) -------------------------------

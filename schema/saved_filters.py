@@ -78,6 +78,7 @@ class SavedFilter(Node):
             sort=filter_ops.sort_from(row["sort"]),
             lenient=True,
             labels=row["labels"],
+            origin=("savedFilter", row["id"]),
         )
         return await customer_connection(info, page)
 
