@@ -18,6 +18,8 @@ from resolvers import users as user_ops
 from resolvers.children import ChildPage
 from resolvers.custom_values import FieldDef
 from resolvers.customer_reads import get_customers
+from resolvers.errors import ValidationFailed
+from schema.permissions import api_error
 
 Row = dict[str, Any]
 ByIds = Callable[[UUID, list[UUID]], Awaitable[dict[UUID, Any]]]
@@ -61,11 +63,14 @@ class Loaders:
                 groups[tuple(params)].append(parent)
             pages: dict[tuple[Any, ...], ChildPage] = {}
             assert self._access is not None
-            for params, parents in groups.items():
-                for parent, page in (await fetch(self._access.principal, parents, *params)).items():
-                    pages[(parent, *params)] = page
+            try:
+                for params, parents in groups.items():
+                    for parent, page in (await fetch(self._access.principal, parents, *params)).items():
+                        pages[(parent, *params)] = page
+            except ValidationFailed as exc:  # a page argument or cursor refused: the caller's error
+                return [api_error(exc)] * len(keys)
             # A cursor of another parent's list fails only the field it was given to.
-            return [pages[key].refused or pages[key] for key in keys]
+            return [api_error(pages[key].refused) if pages[key].refused else pages[key] for key in keys]
 
         return self._get(name, batch)
 
