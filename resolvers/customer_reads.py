@@ -92,12 +92,11 @@ def sort_keys(sort: Sort) -> tuple[SortKey, ...]:
     return (SortKey(expr, d, cast, "_s0"), SortKey("c.id", d, "uuid", "_s1"))
 
 
-def check_sort(access: Access, sort: Sort, field_name: str = "sort.field") -> None:
-    """Refuse a sort on a value the caller may not read, as a filter on it is refused."""
-    if sort.field in CONTACT_SORTS and contact_hidden(access):
-        raise ValidationFailed.one(
-            field_name, FieldErrorCode.NOT_ALLOWED, f"{sort.field.name} is contact data, which is hidden from you"
-        )
+def hidden_sort(access: Access, sort: Sort | None) -> str | None:
+    """Why the caller may not sort so (a value they may not read), else None."""
+    if sort is not None and sort.field in CONTACT_SORTS and contact_hidden(access):
+        return f"{sort.field.name} is contact data, which is hidden from you"
+    return None
 
 
 def _numbered(keys: tuple[SortKey, ...]) -> tuple[SortKey, ...]:
@@ -200,11 +199,11 @@ async def list_customers(
     base, ignored = await customer_base(
         access, portfolio=portfolio, seller_id=seller_id, filter=filter, lenient=lenient, labels=labels
     )
-    if sort is not None and sort.field in CONTACT_SORTS and contact_hidden(access):
-        if not lenient:
-            check_sort(access, sort)
-        ignored = [*ignored, f"sort by {sort.field.name}"]  # a shared filter sorting by hidden data
-        sort = None
+    refused = hidden_sort(access, sort)
+    if refused and not lenient:
+        raise ValidationFailed.one("sort.field", FieldErrorCode.NOT_ALLOWED, refused)
+    if refused:  # a shared filter sorting by data hidden from this caller: its default order
+        ignored, sort = [*ignored, f"sort by {refused}"], None
     plan = await plan_search(access, search)
     where = and_(base, plan.condition if plan else None)
     cursors = ListCursors.of(

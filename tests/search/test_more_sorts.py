@@ -123,4 +123,5 @@ async def test_a_shared_filter_sorting_by_email_leaves_the_sort_out_for_whom_it_
     body = await gql.post(APPLY, {"id": saved["saveFilter"]["savedFilter"]["id"]}, as_=seller)
 
     assert "errors" not in body, body
+    assert body["data"]["node"]["ignored"] == ["sort by EMAIL is contact data, which is hidden from you"]
     assert {n["name"] for n in body["data"]["node"]["customers"]["nodes"]} == {"Ana Lima", "Carla"}
