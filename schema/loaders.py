@@ -26,6 +26,10 @@ ByIds = Callable[[UUID, list[UUID]], Awaitable[dict[UUID, Any]]]
 Pages = Callable[..., Awaitable[dict[UUID, ChildPage]]]
 
 
+def _answer(page: ChildPage) -> ChildPage | Exception:
+    return page if page.refused is None else api_error(page.refused)
+
+
 class Loaders:
     """Created lazily, so a request pays only for the loaders its query uses.
 
@@ -70,7 +74,7 @@ class Loaders:
             except ValidationFailed as exc:  # a page argument or cursor refused: the caller's error
                 return [api_error(exc)] * len(keys)
             # A cursor of another parent's list fails only the field it was given to.
-            return [api_error(pages[key].refused) if pages[key].refused else pages[key] for key in keys]
+            return [_answer(pages[key]) for key in keys]
 
         return self._get(name, batch)
 
