@@ -74,3 +74,8 @@ def or_(*parts: Sql | None) -> Sql:
     if not kept:
         return FALSE
     return join(" OR ", (p.wrap("(", ")") for p in kept))
+
+
+def not_(part: Sql) -> Sql:
+    """The rows ``part`` does not hold for, NULL included (``NOT`` would drop a NULL too)."""
+    return part.wrap("(", ") IS NOT TRUE")

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from authz.access import Access
 from authz.catalogue import P
+from authz.principal import Principal
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import Sql
 from resolvers import users as user_ops
@@ -132,10 +133,11 @@ async def cancel(access: Access, appointment_id: UUID) -> None:
 
 
 async def appointments_of(
-    tenant_id: UUID, customer_ids: list[UUID], *, first: int | None, after: str | None
+    caller: Principal, customer_ids: list[UUID], *, first: int | None, after: str | None
 ) -> dict[UUID, ChildPage]:
+    tenant_id = caller.tenant_id
     return await child_pages(
-        APPOINTMENTS, customer_ids, where=Sql("t.tenant_id = %s", tenant_id), first=first, after=after
+        APPOINTMENTS, customer_ids, where=Sql("t.tenant_id = %s", tenant_id), first=first, after=after, caller=caller
     )
 
 

@@ -14,6 +14,7 @@ from authz.access import Access
 from authz.catalogue import P
 from authz.errors import Forbidden
 from authz.masking import contact_hidden
+from authz.principal import Principal
 from models import Channel, ConversationStatus
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql
@@ -497,18 +498,20 @@ async def start(access: Access, data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def conversations_of(
-    tenant_id: UUID, customer_ids: list[UUID], *, first: int | None, after: str | None
+    caller: Principal, customer_ids: list[UUID], *, first: int | None, after: str | None
 ) -> dict[UUID, ChildPage]:
+    tenant_id = caller.tenant_id
     return await child_pages(
-        CONVERSATIONS, customer_ids, where=Sql("t.tenant_id = %s", tenant_id), first=first, after=after
+        CONVERSATIONS, customer_ids, where=Sql("t.tenant_id = %s", tenant_id), first=first, after=after, caller=caller
     )
 
 
 async def messages_of(
-    tenant_id: UUID, conversation_ids: list[UUID], *, first: int | None, after: str | None
+    caller: Principal, conversation_ids: list[UUID], *, first: int | None, after: str | None
 ) -> dict[UUID, ChildPage]:
+    tenant_id = caller.tenant_id
     return await child_pages(
-        MESSAGES, conversation_ids, where=Sql("t.tenant_id = %s", tenant_id), first=first, after=after
+        MESSAGES, conversation_ids, where=Sql("t.tenant_id = %s", tenant_id), first=first, after=after, caller=caller
     )
 
 

@@ -13,20 +13,14 @@ from uuid import UUID
 
 from authz.access import Access
 from authz.catalogue import P
+from authz.masking import contact_hidden
 from models.db import fetch, fetchrow, fetchval
 from models.sql import Sql, and_, join
+from resolvers.cursors import ListCursors
 from resolvers.customer_filters import compile_filter
 from resolvers.errors import FieldErrorCode, ValidationFailed
 from resolvers.live import live_rows
-from resolvers.pagination import (
-    SortKey,
-    after_condition,
-    cursor_for,
-    decode_cursor,
-    encode_cursor,
-    order_sql,
-    page_size,
-)
+from resolvers.pagination import SortKey, after_condition, order_sql, page_size
 from resolvers.portfolios import Portfolio, portfolio_filter
 from resolvers.search import Segment, plan_search
 
@@ -43,12 +37,16 @@ RETURNING = ", ".join(COLUMNS)
 
 
 class SortField(StrEnum):
-    RELEVANCE = "relevance"  # with a name search: prefix matches, then by similarity, then tags
+    RELEVANCE = "relevance"  # with a name search: exact names, prefix matches, by similarity, then tags
     NAME = "name"
     CREATED_AT = "created_at"
     LAST_INTERACTION_AT = "last_interaction_at"
     LAST_CONTACTED_AT = "last_contacted_at"
     STATUS = "status"
+    EMAIL = "email"
+    TRADE_NAME = "trade_name"
+    CITY = "city"
+    OWNER = "owner"  # the owner's name
 
 
 @dataclass(frozen=True)
@@ -57,20 +55,48 @@ class Sort:
     descending: bool = True
 
 
-# Sort expressions are never NULL (keyset pagination compares them): missing times sort as the
-# earliest possible, so they come last in descending order.
+# Sort expressions that are never NULL (keyset pagination compares them): missing times sort as
+# the earliest possible, so they come last in descending order. Names sort by the folded name
+# alone (not the trade name after it), in byte order.
 SORT_EXPRESSIONS: dict[SortField, tuple[str, str]] = {
-    SortField.NAME: ('c.search_text COLLATE "C"', "text"),
+    SortField.NAME: ('c.name_sort COLLATE "C"', "text"),
     SortField.CREATED_AT: ("c.created_at", "timestamptz"),
     SortField.LAST_INTERACTION_AT: ("coalesce(c.last_interaction_at, '-infinity'::timestamptz)", "timestamptz"),
     SortField.LAST_CONTACTED_AT: ("coalesce(c.last_contacted_at, '-infinity'::timestamptz)", "timestamptz"),
     SortField.STATUS: ("c.status", "text"),
 }
+# Columns that may be empty: those rows come last in either direction, then by id.
+NULLABLE_SORTS: dict[SortField, str] = {
+    SortField.EMAIL: "c.email_normalized",
+    SortField.TRADE_NAME: "c.trade_name_sort",
+    SortField.CITY: "c.city_sort",
+    SortField.OWNER: "(SELECT crm_fold(u.name) FROM app_user u WHERE u.id = c.owner_id AND u.tenant_id = c.tenant_id)",
+}
+# Sorting by a value reveals its order: only callers who may read it.
+CONTACT_SORTS = frozenset({SortField.EMAIL})
 
 
 def sort_keys(sort: Sort) -> tuple[SortKey, ...]:
+    d = sort.descending
+    if sort.field in NULLABLE_SORTS:
+        column = NULLABLE_SORTS[sort.field]
+        # One direction for every term (a row comparison an index can walk): "is there a
+        # value" first, so that empty values come last whichever way the values go.
+        present = f"({column} IS NOT NULL)" if d else f"({column} IS NULL)"
+        return (
+            SortKey(present, d, "boolean", "_s0"),
+            SortKey(f"coalesce({column}, '') COLLATE \"C\"", d, "text", "_s1"),
+            SortKey("c.id", d, "uuid", "_s2"),
+        )
     expr, cast = SORT_EXPRESSIONS[sort.field]
-    return (SortKey(expr, sort.descending, cast, "_s0"), SortKey("c.id", sort.descending, "uuid", "_s1"))
+    return (SortKey(expr, d, cast, "_s0"), SortKey("c.id", d, "uuid", "_s1"))
+
+
+def hidden_sort(access: Access, sort: Sort | None) -> str | None:
+    """Why the caller may not sort so (a value they may not read), else None."""
+    if sort is not None and sort.field in CONTACT_SORTS and contact_hidden(access):
+        return f"{sort.field.name} is contact data, which is hidden from you"
+    return None
 
 
 def _numbered(keys: tuple[SortKey, ...]) -> tuple[SortKey, ...]:
@@ -163,51 +189,75 @@ async def list_customers(
     lenient: bool = False,
     labels: dict[str, str] | None = None,
     columns: Sql | None = None,
+    origin: tuple[str, Any] = ("customers", None),
 ) -> CustomerPage:
     """A page of customers. ``lenient`` (with ``labels``) applies a saved filter: conditions on
     tags, teams or fields deleted since are left out and listed in ``ignored``. ``columns``
-    replaces the row's columns (the compiled list path selects each node's JSON instead)."""
+    replaces the row's columns (the compiled list path selects each node's JSON instead).
+    ``origin`` names the list for its cursors (the root list, or a saved filter by id)."""
     limit = page_size(first)
     base, ignored = await customer_base(
         access, portfolio=portfolio, seller_id=seller_id, filter=filter, lenient=lenient, labels=labels
     )
+    refused = hidden_sort(access, sort)
+    if refused and not lenient:
+        raise ValidationFailed.one("sort.field", FieldErrorCode.NOT_ALLOWED, refused)
+    if refused:  # a shared filter sorting by data hidden from this caller: its default order
+        ignored, sort = [*ignored, f"sort by {refused}"], None
     plan = await plan_search(access, search)
     where = and_(base, plan.condition if plan else None)
+    cursors = ListCursors.of(
+        access.principal,
+        origin[0],
+        parent=origin[1],
+        search=search,
+        portfolio=portfolio,
+        seller=seller_id,
+        sort=[sort.field, sort.descending] if sort else None,
+        filter=filter,
+        lenient=lenient,
+    )
 
     async def total_count() -> int:
         return await fetchval(Sql("SELECT count(*) FROM customer c WHERE ") + where)
 
     relevance = sort is None or sort.field is SortField.RELEVANCE
     if plan is not None and plan.segments and relevance:
-        rows, cursors, has_next = await _by_relevance(base, plan.segments, limit, after, columns)
+        rows, positions, has_next = await _by_relevance(base, plan.segments, limit, after, cursors, columns)
     else:
         chosen = Sort() if sort is None or sort.field is SortField.RELEVANCE else sort
         keys = sort_keys(chosen)
-        tag = f"{chosen.field.value}:{'desc' if chosen.descending else 'asc'}"
         page_where = where
         if after:
-            page_where = and_(where, after_condition(keys, decode_cursor(after, tag, len(keys))))
+            page_where = and_(where, after_condition(keys, cursors.decode(after, len(keys))))
         found = await fetch(
             _select(keys, columns) + page_where + Sql(" ORDER BY ") + order_sql(keys) + Sql(" LIMIT %s", limit + 1)
         )
         has_next = len(found) > limit
         rows = found[:limit]
-        cursors = [cursor_for(tag, keys, r) for r in rows]
-    return CustomerPage(rows, cursors, has_next, after is not None, total_count, ignored)
+        positions = cursors.encode_rows([k.field for k in keys], rows)
+    return CustomerPage(rows, positions, has_next, after is not None, total_count, ignored)
 
 
 async def _by_relevance(
-    base: Sql, segments: list[Segment], limit: int, after: str | None, columns: Sql | None = None
+    base: Sql,
+    segments: list[Segment],
+    limit: int,
+    after: str | None,
+    cursors: ListCursors,
+    columns: Sql | None = None,
 ) -> tuple[list[dict[str, Any]], list[str], bool]:
-    """Walk the search's segments in order, each with its own keyset, until the page is full."""
+    """Walk the search's segments in order, each with its own keyset, until the page is full.
+    A cursor holds its segment's number and that segment's sort values."""
     start, resume = 0, None
     if after:
-        segment, *values = decode_cursor(after, "relevance", 3)
-        if not isinstance(segment, int) or not 0 <= segment < len(segments):
-            raise ValidationFailed.one("after", FieldErrorCode.INVALID, "is not a cursor from this search")
-        start, resume = segment, values
+        opened = cursors.decode(after, 1 + len(segments[0].keys))
+        segment = opened[0]
+        if not isinstance(segment, int) or isinstance(segment, bool) or not 0 <= segment < len(segments):
+            raise ValidationFailed.one("after", FieldErrorCode.INVALID, "is not a valid cursor")
+        start, resume = segment, opened[1:]
     rows: list[dict[str, Any]] = []
-    cursors: list[str] = []
+    positions: list[str] = []
     for index in range(start, len(segments)):
         keys = _numbered(segments[index].keys)
         condition = and_(base, segments[index].condition)
@@ -221,10 +271,10 @@ async def _by_relevance(
             + Sql(" LIMIT %s", limit + 1 - len(rows))
         )
         rows += found
-        cursors += [encode_cursor("relevance", [index, *(r[k.field] for k in keys)]) for r in found]
+        positions += [cursors.encode([index, *(r[k.field] for k in keys)]) for r in found]
         if len(rows) > limit:
             break
-    return rows[:limit], cursors[:limit], len(rows) > limit
+    return rows[:limit], positions[:limit], len(rows) > limit
 
 
 async def get_customer(access: Access, customer_id: UUID) -> dict[str, Any] | None:

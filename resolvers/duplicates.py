@@ -15,18 +15,12 @@ from models.sql import TRUE, Sql
 from resolvers import contact_keys
 from resolvers.contact import display_key
 from resolvers.contact_keys import Key, Match
+from resolvers.cursors import ListCursors
 from resolvers.customer_fields import clean_customer_fields
 from resolvers.customer_reads import get_customers
 from resolvers.errors import DomainError
 from resolvers.live import live_rows
-from resolvers.pagination import (
-    SortKey,
-    after_condition,
-    cursor_for,
-    decode_cursor,
-    order_by,
-    page_size,
-)
+from resolvers.pagination import SortKey, after_condition, order_by, page_size
 
 
 class OnDuplicate(StrEnum):
@@ -125,9 +119,11 @@ async def groups(
         + live_rows(access, P.DUPLICATE_READ)
         + Sql(" GROUP BY k.kind, k.value HAVING count(DISTINCT c.id) > 1")
     )
+    # Sealed: a group's cursor holds its key (a phone number, an email).
+    cursors = ListCursors.of(access.principal, "duplicateGroups")
     where = TRUE
     if after:
-        where = after_condition(GROUP_SORT, decode_cursor(after, "dupgroups", len(GROUP_SORT)))
+        where = after_condition(GROUP_SORT, cursors.decode(after, len(GROUP_SORT)))
     rows = await fetch(
         grouped.wrap("WITH g AS (", ") SELECT * FROM g WHERE ")
         + where
@@ -139,7 +135,7 @@ async def groups(
             display_key(r["value"]) if r["kind"] == "phone" else r["value"],
             r["size"],
             list(r["ids"]),
-            cursor_for("dupgroups", GROUP_SORT, r),
+            cursors.encode([r[k.field] for k in GROUP_SORT]),
         )
         for r in rows[:limit]
     ]

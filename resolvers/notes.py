@@ -8,6 +8,7 @@ from uuid import UUID
 from authz.access import Access
 from authz.catalogue import P
 from authz.errors import Forbidden
+from authz.principal import Principal
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import Sql
 from resolvers.children import ChildPage, ChildQuery, child_counts, child_pages
@@ -99,9 +100,12 @@ async def delete_note(access: Access, note_id: UUID) -> None:
 
 
 async def notes_of(
-    tenant_id: UUID, customer_ids: list[UUID], *, first: int | None, after: str | None
+    caller: Principal, customer_ids: list[UUID], *, first: int | None, after: str | None
 ) -> dict[UUID, ChildPage]:
-    return await child_pages(NOTES, customer_ids, where=Sql("t.tenant_id = %s", tenant_id), first=first, after=after)
+    tenant_id = caller.tenant_id
+    return await child_pages(
+        NOTES, customer_ids, where=Sql("t.tenant_id = %s", tenant_id), first=first, after=after, caller=caller
+    )
 
 
 async def notes_count(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, int]:

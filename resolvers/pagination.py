@@ -1,9 +1,7 @@
-"""Keyset pagination: opaque cursors holding the sort values of the last row seen."""
+"""Keyset pagination: the order of a list, and the rows after a cursor (resolvers/cursors.py seals it)."""
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,32 +38,6 @@ def page_size(first: int | None) -> int:
     if first < 1 or first > MAX_PAGE_SIZE:
         raise ValidationFailed.one("first", FieldErrorCode.INVALID, f"must be between 1 and {MAX_PAGE_SIZE}")
     return first
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    return value
-
-
-def encode_cursor(tag: str, values: Sequence[Any]) -> str:
-    raw = json.dumps([tag, *(_plain(v) for v in values)], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, tag: str, count: int) -> list[Any]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(values, list) or values[0] != tag or len(values) != count + 1:
-            raise ValueError
-        return values[1:]
-    except (ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError):
-        raise ValidationFailed.one(
-            "after", FieldErrorCode.INVALID, "is not a cursor from this list and sort order"
-        ) from None
 
 
 def order_by(keys: Sequence[SortKey]) -> str:
@@ -111,7 +83,3 @@ def after_condition(keys: Sequence[SortKey], values: Sequence[Any]) -> Sql:
         terms.append(join("", [key.sql(), Sql(f" {op} "), params[i]]))
         branches.append(join(" AND ", terms))
     return or_(*branches)
-
-
-def cursor_for(tag: str, keys: Sequence[SortKey], row: dict[str, Any]) -> str:
-    return encode_cursor(tag, [row[k.field] for k in keys])

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from authz.access import Access
 from authz.catalogue import P, Scope
+from authz.principal import Principal
 from models.db import fetch, fetchrow
 from models.sql import Sql
 from resolvers.children import ChildPage, ChildQuery, child_counts, child_pages
@@ -102,10 +103,11 @@ async def record_purchase(access: Access, customer_id: UUID, data: dict[str, Any
 
 
 async def purchases_of(
-    tenant_id: UUID, customer_ids: list[UUID], *, first: int | None, after: str | None
+    caller: Principal, customer_ids: list[UUID], *, first: int | None, after: str | None
 ) -> dict[UUID, ChildPage]:
+    tenant_id = caller.tenant_id
     return await child_pages(
-        PURCHASES, customer_ids, where=Sql("t.tenant_id = %s", tenant_id), first=first, after=after
+        PURCHASES, customer_ids, where=Sql("t.tenant_id = %s", tenant_id), first=first, after=after, caller=caller
     )
 
 

@@ -1,9 +1,9 @@
 """Quick search over customers, planned by what the text looks like.
 
 - Words search name and trade name (accent- and case-insensitive, any word order, parts of
-  words) and tag names. Ranked in segments: names starting with the text, in name order (so an
-  exact match comes first); then names containing every word, newest customers first; then
-  customers with a tag of that name, newest first. Each segment is one index-friendly query: a
+  words) and tag names. Ranked in segments: customers named exactly the text; then names (name
+  and trade name) starting with it, in that order; then names containing every word, newest
+  customers first; then customers with a tag of that name, newest first. Each segment is one index-friendly query: a
   range on the name index, or a trigram match that PostgreSQL answers either by walking the
   creation-time index (common words) or from the trigram index (rare ones).
 - Text with an @ searches emails ("@user" also finds the Instagram account "user", whole);
@@ -24,7 +24,7 @@ from authz.access import Access
 from authz.masking import contact_hidden
 from models import Channel
 from models.db import fetch
-from models.sql import Sql, and_, or_
+from models.sql import Sql, and_, not_, or_
 from resolvers.contact import InvalidContact, display_key, normalize_email, normalize_phone
 from resolvers.documents import search_prefix
 from resolvers.handles import normalize_handle
@@ -66,6 +66,7 @@ def _next_prefix(prefix: str) -> str:
 
 
 NAME_ORDER = (SortKey('c.search_text COLLATE "C"', False, "text", "search_text"), SortKey("c.id", False, "uuid", "id"))
+EXACT_ORDER = (SortKey('c.name_sort COLLATE "C"', False, "text", "name_sort"), SortKey("c.id", False, "uuid", "id"))
 NEWEST_FIRST = (SortKey("c.created_at", True, "timestamptz", "created_at"), SortKey("c.id", True, "uuid", "id"))
 
 
@@ -83,9 +84,12 @@ async def _name_search(access: Access, text: str, alias: str) -> Search:
     if len(words) == 1 and not contact_hidden(access):
         # One token may be part of an email too ("joao.silva").
         contains = or_(all_words, Sql(f"{alias}.email_normalized LIKE %s", _like(text.strip().lower())))
+    # Folded as the stored name_sort column is, so the two compare equal.
+    exact = Sql(f'{alias}.name_sort COLLATE "C" = crm_fold(%s::text) COLLATE "C"', text)
     segments = [
-        Segment(prefix, NAME_ORDER),
-        Segment(and_(contains, prefix.wrap("NOT (", ")")), NEWEST_FIRST),
+        Segment(and_(prefix, exact), EXACT_ORDER),
+        Segment(and_(prefix, not_(exact)), NAME_ORDER),
+        Segment(and_(contains, not_(prefix)), NEWEST_FIRST),
     ]
     # A tag of that name: looked up first (tags are few), so the planner sees concrete ids.
     tag_ids = [
@@ -106,7 +110,8 @@ async def _name_search(access: Access, text: str, alias: str) -> Search:
             access.principal.tenant_id,
             tag_ids,
         )
-        segments.append(Segment(and_(tagged, contains.wrap("NOT (", ")")), NEWEST_FIRST))
+        # contains may be NULL (no email to match): NOT would drop the row from every segment.
+        segments.append(Segment(and_(tagged, not_(contains)), NEWEST_FIRST))
         condition = or_(contains, tagged)
     return Search(SearchMode.NAME, condition, segments)
 

@@ -10,15 +10,17 @@ from uuid import UUID
 from authz.access import Access
 from authz.catalogue import P
 from authz.errors import Forbidden
+from authz.principal import Principal
 from models import TaskPriority, TaskStatus
 from models.db import fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql, and_
 from resolvers import users as user_ops
 from resolvers.children import ChildPage, ChildQuery, child_counts, child_pages
+from resolvers.cursors import ListCursors
 from resolvers.customers import locate_for_change
 from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
 from resolvers.live import live_rows
-from resolvers.pagination import SortKey, after_condition, cursor_for, decode_cursor, order_by, page_size
+from resolvers.pagination import SortKey, after_condition, order_by, page_size
 
 TITLE_MAX, DESCRIPTION_MAX = 200, 10_000
 TASK_COLUMNS = (
@@ -141,10 +143,25 @@ async def update_task(access: Access, task_id: UUID, data: dict[str, Any]) -> di
 
 
 async def tasks_of(
-    tenant_id: UUID, customer_ids: list[UUID], *, status: TaskStatus | None, first: int | None, after: str | None
+    caller: Principal,
+    customer_ids: list[UUID],
+    *,
+    status: TaskStatus | None,
+    first: int | None,
+    after: str | None,
+    with_cursors: bool = True,
 ) -> dict[UUID, ChildPage]:
-    where = and_(Sql("t.tenant_id = %s", tenant_id), Sql("t.status = %s", status.value) if status else None)
-    return await child_pages(TASKS, customer_ids, where=where, first=first, after=after)
+    where = and_(Sql("t.tenant_id = %s", caller.tenant_id), Sql("t.status = %s", status.value) if status else None)
+    return await child_pages(
+        TASKS,
+        customer_ids,
+        where=where,
+        first=first,
+        after=after,
+        caller=caller,
+        arguments={"status": status},
+        with_cursors=with_cursors,
+    )
 
 
 async def tasks_count(tenant_id: UUID, customer_ids: list[UUID], status: TaskStatus | None) -> dict[UUID, int]:
@@ -184,9 +201,10 @@ async def my_tasks(
         Sql("k.due_at < %s", due_before) if due_before else None,
         live_rows(access, P.CUSTOMER_READ),
     )
+    cursors = ListCursors.of(p, "myTasks", status=status, due_before=due_before)
     page_where = where
     if after:
-        page_where = and_(where, after_condition(MY_ORDER, decode_cursor(after, "mytasks", len(MY_ORDER))))
+        page_where = and_(where, after_condition(MY_ORDER, cursors.decode(after, len(MY_ORDER))))
     rows = await fetch(
         Sql(
             f"SELECT {TASK_COLUMNS}, coalesce(k.due_at, 'infinity'::timestamptz) AS due_sort "
@@ -200,4 +218,4 @@ async def my_tasks(
     async def total_count() -> int:
         return await fetchval(Sql("SELECT count(*) FROM task k JOIN customer c ON c.id = k.customer_id WHERE ") + where)
 
-    return page, [cursor_for("mytasks", MY_ORDER, r) for r in page], len(rows) > limit, total_count
+    return page, cursors.encode_rows([k.field for k in MY_ORDER], page), len(rows) > limit, total_count

@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from authz.principal import Principal
 from models.db import fetch
 from models.sql import Sql
 from resolvers.children import ChildPage, ChildQuery, child_counts, child_pages
@@ -45,14 +46,26 @@ KEYS = (SortKey("t.at", True, "timestamptz", "at"), SortKey("t.id", True, "uuid"
 
 
 async def timeline_of(
-    tenant_id: UUID, customer_ids: list[UUID], *, kinds: list[TimelineKind] | None, first: int | None, after: str | None
+    caller: Principal,
+    customer_ids: list[UUID],
+    *,
+    kinds: list[TimelineKind] | None,
+    first: int | None,
+    after: str | None,
 ) -> dict[UUID, ChildPage]:
     chosen = sorted(set(kinds or TimelineKind), key=list(TimelineKind).index)
     source = _source(chosen)
+    query = ChildQuery(source, "customer_id", KEYS, "timeline")
     # The cursor is tied to the kinds asked for: a page of another selection would skip items.
-    tag = "timeline:" + ",".join(k.value for k in chosen)
-    query = ChildQuery(source, "customer_id", KEYS, tag)
-    return await child_pages(query, customer_ids, where=Sql("t.tenant_id = %s", tenant_id), first=first, after=after)
+    return await child_pages(
+        query,
+        customer_ids,
+        where=Sql("t.tenant_id = %s", caller.tenant_id),
+        first=first,
+        after=after,
+        caller=caller,
+        arguments={"kinds": [k.value for k in chosen]},
+    )
 
 
 async def timeline_count(

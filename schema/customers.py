@@ -377,7 +377,14 @@ async def prefetch_for_page(info: Info, rows: list[dict[str, Any]]) -> dict[str,
     if "teams" in wanted and may_see_kind(access, "Team"):
         jobs["teams"] = team_ops.teams_of_customers(tenant, ids)
     if "openTasks" in wanted:
-        jobs["openTasks"] = task_ops.tasks_of(tenant, ids, status=ModelTaskStatus.OPEN, first=OPEN_TASKS, after=None)
+        jobs["openTasks"] = task_ops.tasks_of(
+            info.context.access.principal,
+            ids,
+            status=ModelTaskStatus.OPEN,
+            first=OPEN_TASKS,
+            after=None,
+            with_cursors=False,
+        )
     if "lastNote" in wanted:
         jobs["lastNote"] = note_ops.last_notes(tenant, ids)
     if not jobs and "owner" not in wanted:

@@ -20,10 +20,15 @@ from resolvers.children import ChildPage
 from resolvers.custom_values import FieldDef
 from resolvers.customer_reads import get_customers
 from resolvers.errors import DomainError
+from schema.permissions import api_error
 
 Row = dict[str, Any]
 ByIds = Callable[[UUID, list[UUID]], Awaitable[dict[UUID, Any]]]
 Pages = Callable[..., Awaitable[dict[UUID, ChildPage]]]
+
+
+def _answer(page: ChildPage) -> ChildPage | Exception:
+    return page if page.refused is None else api_error(page.refused)
 
 
 class Loaders:
@@ -66,17 +71,20 @@ class Loaders:
         return self._get(name, batch)
 
     def _paged(self, name: str, fetch: Pages) -> DataLoader[tuple[Any, ...], ChildPage]:
-        async def batch(keys: Sequence[tuple[Any, ...]]) -> list[ChildPage | DomainError]:
+        async def batch(keys: Sequence[tuple[Any, ...]]) -> list[ChildPage | Exception]:
             groups: dict[tuple[Any, ...], list[UUID]] = defaultdict(list)
             for parent, *rest in keys:
                 groups[tuple(rest)].append(parent)
-            pages: dict[tuple[Any, ...], ChildPage | DomainError] = {}
+            pages: dict[tuple[Any, ...], ChildPage | Exception] = {}
+            assert self._access is not None
             for params, parents in groups.items():
-                found: dict[UUID, ChildPage | DomainError]
+                found: dict[UUID, ChildPage | Exception]
                 try:
-                    found = {**await fetch(self._tenant(), parents, *params)}
+                    fetched = await fetch(self._access.principal, parents, *params)
+                    # A cursor of another parent's list fails only the field it was given to.
+                    found = {parent: _answer(page) for parent, page in fetched.items()}
                 except DomainError as exc:
-                    # A refused cursor fails the lists that sent it, not the others of the batch.
+                    # A refused page argument or cursor fails the lists that sent it, not the others of the batch.
                     found = dict.fromkeys(parents, exc)
                 for parent, page in found.items():
                     pages[(parent, *params)] = page
@@ -165,46 +173,54 @@ class Loaders:
 
     @property
     def note_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
-        return self._paged("note_pages", lambda t, ids, first, after: notes.notes_of(t, ids, first=first, after=after))
+        return self._paged(
+            "note_pages", lambda caller, ids, first, after: notes.notes_of(caller, ids, first=first, after=after)
+        )
 
     @property
     def task_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
         return self._paged(
             "task_pages",
-            lambda t, ids, status, first, after: tasks.tasks_of(t, ids, status=status, first=first, after=after),
+            lambda caller, ids, status, first, after: tasks.tasks_of(
+                caller, ids, status=status, first=first, after=after
+            ),
         )
 
     @property
     def conversation_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
         return self._paged(
             "conversation_pages",
-            lambda t, ids, first, after: conversations.conversations_of(t, ids, first=first, after=after),
+            lambda caller, ids, first, after: conversations.conversations_of(caller, ids, first=first, after=after),
         )
 
     @property
     def message_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
         return self._paged(
-            "message_pages", lambda t, ids, first, after: conversations.messages_of(t, ids, first=first, after=after)
+            "message_pages",
+            lambda caller, ids, first, after: conversations.messages_of(caller, ids, first=first, after=after),
         )
 
     @property
     def appointment_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
         return self._paged(
             "appointment_pages",
-            lambda t, ids, first, after: appointments.appointments_of(t, ids, first=first, after=after),
+            lambda caller, ids, first, after: appointments.appointments_of(caller, ids, first=first, after=after),
         )
 
     @property
     def purchase_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
         return self._paged(
-            "purchase_pages", lambda t, ids, first, after: purchases.purchases_of(t, ids, first=first, after=after)
+            "purchase_pages",
+            lambda caller, ids, first, after: purchases.purchases_of(caller, ids, first=first, after=after),
         )
 
     @property
     def timeline_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
         return self._paged(
             "timeline_pages",
-            lambda t, ids, kinds, first, after: timeline.timeline_of(t, ids, kinds=kinds, first=first, after=after),
+            lambda caller, ids, kinds, first, after: timeline.timeline_of(
+                caller, ids, kinds=kinds, first=first, after=after
+            ),
         )
 
     # --- counts per parent (totalCount of nested connections) -------------------------------

@@ -72,10 +72,10 @@ class SavedFilter(Node):
 
     @strawberry.field(description="Conditions left out because what they name was deleted since (e.g. a tag).")
     async def ignored(self, info: Info) -> list[str]:
-        compiled = await compile_filter(
-            info.context.access, self._row["conditions"], lenient=True, labels=self._row["labels"]
-        )
-        return compiled.ignored
+        access = info.context.access
+        compiled = await compile_filter(access, self._row["conditions"], lenient=True, labels=self._row["labels"])
+        refused = customer_reads.hidden_sort(access, filter_ops.sort_from(self._row["sort"]))
+        return [*compiled.ignored, f"sort by {refused}"] if refused else compiled.ignored
 
     @strawberry.field(description="The customers of the list, within what you may see.", extensions=paged())
     async def customers(
@@ -91,6 +91,7 @@ class SavedFilter(Node):
             sort=filter_ops.sort_from(row["sort"]),
             lenient=True,
             labels=row["labels"],
+            origin=("savedFilter", row["id"]),
         )
         return await customer_connection(info, page)
 

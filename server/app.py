@@ -18,6 +18,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from authz.policy_store import PolicyStore
 from authz.tokens import TokenConfig
+from resolvers import cursors
 from schema.schema import Limits, build_schema
 from server.database import resolve_database_url, tortoise_config
 from server.graphql_view import GraphQLView
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     settings = settings or get_settings()
     url = database_url or resolve_database_url(settings)
     policies = PolicyStore(settings.policy_dir)
+    cursors.configure(settings.signing_secret())
     tokens = TokenConfig(
         secret=settings.signing_secret(),
         issuer=settings.jwt_issuer,

@@ -6,8 +6,9 @@ from uuid import UUID
 import pytest
 
 from models.sql import FALSE, TRUE, Sql, and_, or_
+from resolvers.cursors import ListCursors
 from resolvers.errors import ValidationFailed
-from resolvers.pagination import SortKey, after_condition, decode_cursor, encode_cursor
+from resolvers.pagination import SortKey, after_condition
 from resolvers.text import fold
 
 
@@ -33,13 +34,14 @@ def test_a_fragment_with_the_wrong_number_of_parameters_is_refused():
 
 
 def test_cursors_round_trip_and_refuse_other_lists():
-    cursor = encode_cursor("created", ["2026-01-01T00:00:00+00:00", "1b4e28ba-2fa1-11d2-883f-0016d3cca427"])
+    created, name = ListCursors.bound(["created"]), ListCursors.bound(["name"])
+    cursor = created.encode(["2026-01-01T00:00:00+00:00", "1b4e28ba-2fa1-11d2-883f-0016d3cca427"])
 
-    assert decode_cursor(cursor, "created", 2) == ["2026-01-01T00:00:00+00:00", "1b4e28ba-2fa1-11d2-883f-0016d3cca427"]
+    assert created.decode(cursor, 2) == ["2026-01-01T00:00:00+00:00", "1b4e28ba-2fa1-11d2-883f-0016d3cca427"]
     with pytest.raises(ValidationFailed):
-        decode_cursor(cursor, "name", 2)
+        name.decode(cursor, 2)
     with pytest.raises(ValidationFailed):
-        decode_cursor("!!!", "created", 2)
+        created.decode("!!!", 2)
 
 
 def test_keyset_condition_for_mixed_directions():
