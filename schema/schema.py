@@ -24,6 +24,7 @@ from strawberry.types import ExecutionContext
 
 from schema.activities import ActivityMutation, ActivityQuery
 from schema.conversations import ConversationMutation, ConversationQuery
+from schema.cost import CostLimit
 from schema.custom_fields import CustomFieldMutation, CustomFieldQuery
 from schema.customers import CustomerMutation, CustomerQuery
 from schema.duplicates import DuplicateMutation, DuplicateQuery
@@ -59,6 +60,7 @@ class Limits:
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 4000
+    max_nodes: int = 100_000
     introspection: bool = True
     field_suggestions: bool = True
 
@@ -110,6 +112,8 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: AddValidationRules(limit_rules),
         lambda: ValidationCache(maxsize=512),
+        # After validation, with the request's variables: page sizes may come from them.
+        lambda: CostLimit(max_nodes=limits.max_nodes),
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message=MASKED_MESSAGE),
     ]
     if not limits.introspection:

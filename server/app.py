@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             max_depth=settings.max_depth,
             max_aliases=settings.max_aliases,
             max_tokens=settings.max_tokens,
+            max_nodes=settings.max_nodes,
             introspection=bool(settings.introspection),
             field_suggestions=bool(settings.field_suggestions),
         )

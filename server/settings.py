@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 4000
+    # Objects one request may produce, counted before execution from the page sizes of nested
+    # lists (GitHub's node limit is 500,000). 100 customers with 100 notes each cost 10,100; a
+    # page of 100 customers with ten nested lists of 100 still passes.
+    max_nodes: int = Field(default=100_000, ge=1)
     max_body_bytes: int = 2_000_000
 
     @model_validator(mode="after")
