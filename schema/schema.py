@@ -35,6 +35,7 @@ from schema.saved_filters import SavedFilterMutation, SavedFilterQuery
 from schema.tags import TagMutation, TagQuery
 from schema.teams import TeamMutation, TeamQuery
 from schema.tenants import TenantMutation, TenantQuery
+from schema.timeouts import StatementTimeouts, cancelled_statement
 from schema.users import UserQuery
 
 log = logging.getLogger("crm.graphql")
@@ -61,6 +62,7 @@ class Limits:
     max_aliases: int = 30
     max_tokens: int = 4000
     max_nodes: int = 100_000
+    statement_timeout_ms: int = 15_000
     introspection: bool = True
     field_suggestions: bool = True
 
@@ -72,7 +74,9 @@ def is_unexpected(error: GraphQLError) -> bool:
     validation and variable-coercion errors happen before execution and carry no path.
     """
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError) and error.path is not None
+    if original is None or isinstance(original, GraphQLError) or error.path is None:
+        return False
+    return not cancelled_statement(error)  # a statement timeout is answered as TIMEOUT
 
 
 class CrmSchema(strawberry.Schema):
@@ -80,6 +84,8 @@ class CrmSchema(strawberry.Schema):
         for error in errors:
             if is_unexpected(error):
                 log.error("unexpected error at %s", error.path, exc_info=error.original_error)
+            elif cancelled_statement(error):
+                log.warning("statement timeout at %s: %s", error.path, error.original_error)
             else:
                 code = (error.extensions or {}).get("code", "BAD_REQUEST")
                 log.info("request refused (%s): %s", code, error.message)
@@ -114,6 +120,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=512),
         # After validation, with the request's variables: page sizes may come from them.
         lambda: CostLimit(max_nodes=limits.max_nodes),
+        lambda: StatementTimeouts(timeout_ms=limits.statement_timeout_ms),
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message=MASKED_MESSAGE),
     ]
     if not limits.introspection:

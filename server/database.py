@@ -114,8 +114,12 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
         )
 
 
-def tortoise_config(url: str, settings: Settings | None = None) -> dict[str, Any]:
+def tortoise_config(
+    url: str, settings: Settings | None = None, *, statement_timeout_ms: int | None = None
+) -> dict[str, Any]:
+    """The ORM's configuration; statements time out after CRM_STATEMENT_TIMEOUT_MS unless told otherwise."""
     settings = settings or get_settings()
+    timeout = settings.statement_timeout_ms if statement_timeout_ms is None else statement_timeout_ms
     credentials = {
         **asyncpg_params(url),
         "minsize": 1,
@@ -124,7 +128,11 @@ def tortoise_config(url: str, settings: Settings | None = None) -> dict[str, Any
         "init": _init_connection,
         # Plan every statement with its real parameters: tenants differ in size by orders of
         # magnitude, and a generic plan fitted to one serves another badly.
-        "server_settings": {"application_name": "crm", "plan_cache_mode": "force_custom_plan"},
+        "server_settings": {
+            "application_name": "crm",
+            "plan_cache_mode": "force_custom_plan",
+            "statement_timeout": str(timeout),
+        },
     }
     return {
         "connections": {"default": {"engine": "tortoise.backends.asyncpg", "credentials": credentials}},
@@ -147,7 +155,8 @@ async def migrate(url: str) -> None:
 
     await ensure_database(url)
     try:
-        await run_migrations(config=tortoise_config(url))
+        # A migration may rewrite a large table: no statement timeout.
+        await run_migrations(config=tortoise_config(url, statement_timeout_ms=0))
     finally:
         await Tortoise.close_connections()
 

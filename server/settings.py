@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     data_dir: Path = PROJECT_ROOT / ".data"
     db_pool_max: int = 10
+    # Every statement the service runs is cancelled by PostgreSQL after this long (0: no limit);
+    # one request must not hold a connection, and every other tenant, for minutes.
+    statement_timeout_ms: int = Field(default=15_000, ge=0)
 
     jwt_secret: str | None = None
     jwt_issuer: str = "crm"
