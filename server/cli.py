@@ -52,13 +52,17 @@ def checked_text(value: str, what: str, max_length: int) -> str:
 
 
 def checked_email(value: str) -> str:
-    from resolvers.contact import InvalidContact, normalize_email
+    """A sign-in address: syntax only (staff may sit on internal domains such as demo.test)."""
+    from email_validator import EmailNotValidError, validate_email
 
     try:
-        return normalize_email(value)
-    except (InvalidContact, ValueError) as exc:
+        found = validate_email(
+            value.strip(), check_deliverability=False, globally_deliverable=False, test_environment=True
+        )
+    except EmailNotValidError as exc:
         fail(f"{value!r} is not a valid email address: {exc}", INVALID)
         raise
+    return found.normalized.lower()
 
 
 def checked_role(value: str) -> Any:
