@@ -483,8 +483,8 @@ def main() -> None:
     stop_on_sigterm()
     try:
         cli()
-    except SettingsError as exc:
-        print(exc, file=sys.stderr)
+    except (SettingsError, DatabaseUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
 
 
