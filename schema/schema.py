@@ -24,6 +24,7 @@ from strawberry.types import ExecutionContext
 
 from schema.activities import ActivityMutation, ActivityQuery
 from schema.conversations import ConversationMutation, ConversationQuery
+from schema.cost import CostLimit
 from schema.custom_fields import CustomFieldMutation, CustomFieldQuery
 from schema.customers import CustomerMutation, CustomerQuery
 from schema.duplicates import DuplicateMutation, DuplicateQuery
@@ -34,6 +35,7 @@ from schema.saved_filters import SavedFilterMutation, SavedFilterQuery
 from schema.tags import TagMutation, TagQuery
 from schema.teams import TeamMutation, TeamQuery
 from schema.tenants import TenantMutation, TenantQuery
+from schema.timeouts import StatementTimeouts, cancelled_statement
 from schema.users import UserQuery
 
 log = logging.getLogger("crm.graphql")
@@ -59,6 +61,8 @@ class Limits:
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 4000
+    max_nodes: int = 100_000
+    statement_timeout_ms: int = 15_000
     introspection: bool = True
     field_suggestions: bool = True
 
@@ -70,7 +74,9 @@ def is_unexpected(error: GraphQLError) -> bool:
     validation and variable-coercion errors happen before execution and carry no path.
     """
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError) and error.path is not None
+    if original is None or isinstance(original, GraphQLError) or error.path is None:
+        return False
+    return not cancelled_statement(error)  # a statement timeout is answered as TIMEOUT
 
 
 class CrmSchema(strawberry.Schema):
@@ -78,6 +84,8 @@ class CrmSchema(strawberry.Schema):
         for error in errors:
             if is_unexpected(error):
                 log.error("unexpected error at %s", error.path, exc_info=error.original_error)
+            elif cancelled_statement(error):
+                log.warning("statement timeout at %s: %s", error.path, error.original_error)
             else:
                 code = (error.extensions or {}).get("code", "BAD_REQUEST")
                 log.info("request refused (%s): %s", code, error.message)
@@ -110,6 +118,9 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: AddValidationRules(limit_rules),
         lambda: ValidationCache(maxsize=512),
+        # After validation, with the request's variables: page sizes may come from them.
+        lambda: CostLimit(max_nodes=limits.max_nodes),
+        lambda: StatementTimeouts(timeout_ms=limits.statement_timeout_ms),
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message=MASKED_MESSAGE),
     ]
     if not limits.introspection:

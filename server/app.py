@@ -106,6 +106,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             max_depth=settings.max_depth,
             max_aliases=settings.max_aliases,
             max_tokens=settings.max_tokens,
+            max_nodes=settings.max_nodes,
+            statement_timeout_ms=settings.statement_timeout_ms,
             introspection=bool(settings.introspection),
             field_suggestions=bool(settings.field_suggestions),
         )

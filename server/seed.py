@@ -18,6 +18,7 @@ from models import Role, Team, TeamMembership, Tenant, User
 from resolvers import custom_fields, notes, purchases, tasks, templates
 from resolvers import customers as customer_ops
 from resolvers.text import fold
+from server.settings import get_settings
 
 DEMO_SLUG = "demo"
 
@@ -93,6 +94,9 @@ async def demo_exists() -> bool:
 
 
 async def seed_demo(policy: CompiledPolicy, customers: int = 40, slug: str = DEMO_SLUG) -> list[DemoUser]:
+    # Demo users with well-known addresses have no place in production, whoever calls this.
+    if not get_settings().development:
+        raise RuntimeError("The demo company is only created in development (CRM_ENV=development).")
     tenant = await Tenant.create(slug=slug, name="Demo Comércio Ltda")
     users: dict[str, User] = {}
     for email, name, role in DEMO_USERS:

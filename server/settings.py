@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,14 @@ class SettingsError(RuntimeError):
     """A setting is missing or inconsistent; the message says which and how to fix it."""
 
 
+def available_cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CRM_", extra="ignore")
 
@@ -25,6 +34,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     data_dir: Path = PROJECT_ROOT / ".data"
     db_pool_max: int = 10
+    # Every statement the service runs is cancelled by PostgreSQL after this long (0: no limit);
+    # one request must not hold a connection, and every other tenant, for minutes.
+    statement_timeout_ms: int = Field(default=15_000, ge=0)
 
     jwt_secret: str | None = None
     jwt_issuer: str = "crm"
@@ -37,7 +49,8 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    workers: int = 1
+    # One worker process per core: a request that keeps Python busy stalls only its own worker.
+    workers: int = Field(default_factory=available_cores, ge=1)
     log_level: str = "info"
 
     graphiql: bool | None = None
@@ -46,6 +59,10 @@ class Settings(BaseSettings):
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 4000
+    # Objects one request may produce, counted before execution from the page sizes of nested
+    # lists (GitHub's node limit is 500,000). 100 customers with 100 notes each cost 10,100; a
+    # page of 100 customers with ten nested lists of 100 still passes.
+    max_nodes: int = Field(default=100_000, ge=1)
     max_body_bytes: int = 2_000_000
 
     @model_validator(mode="after")
@@ -55,6 +72,11 @@ class Settings(BaseSettings):
             if getattr(self, name) is None:
                 setattr(self, name, dev)
         return self
+
+    @property
+    def development(self) -> bool:
+        """Only development seeds the demo company and prints bearer tokens."""
+        return self.env == "development"
 
     def signing_secret(self) -> str:
         """The HS256 secret. Development keeps a random one under the data folder."""
