@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from uuid import UUID
 
 from tortoise import fields
 from tortoise.fields.db_defaults import Now, SqlDefault
@@ -23,6 +24,7 @@ class TenantOwned(Model):
     tenant: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Tenant", related_name=False, on_delete=fields.CASCADE, db_index=False
     )
+    tenant_id: UUID  # the column behind ``tenant``, set by Tortoise
     created_at = fields.DatetimeField(auto_now_add=True, db_default=Now())
 
     class Meta:

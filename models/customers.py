@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Any
+from uuid import UUID
 
 from tortoise import fields
 from tortoise.fields.db_defaults import Now, SqlDefault
@@ -54,6 +55,7 @@ class Customer(TenantOwned):
     owner: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", null=True, related_name=False, on_delete=fields.SET_NULL, db_index=False
     )
+    owner_id: UUID | None  # the columns behind relations, set by Tortoise
     billing_parent: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Customer", null=True, related_name=False, on_delete=fields.SET_NULL
     )
@@ -73,6 +75,7 @@ class Customer(TenantOwned):
     merged_into: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Customer", null=True, related_name=False, on_delete=fields.SET_NULL, db_index=False
     )
+    merged_into_id: UUID | None
     merged_at = fields.DatetimeField(null=True)
 
     class Meta:

@@ -156,7 +156,7 @@ async def record_inbound(access: Access, data: dict[str, Any]) -> Inbound:
     channel = Channel(data["channel"])
     errors = Errors()
     body = _body(data.get("body"), errors)
-    handle, key = _handle(channel, data.get("from"), p.settings.default_region, errors)
+    handle, key = _handle(channel, data.get("from") or "", p.settings.default_region, errors)
     message_id = (data.get("channelMessageId") or "").strip() or None
     if message_id and len(message_id) > 200:
         errors.add("channelMessageId", FieldErrorCode.TOO_LONG, "must be at most 200 characters")

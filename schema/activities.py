@@ -94,7 +94,7 @@ class Note(Node):
 
     @strawberry.field
     def author(self, info: Info) -> User | None:
-        return user_of(info, self._author, self._users)  # type: ignore[no-any-return]
+        return user_of(info, self._author, self._users)
 
     @strawberry.field
     async def customer(self, info: Info) -> CustomerRef | None:
@@ -106,8 +106,8 @@ class Task(Node):
     title: str
     description: str
     due_at: datetime | None
-    priority: TaskPriority  # type: ignore[valid-type]
-    status: TaskStatus  # type: ignore[valid-type]
+    priority: TaskPriority
+    status: TaskStatus
     completed_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -140,11 +140,11 @@ class Task(Node):
 
     @strawberry.field
     def responsible(self, info: Info) -> User | None:
-        return user_of(info, self._responsible, self._users)  # type: ignore[no-any-return]
+        return user_of(info, self._responsible, self._users)
 
     @strawberry.field
     def created_by(self, info: Info) -> User | None:
-        return user_of(info, self._created_by, self._users)  # type: ignore[no-any-return]
+        return user_of(info, self._created_by, self._users)
 
     @strawberry.field
     async def customer(self, info: Info) -> CustomerRef | None:
@@ -240,7 +240,7 @@ class CreateTaskInput:
     description: str | None = UNSET
     due_at: datetime | None = UNSET
     responsible_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Defaults to you.")
-    priority: TaskPriority | None = UNSET  # type: ignore[valid-type]
+    priority: TaskPriority | None = UNSET
 
 
 @strawberry.input
@@ -250,8 +250,8 @@ class UpdateTaskInput:
     description: str | None = UNSET
     due_at: datetime | None = UNSET
     responsible_id: strawberry.ID | None = UNSET
-    priority: TaskPriority | None = UNSET  # type: ignore[valid-type]
-    status: TaskStatus | None = strawberry.field(  # type: ignore[valid-type]
+    priority: TaskPriority | None = UNSET
+    status: TaskStatus | None = strawberry.field(
         default=UNSET, description="DONE sets completedAt; back to OPEN clears it."
     )
 
@@ -343,7 +343,7 @@ class ActivityQuery:
     async def my_tasks(
         self,
         info: Info,
-        status: TaskStatus | None = ModelTaskStatus.OPEN,  # type: ignore[valid-type]
+        status: TaskStatus | None = ModelTaskStatus.OPEN,
         due_before: datetime | None = None,
         first: int | None = 20,
         after: str | None = None,

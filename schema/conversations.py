@@ -40,11 +40,11 @@ DeliveryStatus = strawberry.enum(ModelDeliveryStatus, name="DeliveryStatus")
 
 @strawberry.type
 class Message(Node):
-    channel: Channel  # type: ignore[valid-type]
-    direction: Direction  # type: ignore[valid-type]
+    channel: Channel
+    direction: Direction
     body: str
     sent_at: datetime
-    status: DeliveryStatus = strawberry.field(  # type: ignore[valid-type]
+    status: DeliveryStatus = strawberry.field(
         description="RECEIVED for inbound; QUEUED until the channel integration sends it."
     )
     channel_message_id: str | None
@@ -70,8 +70,8 @@ class Message(Node):
 
 @strawberry.type
 class Conversation(Node):
-    channel: Channel  # type: ignore[valid-type]
-    status: ConversationStatus  # type: ignore[valid-type]
+    channel: Channel
+    status: ConversationStatus
     last_message_at: datetime
     closed_at: datetime | None
     created_at: datetime
@@ -137,7 +137,7 @@ class Conversation(Node):
 class MessageTemplate(Node):
     name: str
     body: str
-    channel: Channel | None  # type: ignore[valid-type]
+    channel: Channel | None
     archived: bool
 
     @classmethod
@@ -157,7 +157,7 @@ class MessageTemplate(Node):
 
 @strawberry.input
 class RecordInboundMessageInput:
-    channel: Channel  # type: ignore[valid-type]
+    channel: Channel
     from_: str = strawberry.field(name="from", description="The sender: a phone number, email or channel handle.")
     body: str
     channel_message_id: str | None = strawberry.field(
@@ -195,7 +195,7 @@ class MessageSent:
 @strawberry.input
 class ConversationStatusInput:
     conversation_id: strawberry.ID
-    status: ConversationStatus  # type: ignore[valid-type]
+    status: ConversationStatus
 
 
 @strawberry.type
@@ -209,9 +209,7 @@ class StartConversationInput:
     template_id: strawberry.ID
     variables: JSON | None = strawberry.field(default=UNSET, description="Values for the template's placeholders.")
     team_id: strawberry.ID | None = UNSET
-    channel: Channel | None = strawberry.field(  # type: ignore[valid-type]
-        default=UNSET, description="Needed when the template has no channel."
-    )
+    channel: Channel | None = strawberry.field(default=UNSET, description="Needed when the template has no channel.")
 
 
 @strawberry.type
@@ -223,7 +221,7 @@ class ConversationsStarted:
 class MessageTemplateInput:
     name: str
     body: str
-    channel: Channel | None = UNSET  # type: ignore[valid-type]
+    channel: Channel | None = UNSET
 
 
 @strawberry.input
@@ -231,7 +229,7 @@ class UpdateMessageTemplateInput:
     id: strawberry.ID
     name: str | None = UNSET
     body: str | None = UNSET
-    channel: Channel | None = UNSET  # type: ignore[valid-type]
+    channel: Channel | None = UNSET
     archived: bool | None = UNSET
 
 

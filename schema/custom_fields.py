@@ -29,7 +29,7 @@ CustomFieldType = strawberry.enum(
 class CustomField(Node):
     key: str = strawberry.field(description="Stable key: values are set and filtered by it.")
     label: str
-    type: CustomFieldType  # type: ignore[valid-type]
+    type: CustomFieldType
     options: list[str] = strawberry.field(description="The choices of a select or multi-select field, in order.")
     required: bool = strawberry.field(description="Every create and update must leave a value (unless archived).")
     position: int = strawberry.field(description="Display order, ascending.")
@@ -66,7 +66,7 @@ def field_pk(value: str) -> Any:
 class CreateCustomFieldInput:
     key: str = strawberry.field(description="a-z first, then up to 62 of a-z, 0-9, _; unique in the company.")
     label: str
-    type: CustomFieldType  # type: ignore[valid-type]
+    type: CustomFieldType
     options: list[str] | None = strawberry.field(default=UNSET, description="Required for SELECT and MULTI_SELECT.")
     required: bool | None = UNSET
     position: int | None = strawberry.field(default=UNSET, description="Default: after the last field.")

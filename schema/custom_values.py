@@ -25,7 +25,7 @@ from schema.custom_fields import CustomFieldType
 class CustomFieldValue:
     key: str
     label: str
-    type: CustomFieldType  # type: ignore[valid-type]
+    type: CustomFieldType
     value: JSON | None = strawberry.field(description="null when the value is withheld from you (see hidden).")
     hidden: bool = strawberry.field(
         description="True for a phone or email value withheld from you (show a lock, not an empty field)."

@@ -11,6 +11,7 @@ from uuid import UUID
 
 import strawberry
 from strawberry import UNSET
+from strawberry.types.nodes import SelectedField
 
 from authz.access import Access
 from authz.catalogue import P
@@ -81,7 +82,7 @@ class SortDirection(Enum):
 
 @strawberry.input
 class CustomerSort:
-    field: CustomerSortField  # type: ignore[valid-type]
+    field: CustomerSortField
     direction: SortDirection = SortDirection.ASC
 
 
@@ -119,8 +120,8 @@ class Customer(Node):
         description="CPF or CNPJ without punctuation; an alphanumeric CNPJ in upper case."
     )
     address: Address
-    status: CustomerStatus  # type: ignore[valid-type]
-    origin_channel: OriginChannel  # type: ignore[valid-type]
+    status: CustomerStatus
+    origin_channel: OriginChannel
     created_at: datetime
     updated_at: datetime
     last_interaction_at: datetime | None
@@ -367,7 +368,9 @@ async def prefetch_for_page(info: Info, rows: list[dict[str, Any]]) -> dict[str,
     """
     if not rows:
         return None
-    wanted = selected_below(info.selected_fields[0], ("nodes",), ("edges", "node"))
+    root = info.selected_fields[0]
+    assert isinstance(root, SelectedField)  # the field being resolved, never a fragment
+    wanted = selected_below(root, ("nodes",), ("edges", "node"))
     access = info.context.access
     tenant = access.principal.tenant_id
     ids = [r["id"] for r in rows]
@@ -470,8 +473,8 @@ class CreateCustomerInput:
         default=UNSET, description="CPF or CNPJ (numeric or alphanumeric), with or without punctuation."
     )
     address: AddressInput | None = UNSET
-    status: CustomerStatus | None = UNSET  # type: ignore[valid-type]
-    origin_channel: OriginChannel | None = UNSET  # type: ignore[valid-type]
+    status: CustomerStatus | None = UNSET
+    origin_channel: OriginChannel | None = UNSET
     owner_id: strawberry.ID | None = strawberry.field(
         default=UNSET, description="Responsible seller. Needs customer:assign; others create into their own portfolio."
     )
@@ -479,7 +482,7 @@ class CreateCustomerInput:
     custom_fields: list[CustomFieldValueInput] | None = strawberry.field(
         default=UNSET, description="Values by field key; null clears one."
     )
-    on_duplicate: OnDuplicateMode | None = strawberry.field(  # type: ignore[valid-type]
+    on_duplicate: OnDuplicateMode | None = strawberry.field(
         default=UNSET, description="BLOCK (the default), MERGE or UPDATE; the last two need customer:update on it."
     )
 
@@ -497,8 +500,8 @@ class UpdateCustomerInput:
     whatsapp: str | None = UNSET
     document: str | None = UNSET
     address: AddressInput | None = UNSET
-    status: CustomerStatus | None = UNSET  # type: ignore[valid-type]
-    origin_channel: OriginChannel | None = UNSET  # type: ignore[valid-type]
+    status: CustomerStatus | None = UNSET
+    origin_channel: OriginChannel | None = UNSET
     owner_id: strawberry.ID | None = UNSET
     custom_fields: list[CustomFieldValueInput] | None = strawberry.field(
         default=UNSET, description="Values to change, by field key; null clears one; fields not listed keep theirs."
@@ -526,14 +529,14 @@ class TimeRange:
 @strawberry.input(description="Narrows a customer list; every condition given must hold.")
 class CustomerFilter:
     tags: TagCondition | None = UNSET
-    origin_channels: list[OriginChannel] | None = UNSET  # type: ignore[valid-type]
-    status: StatusChoice | None = strawberry.field(  # type: ignore[valid-type]
+    origin_channels: list[OriginChannel] | None = UNSET
+    status: StatusChoice | None = strawberry.field(
         default=UNSET, description="Lists show ACTIVE customers unless asked otherwise."
     )
     created_between: TimeRange | None = UNSET
     last_interaction_between: TimeRange | None = UNSET
     last_contacted_between: TimeRange | None = UNSET
-    portfolio: PortfolioChoice | None = strawberry.field(  # type: ignore[valid-type]
+    portfolio: PortfolioChoice | None = strawberry.field(
         default=UNSET, description="As the list's portfolio argument (use one or the other)."
     )
     seller_id: strawberry.ID | None = UNSET
@@ -603,7 +606,7 @@ class TagsInput:
 @strawberry.type
 class CreateCustomerSuccess:
     customer: Customer | None
-    outcome: CustomerOutcome = strawberry.field(  # type: ignore[valid-type]
+    outcome: CustomerOutcome = strawberry.field(
         description="CREATED, or MERGED/UPDATED when onDuplicate folded the input into an existing customer."
     )
 
@@ -664,7 +667,7 @@ class CustomerQuery:
         after: str | None = None,
         search: str | None = None,
         portfolio: Annotated[
-            PortfolioChoice | None,  # type: ignore[valid-type]
+            PortfolioChoice | None,
             strawberry.argument(description="Default: ALL when you see the whole company, else MINE."),
         ] = None,
         seller_id: Annotated[strawberry.ID | None, strawberry.argument(description="With portfolio: SELLER.")] = None,

@@ -135,7 +135,7 @@ MergeUndoBlockedReason = strawberry.enum(UndoBlock, name="MergeUndoBlockedReason
 
 @strawberry.type(description="The merge cannot be undone; nothing was changed.")
 class MergeUndoBlocked(Error):
-    reason: MergeUndoBlockedReason  # type: ignore[valid-type]
+    reason: MergeUndoBlockedReason
     changed_fields: list[str] = strawberry.field(description="For FIELDS_CHANGED: the fields edited since the merge.")
 
 

@@ -22,7 +22,7 @@ class Error:
 @strawberry.type
 class FieldError:
     field: str = strawberry.field(description="Input path, e.g. 'email' or 'address.city'.")
-    code: FieldErrorCode  # type: ignore[valid-type]
+    code: FieldErrorCode
     message: str
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry import UNSET
@@ -58,12 +58,14 @@ class SavedFilter(Node):
             withheld = {f.key for f in fields if custom_value_hidden(f.type, True)}
             kept = [c for c in conditions["customFields"] if c.get("key") not in withheld]
             conditions = {**conditions, "customFields": kept}
-        return filter_to_api(conditions)
+        return cast(JSON, filter_to_api(conditions))
 
     @strawberry.field(description="The order, as CustomerSort takes it, or null for the default.")
     def sort(self) -> JSON | None:
         sort = self._row["sort"]
-        return {"field": sort["field"].upper(), "direction": "DESC" if sort["descending"] else "ASC"} if sort else None
+        if not sort:
+            return None
+        return cast(JSON, {"field": sort["field"].upper(), "direction": "DESC" if sort["descending"] else "ASC"})
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -51,7 +52,7 @@ class FieldChange:
 
 @strawberry.type(description="A change made to the customer: who did it, when, and what changed.")
 class HistoryEntry(Node):
-    kind: HistoryKind  # type: ignore[valid-type]
+    kind: HistoryKind
     at: datetime
     actor_name: str = strawberry.field(description="The user's or API key's name at the time.")
     changes: list[FieldChange]
@@ -74,7 +75,7 @@ class HistoryEntry(Node):
                 FieldChange(field=_api_field(c.field), before=c.before, after=c.after, hidden=c.hidden)
                 for c in shown.changes
             ],
-            details=shown.details,
+            details=cast(JSON, shown.details),
             _actor=row["actor_id"],
         )
 
@@ -110,7 +111,7 @@ async def timeline_items(info: Info, rows: list[dict[str, Any]]) -> list[Any | N
     The answer lines up with ``rows``; an item deleted since the page was read is None.
     """
     loaders = info.context.loaders
-    by_kind = {
+    by_kind: dict[str, tuple[Any, Callable[[dict[str, Any]], Any] | None]] = {
         "note": (loaders.notes, Note.from_row),
         "task": (loaders.tasks, Task.from_row),
         "conversation": (loaders.conversations, Conversation.from_row),

@@ -20,7 +20,7 @@ Scope = strawberry.enum(AuthzScope, name="Scope", description="How much of the c
 class User(Node):
     name: str
     email: str
-    role: Role  # type: ignore[valid-type]
+    role: Role
     is_active: bool
     can_start_conversations: bool
 
@@ -41,13 +41,13 @@ class GrantedPermission:
     key: str = strawberry.field(description="object:action, as in policies/policy.csv")
     object: str
     action: str
-    scope: Scope  # type: ignore[valid-type]
+    scope: Scope
     description: str
 
 
 @strawberry.type(description="The caller: a signed-in user or an integration's API key.")
 class Me:
-    role: Role  # type: ignore[valid-type]
+    role: Role
     tenant_slug: str
     _user_id: strawberry.Private[Any]
 

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar, cast
 
 import asyncpg
 import typer
@@ -39,7 +39,7 @@ INVALID = 2
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
 
@@ -403,7 +403,7 @@ def policy_check(
         width = max(len(perm.key) for perm, _ in table.rows) + 2
         typer.echo("".join([f"{'permission':<{width}}", *(f"{r:<12}" for r in table.roles)]))
         for perm, scopes in table.rows:
-            cells = [f"{(scopes[r].value if scopes[r] else '-'):<12}" for r in table.roles]
+            cells = [f"{(s.value if (s := scopes[r]) else '-'):<12}" for r in table.roles]
             typer.echo(f"{perm.key:<{width}}" + "".join(cells))
     typer.secho(f"\nOK: {len(policy.grants)} grants, {len(policy.links)} role links.", fg=typer.colors.GREEN)
 
@@ -460,7 +460,12 @@ def policy_explain(
                 "team_id", flat=True
             )
             target = Target(
-                row.id, row.name, row.owner_id, owner.name if owner else None, list(team_ids), row.merged_into_id
+                row.id,
+                row.name,
+                row.owner_id,
+                owner.name if owner else None,
+                cast(list[uuid.UUID], list(team_ids)),
+                row.merged_into_id,
             )
         return explain(policy, who, perm, target)
 
