@@ -103,7 +103,7 @@ CONVERSATION = register(
             Column(None, "customer_id", "uuid", nullable=False),
             Column("channel", "channel", "enum", nullable=False, enum=Channel),
             # The customer's address on the channel: contact data whatever the channel.
-            Column("handle", "handle", "string", contact=True),
+            Column("handle", "handle", "string", contact=True, empty_is_null=True),
             Column("status", "status", "enum", nullable=False, enum=ConversationStatus),
             Column(None, "team_id", "uuid"),
             Column(None, "started_by_id", "uuid"),

@@ -167,6 +167,7 @@ CUSTOMER = register(
                     OrderKey("{t}.id", False, "uuid", "id"),
                 ),
                 tag="tasks",
+                filters=(("status", "status"),),
             ),
             ToMany(
                 "openTasks",

@@ -33,6 +33,7 @@ class Column:
     nullable: bool = True
     enum: type[StrEnum] | None = None  # stored as the enum's value, shown as its NAME
     group: str | None = None
+    empty_is_null: bool = False  # an empty string is shown as null
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -83,6 +84,8 @@ class ToMany:
     connection: bool = True
     limit: int | None = None
     tag: str | None = None
+    # Arguments that narrow the list to rows whose column equals them: (argument, column).
+    filters: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,12 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from schema.activities import ActivityMutation, ActivityQuery
+from schema.compile import CompiledExecutionContext
 from schema.conversations import ConversationMutation, ConversationQuery
 from schema.cost import CostLimit
 from schema.custom_fields import CustomFieldMutation, CustomFieldQuery
 from schema.customers import CustomerMutation, CustomerQuery
 from schema.duplicates import DuplicateMutation, DuplicateQuery
-from schema.fast_list import CompiledListExecutionContext
 from schema.node_query import NodeQuery
 from schema.portfolios import PortfolioMutation, PortfolioQuery
 from schema.saved_filters import SavedFilterMutation, SavedFilterQuery
@@ -129,6 +129,6 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
-        execution_context_class=CompiledListExecutionContext,
+        execution_context_class=CompiledExecutionContext,
         config=StrawberryConfig(disable_field_suggestions=not limits.field_suggestions),
     )
