@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -182,15 +183,23 @@ MY_ORDER = (
 )
 
 
-async def my_tasks(
-    access: Access,
-    *,
-    status: TaskStatus | None,
-    due_before: datetime | None,
-    first: int | None,
-    after: str | None,
-) -> tuple[list[dict[str, Any]], list[str], bool, Callable[[], Awaitable[int]]]:
-    """The caller's tasks on customers they may still see, soonest due first."""
+@dataclass(frozen=True, slots=True)
+class MyTasksPlan:
+    """What a page of ``myTasks`` reads (``task k JOIN customer c``), before anything is read."""
+
+    limit: int
+    where: Sql  # every task of the list (the total count)
+    page_where: Sql  # the page's: after the cursor, if any
+    cursors: ListCursors
+
+
+MY_TASKS_FROM = "task k JOIN customer c ON c.id = k.customer_id"
+
+
+def plan_my_tasks(
+    access: Access, *, status: TaskStatus | None, due_before: datetime | None, first: int | None, after: str | None
+) -> MyTasksPlan:
+    """The caller's tasks on customers they may still see, soonest due first (``MY_ORDER``)."""
     limit = page_size(first)
     p = access.principal
     if p.user_id is None:
@@ -205,17 +214,29 @@ async def my_tasks(
     page_where = where
     if after:
         page_where = and_(where, after_condition(MY_ORDER, cursors.decode(after, len(MY_ORDER))))
+    return MyTasksPlan(limit, where, page_where, cursors)
+
+
+async def my_tasks(
+    access: Access,
+    *,
+    status: TaskStatus | None,
+    due_before: datetime | None,
+    first: int | None,
+    after: str | None,
+) -> tuple[list[dict[str, Any]], list[str], bool, Callable[[], Awaitable[int]]]:
+    """A page of the caller's tasks (see ``plan_my_tasks``)."""
+    plan = plan_my_tasks(access, status=status, due_before=due_before, first=first, after=after)
     rows = await fetch(
         Sql(
-            f"SELECT {TASK_COLUMNS}, coalesce(k.due_at, 'infinity'::timestamptz) AS due_sort "
-            "FROM task k JOIN customer c ON c.id = k.customer_id WHERE "
+            f"SELECT {TASK_COLUMNS}, coalesce(k.due_at, 'infinity'::timestamptz) AS due_sort FROM {MY_TASKS_FROM} WHERE "
         )
-        + page_where
-        + Sql(f" ORDER BY {order_by(MY_ORDER)} LIMIT %s", limit + 1)
+        + plan.page_where
+        + Sql(f" ORDER BY {order_by(MY_ORDER)} LIMIT %s", plan.limit + 1)
     )
-    page = rows[:limit]
+    page = rows[: plan.limit]
 
     async def total_count() -> int:
-        return await fetchval(Sql("SELECT count(*) FROM task k JOIN customer c ON c.id = k.customer_id WHERE ") + where)
+        return await fetchval(Sql(f"SELECT count(*) FROM {MY_TASKS_FROM} WHERE ") + plan.where)
 
-    return page, cursors.encode_rows([k.field for k in MY_ORDER], page), len(rows) > limit, total_count
+    return page, plan.cursors.encode_rows([k.field for k in MY_ORDER], page), len(rows) > plan.limit, total_count

@@ -2,8 +2,8 @@
 the JSON of ``data``, built by PostgreSQL; Python passes its bytes through.
 
 Roots: ``customers`` (every argument, through ``resolvers.customer_reads.plan_list``, so the rows,
-their order and their cursors are the general path's), ``customer(id)`` and ``node(id)`` on the
-described kinds. Any other root, any field the compiler does not know, a mutation, a caller
+their order and their cursors are the general path's), ``customer(id)``, ``node(id)`` on the
+described kinds and ``myTasks`` (through ``resolvers.tasks.plan_my_tasks``). Any other root, any field the compiler does not know, a mutation, a caller
 without the root field's permission or with arguments the list refuses: the general executor runs
 the whole request (and answers the error, if any, as it always does). A debug log names the
 field that sent a request there.
@@ -34,6 +34,7 @@ from models.db import fetchval
 from models.descriptors import ENTITIES
 from models.sql import FALSE, Sql, join
 from resolvers import customer_reads
+from resolvers import tasks as task_ops
 from resolvers.errors import DomainError
 from resolvers.live import live_rows
 from schema.compile.compiler import Compiler, Page, Unsupported, build_object
@@ -56,10 +57,11 @@ NODE_KINDS = frozenset(
 
 @dataclass
 class CompiledQuery:
-    sql: Sql
+    sql: Sql | None  # None: nothing to read (``{ __typename }``), ``data`` is ``constant``
     cursors: CursorLists
     first_key: str
     first_details: FieldDetailsList
+    constant: dict[str, Any] | None = None
 
 
 Root = Callable[["Roots", str, GraphQLField, FieldDetailsList], Awaitable[Sql]]
@@ -120,6 +122,31 @@ class Roots:
         )
         return Sql("(SELECT ") + body + Sql(" FROM ") + rows + Sql(" GROUP BY ())")
 
+    async def my_tasks(self, key: str, graphql_field: GraphQLField, details: FieldDetailsList) -> Sql:
+        compiler = self.compiler
+        arguments = self.python_arguments(graphql_field, details)
+        plan = task_ops.plan_my_tasks(self.access, **arguments)
+        where = plan.where
+        page = Page(
+            "k", plan.limit, arguments.get("after") is not None,
+            lambda: Sql(f"(SELECT count(*) FROM {task_ops.MY_TASKS_FROM} WHERE ") + where + Sql(")"),
+        )  # fmt: skip
+        body, uses_cursors = compiler.connection(ENTITIES["Task"], page, details)
+        order = ", ".join(f"{k.expr} {'DESC' if k.descending else 'ASC'}" for k in task_ops.MY_ORDER)
+        cursor = Sql("")
+        if uses_cursors:
+            index = compiler.cursors.add(plan.cursors)
+            values = [cursor_value(k.expr, k.cast) for k in task_ops.MY_ORDER]
+            cursor = Sql(", ") + compiler.cursors.placeholder(index, None, values) + Sql(" AS _cur")
+        rows = (
+            Sql(f"(SELECT k.*, row_number() OVER (ORDER BY {order}) AS _rn")
+            + cursor
+            + Sql(f" FROM {task_ops.MY_TASKS_FROM} WHERE ")
+            + plan.page_where
+            + Sql(f" ORDER BY {order} LIMIT {plan.limit + 1}) k")
+        )
+        return Sql("(SELECT ") + body + Sql(" FROM ") + rows + Sql(" GROUP BY ())")
+
     async def customer(self, key: str, graphql_field: GraphQLField, details: FieldDetailsList) -> Sql:
         pk = parse_id(self.compiler.arguments("Query", "customer", details)["id"], "Customer")
         if pk is None:
@@ -173,7 +200,12 @@ def graphql_field_name(details: FieldDetailsList) -> str:
     return details[0].node.name.value
 
 
-ROOTS: dict[str, Root] = {"customers": Roots.customers, "customer": Roots.customer, "node": Roots.node}
+ROOTS: dict[str, Root] = {
+    "customers": Roots.customers,
+    "customer": Roots.customer,
+    "node": Roots.node,
+    "myTasks": Roots.my_tasks,
+}
 
 
 def _allowed(access: Access, graphql_field: GraphQLField) -> bool:
@@ -195,11 +227,13 @@ async def compile_operation(context: StrawberryGraphQLCoreExecutionContext, acce
     if collected.new_defer_usages:
         raise Unsupported("@defer")
     parts: list[tuple[str, Sql]] = []
+    reads = False
     for key, details in collected.grouped_field_set.items():
         name = graphql_field_name(details)
         if name == "__typename":
             parts.append((key, Sql("'Query'")))
             continue
+        reads = True
         build = ROOTS.get(name)
         if build is None:
             raise Unsupported(f"Query.{name}")
@@ -210,6 +244,9 @@ async def compile_operation(context: StrawberryGraphQLCoreExecutionContext, acce
     if not parts:
         raise Unsupported("an empty operation")
     first_key, first_details = next(iter(collected.grouped_field_set.items()))
+    if not reads:
+        constant = dict.fromkeys(collected.grouped_field_set, "Query")
+        return CompiledQuery(None, compiler.cursors, first_key, first_details, constant)
     statement = Sql("SELECT convert_to(") + build_object(parts) + Sql("::text, 'UTF8')")
     return CompiledQuery(statement, compiler.cursors, first_key, first_details)
 
@@ -234,6 +271,8 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
         except (Unauthenticated, Forbidden, DomainError):
             # Refused arguments (a page size, a cursor, an id): the general path words the error.
             return await await_maybe(super().execute_operation(serially))
+        if query.sql is None:
+            return ExecutionResult(data=query.constant, errors=None)
         try:
             body = await fetchval(query.sql)
         except Exception as exc:

@@ -230,8 +230,16 @@ def _customers_arguments(doc: Doc) -> str:
 
 
 def _root(doc: Doc) -> str:
-    kind = doc.rng.choices(["customers", "customer", "node"], weights=[6, 2, 2])[0]
+    kind = doc.rng.choices(["customers", "customer", "node", "myTasks"], weights=[6, 2, 2, 1])[0]
     alias = doc.alias(kind)
+    if kind == "myTasks":
+        args = [_first(doc, 1, 5)]
+        status = doc.rng.choice([None, "OPEN", "DONE"])
+        if status:
+            args.append(f"status: {doc.value('TaskStatus', status, status)}")
+        if doc.rng.random() < 0.3:
+            args.append('dueBefore: "2026-03-02T00:00:00+00:00"')
+        return f"{alias}myTasks({', '.join(args)}) {_connection(doc, 'Task', lambda: _task(doc))}"
     if kind == "customers":
         return f"{alias}customers{_customers_arguments(doc)} {_connection(doc, 'Customer', lambda: _customer(doc))}"
     if kind == "customer":
