@@ -98,7 +98,7 @@ class Roots:
             "c", plan.limit, plan.after, lambda: Sql("(SELECT count(*) FROM customer c WHERE ") + where + Sql(")")
         )
         body, uses_cursors = compiler.connection(customer, page, details)
-        index = compiler.cursors.add(plan.cursors)
+        index = compiler.cursors.add(plan.cursors) if uses_cursors else -1
         selects = []
         for segment, condition, keys in plan.pages():
             if any(k.params for k in keys):

@@ -20,12 +20,14 @@ import orjson
 from models.sql import Sql
 from resolvers.cursors import ListCursors
 
+_PLACEHOLDER = re.compile(rb'"(~[0-9a-f]{24}~)(\d+):([0-9a-f-]*):([0-9a-f]*)"')
+
 
 @dataclass
 class CursorLists:
     """The lists whose cursors one answer holds, numbered in the order the compiler met them."""
 
-    marker: str = field(default_factory=lambda: "~" + secrets.token_hex(12))
+    marker: str = field(default_factory=lambda: "~" + secrets.token_hex(12) + "~")
     lists: list[ListCursors] = field(default_factory=list)
 
     def add(self, lists: ListCursors) -> int:
@@ -44,11 +46,13 @@ class CursorLists:
     def seal(self, body: bytes) -> bytes:
         if not self.lists:
             return body
-        pattern = re.compile(b'"' + re.escape(self.marker.encode()) + rb'(\d+):([0-9a-f-]*):([0-9a-f]*)"')
+        marker = self.marker.encode()
         children: dict[tuple[int, bytes], ListCursors] = {}
 
         def one(match: re.Match[bytes]) -> bytes:
-            index, parent, payload = int(match[1]), match[2], match[3]
+            if match[1] != marker:
+                return match[0]  # never ours: only this answer's marker is sealed
+            index, parent, payload = int(match[2]), match[3], match[4]
             lists = self.lists[index]
             if parent:
                 key = (index, parent)
@@ -58,4 +62,4 @@ class CursorLists:
             values = orjson.loads(bytes.fromhex(payload.decode()))
             return b'"' + lists.encode(values).encode() + b'"'
 
-        return pattern.sub(one, body)
+        return _PLACEHOLDER.sub(one, body)
