@@ -271,6 +271,10 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
         except (Unauthenticated, Forbidden, DomainError):
             # Refused arguments (a page size, a cursor, an id): the general path words the error.
             return await await_maybe(super().execute_operation(serially))
+        except Exception:
+            # Never worth failing a request over: the general path answers (or reports, masked).
+            log.warning("the compiler failed on an operation; the general executor runs it", exc_info=True)
+            return await await_maybe(super().execute_operation(serially))
         if query.sql is None:
             return ExecutionResult(data=query.constant, errors=None)
         try:
