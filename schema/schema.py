@@ -35,6 +35,7 @@ from schema.execution import CrmExecutionContext
 from schema.node_query import NodeQuery
 from schema.portfolios import PortfolioMutation, PortfolioQuery
 from schema.saved_filters import SavedFilterMutation, SavedFilterQuery
+from schema.scalars import SCALAR_OVERRIDES
 from schema.string_input import StringLiteralRule, variables_fault
 from schema.tags import TagMutation, TagQuery
 from schema.teams import TeamMutation, TeamQuery
@@ -185,5 +186,6 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         mutation=Mutation,
         extensions=extensions,
         execution_context_class=CrmExecutionContext,
+        scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(disable_field_suggestions=not limits.field_suggestions),
     )
