@@ -315,3 +315,17 @@ async def test_a_nullable_root_field_error_keeps_the_other_fields(gql, factory):
     body = await gql.post('{ node(id: "x") { id } me { role } }', as_=admin)
 
     assert body == {"data": {"node": None, "me": {"role": "ADMIN"}}}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{" + "customers {" * 3_000 + "totalCount" + "}" * 3_001,
+        "{ customers(filter: {customFields: " + "[" * 3_000 + "]" * 3_000 + "}) { totalCount } }",
+        "query($v: JSON = " + "{a: " * 3_000 + "1" + "}" * 3_000 + ") { __typename }",
+    ],
+)
+async def test_a_document_nested_thousands_deep_is_a_request_error(http, query):
+    response = await post(http, {"query": query}, accept=GRAPHQL_RESPONSE)
+
+    refused(response)
