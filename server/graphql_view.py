@@ -90,7 +90,7 @@ class GraphQLView:
         if executed or media != GRAPHQL_RESPONSE_JSON:
             body["data"] = result.data
         if result.errors:
-            body["errors"] = with_codes([error.formatted for error in result.errors])
+            body["errors"] = with_codes([dict(error.formatted) for error in result.errors])
         if result.extensions:
             body["extensions"] = result.extensions
         status = 400 if not executed and media == GRAPHQL_RESPONSE_JSON else 200

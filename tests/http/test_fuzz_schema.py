@@ -98,7 +98,11 @@ async def seed_tenant(gql: Any, factory: Any) -> tuple[Any, Any, list[str]]:
         f'occurredAt: "{due}", externalId: "p-1"}}) {{ __typename }} }}',
     ):
         await gql.data(mutation, as_=admin)
-    ids = [to_global_id(type_name, pk) for table, type_name in ID_TABLES.items() for pk in await rows(tenant.id, table)]
+    ids = [
+        str(to_global_id(type_name, pk))
+        for table, type_name in ID_TABLES.items()
+        for pk in await rows(tenant.id, table)
+    ]
     return admin, seller, ids
 
 
@@ -126,7 +130,7 @@ def register_scalars(ids: list[str]) -> None:
         "Decimal",
         st.one_of(st.decimals(allow_nan=False, allow_infinity=False, places=2).map(str), text).map(nodes.String),
     )
-    json_leaf = st.one_of(
+    json_leaf: st.SearchStrategy[Any] = st.one_of(
         text.map(nodes.String), st.integers().map(nodes.Int), st.booleans().map(nodes.Boolean), st.just(nodes.Null)
     )
     schemathesis.graphql.scalar("JSON", st.one_of(json_leaf, st.lists(json_leaf, max_size=3).map(nodes.List)))

@@ -103,6 +103,10 @@ async def test_a_nul_in_a_variable_the_operation_does_not_use_is_refused_too(gql
             'Argument "input.customFields[0].value.k" of field "createCustomer" contains a NUL character.',
         ),
         (
+            'mutation { createCustomer(input: {name: """Ana\x00"""}) { __typename } }',  # a raw NUL in a block string
+            'Argument "input.name" of field "createCustomer" contains a NUL character.',
+        ),
+        (
             'query($s: String = "\\u0000") { customers(search: $s) { totalCount } }',
             "The default value of $s contains a NUL character.",
         ),
