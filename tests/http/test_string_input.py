@@ -179,3 +179,16 @@ async def test_ordinary_unicode_goes_through(gql, admin):
     body = await gql.post(CREATE, {"input": {"name": "José Çà 日本 🎉"}}, as_=admin)
 
     assert body["data"]["createCustomer"]["customer"]["name"] == "José Çà 日本 🎉"
+
+
+async def test_under_graphql_response_json_a_refused_string_is_a_400_without_data(http, admin):
+    response = await http.post(
+        "/graphql",
+        json={"query": SEARCH, "variables": {"s": "\u0000"}},
+        headers={"accept": "application/graphql-response+json", "authorization": f"Bearer {admin.token}"},
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": [{"message": "Variable $s contains a NUL character.", "extensions": {"code": "BAD_USER_INPUT"}}]
+    }
