@@ -31,24 +31,6 @@ SEED = os.environ.get("CRM_FUZZ_SEED")
 # Operations left out, each with the reason; remove an entry as soon as its fix lands.
 EXCLUDED: dict[str, str] = {}
 
-# Issue 10, item 12 (fixed separately): page arguments on nested lists (Customer.timeline(first: 4433),
-# SavedFilter.customers(first: -2), a foreign cursor in after) answer INTERNAL_SERVER_ERROR instead of
-# BAD_USER_INPUT. Errors located at a nested list are tolerated until that lands; set False to see them.
-TOLERATE_NESTED_PAGE_ERRORS = False
-
-
-def nested_lists(introspection: dict[str, Any]) -> set[str]:
-    """Names of the paginated fields of non-root types (Customer.notes, SavedFilter.customers, ...)."""
-    roots = {introspection["__schema"]["queryType"]["name"], introspection["__schema"]["mutationType"]["name"]}
-    return {
-        field["name"]
-        for type_ in introspection["__schema"]["types"]
-        if type_["kind"] == "OBJECT" and type_["name"] not in roots and not type_["name"].startswith("__")
-        for field in type_["fields"] or []
-        if {"first", "after"} & {arg["name"] for arg in field["args"]}
-    }
-
-
 # Rows of the tenant whose ids the generated ID arguments may name, by table and Relay type.
 ID_TABLES = {
     "customer": "Customer",
@@ -169,7 +151,7 @@ def generate(schema: Any) -> list[tuple[str, str]]:
     return documents
 
 
-def problems(response: Any, tolerated: set[str]) -> list[str]:
+def problems(response: Any) -> list[str]:
     if response.status_code >= 500:
         return [f"HTTP {response.status_code}: {response.text[:300]}"]
     body = response.json()
@@ -177,7 +159,6 @@ def problems(response: Any, tolerated: set[str]) -> list[str]:
         f"{e.get('message')} at {e.get('path')}"
         for e in body.get("errors") or []
         if (e.get("extensions") or {}).get("code") == "INTERNAL_SERVER_ERROR"
-        and not (len(e.get("path") or []) > 1 and e["path"][-1] in tolerated)
     ]
 
 
@@ -187,7 +168,6 @@ async def test_generated_documents_never_get_an_internal_error(gql, http, factor
     introspection = await gql.data(get_introspection_query(), as_=admin)
     schema = schemathesis.graphql.from_dict(introspection)
     documents = generate(schema)
-    tolerated = nested_lists(introspection) if TOLERATE_NESTED_PAGE_ERRORS else set()
     assert {label for label, _ in documents} >= {"Query.customers", "Mutation.createCustomer"}
 
     failures = []
@@ -196,6 +176,6 @@ async def test_generated_documents_never_get_an_internal_error(gql, http, factor
             response = await http.post(
                 "/graphql", json={"query": document}, headers={"authorization": f"Bearer {user.token}"}
             )
-            failures.extend(f"{user.role.value} {label}: {p}\n{document}" for p in problems(response, tolerated))
+            failures.extend(f"{user.role.value} {label}: {p}\n{document}" for p in problems(response))
 
     assert not failures, f"{len(failures)} internal errors:\n\n" + "\n\n".join(failures[:15])
