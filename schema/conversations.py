@@ -21,14 +21,13 @@ from resolvers import templates as template_ops
 from resolvers import users as user_ops
 from resolvers.errors import FieldErrorCode
 from resolvers.errors import ValidationFailed as InvalidInput
-from schema.activities import CustomerRef, load_customer, load_user, pk_of
 from schema.context import Info
-from schema.customers import Customer
 from schema.errors import ERROR_MAPPERS, Error, NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
 from schema.node import Node, to_global_id
 from schema.pagination import Connection, build_connection, paged
 from schema.permissions import requires
+from schema.refs import CustomerRef, customer_from_row, load_customer, load_user, pk_of
 from schema.teams import Team
 from schema.users import User
 
@@ -176,7 +175,7 @@ class InboundMessageRecorded:
     # Not "message": Error.message is a String, and clients select both in one union.
     received: Message | None
     conversation: Conversation | None
-    customer: Customer | None
+    customer: CustomerRef | None
     customer_created: bool
     duplicate: bool = strawberry.field(description="True when this channel message id was already stored.")
 
@@ -302,7 +301,7 @@ class ConversationMutation:
         return InboundMessageRecorded(
             received=Message.from_row(found.message),
             conversation=Conversation.from_row(found.conversation),
-            customer=Customer.from_row(found.customer, info.context.contact_hidden),
+            customer=customer_from_row(found.customer, info.context.contact_hidden),
             customer_created=found.customer_created,
             duplicate=found.duplicate,
         )

@@ -17,16 +17,19 @@ from authz.rows import locate
 from resolvers import merge as merge_ops
 from resolvers import tenants as tenant_ops
 from resolvers.custom_values import FieldDef
-from schema.activities import Appointment, Note, Purchase, Task
+from schema.appointments import Appointment
 from schema.context import Info
 from schema.conversations import Conversation, Message, MessageTemplate
 from schema.custom_fields import CustomField
-from schema.customers import Customer
+from schema.customer_type import Customer
 from schema.duplicates import Merge
 from schema.node import Node, from_global_id
+from schema.notes import Note
 from schema.permissions import requires
+from schema.purchases import Purchase
 from schema.saved_filters import SavedFilter
 from schema.tags import Tag
+from schema.tasks import Task
 from schema.teams import Team
 from schema.tenants import Tenant
 from schema.timeline import history_entry

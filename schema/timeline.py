@@ -13,10 +13,14 @@ from strawberry.scalars import JSON
 from resolvers import history
 from resolvers.history import EventKind
 from resolvers.timeline import TimelineKind as ModelTimelineKind
-from schema.activities import Appointment, Note, Purchase, Task, load_user
+from schema.appointments import Appointment
 from schema.context import Info
 from schema.conversations import Conversation
 from schema.node import Node, to_global_id
+from schema.notes import Note
+from schema.purchases import Purchase
+from schema.refs import load_user
+from schema.tasks import Task
 from schema.users import User
 
 HistoryKind = strawberry.enum(EventKind, name="HistoryKind")
