@@ -107,13 +107,13 @@ class Conversation(Node):
     async def messages(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[Message] | None:
-        page = await info.context.loaders.message_pages.load((self._pk, first, after))
+        page = await info.context.loaders.pages(conversation_ops.MESSAGES).load((self._pk, first, after))
         return build_connection(
             [Message.from_row(r) for r in page.rows],
             page.cursors,
             has_next=page.has_next,
             has_previous=page.has_previous,
-            total_count=lambda: info.context.loaders.message_counts.load((self._pk,)),
+            total_count=lambda: info.context.loaders.counts(conversation_ops.MESSAGES).load((self._pk,)),
         )
 
     @strawberry.field

@@ -12,6 +12,12 @@ from authz.masking import mask_row
 from models import CustomerStatus as ModelCustomerStatus
 from models import OriginChannel as ModelOriginChannel
 from models import TaskStatus as ModelTaskStatus
+from resolvers import appointments as appointment_ops
+from resolvers import conversations as conversation_ops
+from resolvers import notes as note_ops
+from resolvers import purchases as purchase_ops
+from resolvers import tasks as task_ops
+from resolvers import timeline as timeline_ops
 from resolvers.children import ChildPage
 from resolvers.timeline import TimelineKind as ModelTimelineKind
 from schema.appointments import Appointment
@@ -155,8 +161,10 @@ class Customer(Node):
 
     @strawberry.field(description="Internal notes, newest first.", extensions=paged())
     async def notes(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Note] | None:
-        page = await info.context.loaders.note_pages.load((self._pk, first, after))
-        return _child_connection(page, Note.from_row, lambda: info.context.loaders.note_counts.load((self._pk,)))
+        page = await info.context.loaders.pages(note_ops.NOTES).load((self._pk, first, after))
+        return _child_connection(
+            page, Note.from_row, lambda: info.context.loaders.counts(note_ops.NOTES).load((self._pk,))
+        )
 
     @strawberry.field
     def last_note(self, info: Info) -> Note | None:
@@ -178,8 +186,10 @@ class Customer(Node):
         after: str | None = None,
     ) -> Connection[Task] | None:
         key = (self._pk, status, first, after)
-        page = await info.context.loaders.task_pages.load(key)
-        return _child_connection(page, Task.from_row, lambda: info.context.loaders.task_counts.load((self._pk, status)))
+        page = await info.context.loaders.pages(task_ops.TASKS).load(key)
+        return _child_connection(
+            page, Task.from_row, lambda: info.context.loaders.counts(task_ops.TASKS).load((self._pk, status))
+        )
 
     @strawberry.field(description="Open tasks (up to 100), soonest due first.")
     def open_tasks(self, info: Info) -> list[Task]:
@@ -189,39 +199,43 @@ class Customer(Node):
         return self._load_open_tasks(info)  # type: ignore[return-value]
 
     async def _load_open_tasks(self, info: Info) -> Any:
-        page = await info.context.loaders.task_pages.load((self._pk, ModelTaskStatus.OPEN, OPEN_TASKS, None))
+        page = await info.context.loaders.pages(task_ops.TASKS).load((self._pk, ModelTaskStatus.OPEN, OPEN_TASKS, None))
         return [Task.from_row(r) for r in page.rows]
 
     @strawberry.field(description="Conversations, the most recently active first.", extensions=paged())
     async def conversations(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[Conversation] | None:
-        page = await info.context.loaders.conversation_pages.load((self._pk, first, after))
+        page = await info.context.loaders.pages(conversation_ops.CONVERSATIONS).load((self._pk, first, after))
         return _child_connection(
-            page, Conversation.from_row, lambda: info.context.loaders.conversation_counts.load((self._pk,))
+            page,
+            Conversation.from_row,
+            lambda: info.context.loaders.counts(conversation_ops.CONVERSATIONS).load((self._pk,)),
         )
 
     @strawberry.field(description="The most recently active conversation.")
     async def last_conversation(self, info: Info) -> Conversation | None:
-        page = await info.context.loaders.conversation_pages.load((self._pk, 1, None))
+        page = await info.context.loaders.pages(conversation_ops.CONVERSATIONS).load((self._pk, 1, None))
         return Conversation.from_row(page.rows[0]) if page.rows else None
 
     @strawberry.field(description="Appointments, the latest start first.", extensions=paged())
     async def appointments(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[Appointment] | None:
-        page = await info.context.loaders.appointment_pages.load((self._pk, first, after))
+        page = await info.context.loaders.pages(appointment_ops.APPOINTMENTS).load((self._pk, first, after))
         return _child_connection(
-            page, Appointment.from_row, lambda: info.context.loaders.appointment_counts.load((self._pk,))
+            page,
+            Appointment.from_row,
+            lambda: info.context.loaders.counts(appointment_ops.APPOINTMENTS).load((self._pk,)),
         )
 
     @strawberry.field(description="Purchases, the latest first.", extensions=paged())
     async def purchases(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[Purchase] | None:
-        page = await info.context.loaders.purchase_pages.load((self._pk, first, after))
+        page = await info.context.loaders.pages(purchase_ops.PURCHASES).load((self._pk, first, after))
         return _child_connection(
-            page, Purchase.from_row, lambda: info.context.loaders.purchase_counts.load((self._pk,))
+            page, Purchase.from_row, lambda: info.context.loaders.counts(purchase_ops.PURCHASES).load((self._pk,))
         )
 
     @strawberry.field(
@@ -239,7 +253,7 @@ class Customer(Node):
         # its published name (AnnotatedConnection).
         # One loader key per distinct selection of kinds, whatever order they were asked in.
         chosen = tuple(sorted(set(kinds), key=list(ModelTimelineKind).index)) if kinds else None
-        page = await info.context.loaders.timeline_pages.load((self._pk, chosen, first, after))
+        page = await info.context.loaders.pages(timeline_ops.TIMELINE).load((self._pk, chosen, first, after))
         items = await timeline_items(info, page.rows)
         kept = [(item, cursor) for item, cursor in zip(items, page.cursors, strict=True) if item is not None]
         return build_connection(
@@ -247,7 +261,7 @@ class Customer(Node):
             [cursor for _, cursor in kept],
             has_next=page.has_next,
             has_previous=page.has_previous,
-            total_count=lambda: info.context.loaders.timeline_counts.load((self._pk, chosen)),
+            total_count=lambda: info.context.loaders.counts(timeline_ops.TIMELINE).load((self._pk, chosen)),
         )
 
     @strawberry.field(description="Teams the customer is attached to; their members may see it.")

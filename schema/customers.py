@@ -19,6 +19,7 @@ from resolvers import tags as tag_ops
 from resolvers import tasks as task_ops
 from resolvers import teams as team_ops
 from resolvers import users as user_ops
+from resolvers.children import child_pages
 from resolvers.customer_reads import Sort, SortField
 from resolvers.errors import FieldErrorCode
 from resolvers.errors import ValidationFailed as InvalidInput
@@ -67,10 +68,11 @@ async def prefetch_for_page(info: Info, rows: list[dict[str, Any]]) -> dict[str,
     if "teams" in wanted and may_see_kind(access, "Team"):
         jobs["teams"] = team_ops.teams_of_customers(tenant, ids)
     if "openTasks" in wanted:
-        jobs["openTasks"] = task_ops.tasks_of(
-            info.context.access.principal,
+        jobs["openTasks"] = child_pages(
+            task_ops.TASKS,
+            access.principal,
             ids,
-            status=ModelTaskStatus.OPEN,
+            (ModelTaskStatus.OPEN,),
             first=OPEN_TASKS,
             after=None,
             with_cursors=False,
