@@ -26,19 +26,23 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
 
-from schema.activities import ActivityMutation, ActivityQuery
+from schema.appointments import AppointmentMutation
 from schema.conversations import ConversationMutation, ConversationQuery
 from schema.cost import CostLimit
 from schema.custom_fields import CustomFieldMutation, CustomFieldQuery
-from schema.customers import CustomerMutation, CustomerQuery
+from schema.customer_mutations import CustomerMutation
+from schema.customers import CustomerQuery
 from schema.duplicates import DuplicateMutation, DuplicateQuery
 from schema.execution import CrmExecutionContext
 from schema.node_query import NodeQuery
+from schema.notes import NoteMutation
 from schema.portfolios import PortfolioMutation, PortfolioQuery
+from schema.purchases import PurchaseMutation
 from schema.saved_filters import SavedFilterMutation, SavedFilterQuery
 from schema.scalars import SCALAR_OVERRIDES
 from schema.string_input import StringLiteralRule, variables_fault
 from schema.tags import TagMutation, TagQuery
+from schema.tasks import TaskMutation, TaskQuery
 from schema.teams import TeamMutation, TeamQuery
 from schema.tenants import TenantMutation, TenantQuery
 from schema.timeouts import StatementTimeouts, cancelled_statement
@@ -50,14 +54,15 @@ Query = merge_types(
     "Query",
     (
         UserQuery, TenantQuery, NodeQuery, CustomerQuery, DuplicateQuery, PortfolioQuery, TeamQuery,
-        ActivityQuery, ConversationQuery, CustomFieldQuery, TagQuery, SavedFilterQuery,
+        TaskQuery, ConversationQuery, CustomFieldQuery, TagQuery, SavedFilterQuery,
     ),
 )  # fmt: skip
 Mutation = merge_types(
     "Mutation",
     (
         CustomerMutation, DuplicateMutation, PortfolioMutation, TeamMutation, TenantMutation,
-        ActivityMutation, ConversationMutation, CustomFieldMutation, TagMutation, SavedFilterMutation,
+        NoteMutation, TaskMutation, AppointmentMutation, PurchaseMutation, ConversationMutation,
+        CustomFieldMutation, TagMutation, SavedFilterMutation,
     ),
 )  # fmt: skip
 
