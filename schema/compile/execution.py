@@ -283,4 +283,6 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
             # Reported (and masked, or answered as TIMEOUT) as the general path reports a resolver's error.
             error = located_error(exc, [d.node for d in query.first_details], [query.first_key])
             return ExecutionResult(data=None, errors=[error])
-        return ExecutionResult(data=orjson.Fragment(query.cursors.seal(body)), errors=None)
+        # The JSON of ``data`` as PostgreSQL wrote it: orjson writes a Fragment's bytes as they are.
+        data: Any = orjson.Fragment(query.cursors.seal(body))
+        return ExecutionResult(data=data, errors=None)
