@@ -247,3 +247,15 @@ async def test_compiled_shapes_cost_two_statements_whatever_the_page_size_and_ne
     assert data["customer"]["notes"]["nodes"][0]["body"] == "note 2"
     # authenticate + the one compiled statement
     assert counter.count == 2, counter.statements
+
+
+@pytest.mark.parametrize("search", ["Busy", "busy 1", "a", "b"])
+async def test_a_name_search_costs_two_statements(gql, count_statements, busy_tenant, search):
+    """The tag of that name is looked up inside the list's statement, not before it."""
+    _, admin, _, _ = busy_tenant
+    query = "query($q: String) { customers(first: 20, search: $q) { totalCount nodes { id name tags { name } } } }"
+    with count_statements() as counter:
+        data = await gql.data(query, {"q": search}, as_=admin)
+
+    assert data["customers"]["totalCount"] >= 1  # "a" and "b" are tags of every busy customer
+    assert counter.count == 2, counter.statements
