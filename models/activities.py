@@ -151,6 +151,7 @@ APPOINTMENT = _customer_child(
         Column("location", "location", "string", nullable=False),
         Column("notes", "notes", "string", nullable=False),
         Column("createdAt", "created_at", "datetime", nullable=False),
+        Column(None, "created_by_id", "uuid"),
     ),
     ToOne("withUser", "User", "with_user_id"),
 )
@@ -164,5 +165,6 @@ PURCHASE = _customer_child(
         Column("occurredAt", "occurred_at", "datetime", nullable=False),
         Column("externalId", "external_id", "string"),
         Column("source", "source", "string", nullable=False),
+        Column(None, "created_at", "datetime", nullable=False),
     ),
 )

@@ -49,6 +49,7 @@ USER = register(
             Column("role", "role", "enum", nullable=False, enum=Role),
             Column("isActive", "is_active", "bool", nullable=False),
             Column("canStartConversations", "can_start_conversations", "bool", nullable=False),
+            Column(None, "created_at", "datetime", nullable=False),
         ),
     )
 )

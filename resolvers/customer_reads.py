@@ -14,6 +14,7 @@ from uuid import UUID
 from authz.access import Access
 from authz.catalogue import P
 from authz.masking import contact_hidden
+from models.customers import CUSTOMER
 from models.db import fetch, fetchrow, fetchval
 from models.sql import Sql, and_, join
 from resolvers.cursors import ListCursors
@@ -24,15 +25,8 @@ from resolvers.pagination import SortKey, after_condition, order_sql, page_size
 from resolvers.portfolios import Portfolio, portfolio_filter
 from resolvers.search import Segment, plan_search
 
-COLUMNS = (
-    "id", "tenant_id", "name", "trade_name", "email", "email_normalized", "phone", "phone_e164",
-    "whatsapp", "whatsapp_e164", "document", "address_street", "address_number",
-    "address_complement", "address_neighbourhood", "address_city", "address_state",
-    "address_postal_code", "address_country", "status", "origin_channel", "owner_id",
-    "billing_parent_id", "custom_fields", "created_by_id", "created_at", "updated_at",
-    "last_interaction_at", "last_contacted_at", "version",
-)  # fmt: skip
-SELECT = ", ".join(f"c.{col}" for col in COLUMNS)
+COLUMNS = CUSTOMER.column_names
+SELECT = CUSTOMER.select("c")
 RETURNING = ", ".join(COLUMNS)
 
 

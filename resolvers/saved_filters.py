@@ -12,6 +12,7 @@ from authz.access import Access
 from authz.catalogue import P
 from authz.errors import Forbidden
 from models.db import fetch, fetchrow, in_transaction
+from models.saved_filters import SAVED_FILTER
 from models.sql import Sql
 from resolvers.custom_values import option_key
 from resolvers.customer_filters import compile_filter
@@ -20,10 +21,7 @@ from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import to_json
 
 NAME_MAX = 120
-COLUMNS = (
-    "f.id, f.tenant_id, f.owner_id, f.name, f.conditions, f.search, f.sort, f.shared, f.labels, f.created_at, "
-    "f.updated_at"
-)
+COLUMNS = SAVED_FILTER.select("f")
 
 
 def sort_from(stored: dict[str, Any] | None) -> Sort | None:

@@ -12,6 +12,7 @@ from authz.access import Access
 from authz.catalogue import P
 from authz.errors import Forbidden
 from models import TaskPriority, TaskStatus
+from models.activities import TASK
 from models.db import fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql, and_
 from resolvers import users as user_ops
@@ -23,10 +24,8 @@ from resolvers.live import live_rows
 from resolvers.pagination import SortKey, after_condition, order_by, page_size
 
 TITLE_MAX, DESCRIPTION_MAX = 200, 10_000
-TASK_COLUMNS = (
-    "k.id, k.tenant_id, k.customer_id, k.title, k.description, k.due_at, k.responsible_id, k.priority, "
-    "k.status, k.created_by_id, k.completed_at, k.created_at, k.updated_at"
-)
+TASK_COLUMNS = TASK.select("k")
+RETURNING = ", ".join(TASK.column_names)
 # Open work first by due date (no date last), then the newest.
 DUE_ORDER = (
     SortKey("coalesce(t.due_at, 'infinity'::timestamptz)", False, "timestamptz", "due_sort"),
@@ -101,7 +100,7 @@ async def create_task(access: Access, customer_id: UUID, data: dict[str, Any]) -
     row = await fetchrow(
         Sql(
             f"INSERT INTO task ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
-            f"RETURNING {TASK_COLUMNS.replace('k.', '')}",
+            f"RETURNING {RETURNING}",
             *values.values(),
         )
     )
@@ -138,7 +137,7 @@ async def update_task(access: Access, task_id: UUID, data: dict[str, Any]) -> di
         row = await fetchrow(
             Sql(
                 f"UPDATE task SET {assignments}updated_at = now() WHERE id = %s AND tenant_id = %s "
-                f"RETURNING {TASK_COLUMNS.replace('k.', '')}",
+                f"RETURNING {RETURNING}",
                 *values.values(),
                 task_id,
                 access.principal.tenant_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from models.history import HISTORY_ENTRY
 from models.sql import Sql
 from resolvers.children import ChildKind, ChildList, RowsById
 from resolvers.pagination import SortKey
@@ -51,7 +52,5 @@ def _of_kinds(kinds: tuple[TimelineKind, ...] | None) -> ChildList:
 # A customer's records of every kind in one list, newest first; the list takes the kinds.
 TIMELINE = ChildKind("timeline", "customer_id", KEYS, narrow=_of_kinds)
 
-EVENT_COLUMNS = (
-    "e.id, e.tenant_id, e.customer_id, e.kind, e.actor_id, e.actor_api_key_id, e.actor_name, e.data, e.created_at"
-)
+EVENT_COLUMNS = HISTORY_ENTRY.select("e")
 EVENT_ROWS = RowsById("events", "customer_event", "e", EVENT_COLUMNS)

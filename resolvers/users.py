@@ -11,10 +11,11 @@ from authz.principal import Principal
 from models import Role
 from models.db import fetch, fetchrow, fetchval
 from models.sql import Sql
+from models.users import USER
 from resolvers.errors import NotFound
 from resolvers.live import live_rows
 
-USER_COLUMNS = "u.id, u.tenant_id, u.email, u.name, u.role, u.is_active, u.can_start_conversations, u.created_at"
+USER_COLUMNS = USER.select("u")
 
 
 async def users_by_id(tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
