@@ -76,11 +76,11 @@ async def test_after_an_undo_the_merged_entry_no_longer_names_a_customer_the_cal
     assert {c["field"]: c["hidden"] for c in merged["changes"]} == {"tradeName": True, "document": True}
     assert all(c["before"] is None and c["after"] is None for c in merged["changes"])
     undone = entry(for_seller, "MERGE_UNDONE")
-    assert undone["details"]["duplicate_ids"] == []
+    assert undone["details"]["duplicateIds"] == []
 
     for user in (admin, supervisor):
         full = entry(await history(gql, user, primary), "MERGED")
-        assert full["details"]["duplicates"] == [{"id": str(other), "name": SECRET[0]}]
+        assert full["details"]["duplicates"] == [{"id": gid(other), "name": SECRET[0]}]
         assert {c["field"]: (c["after"], c["hidden"]) for c in full["changes"]} == {
             "tradeName": (SECRET[1], False),
             "document": (SECRET[2], False),
@@ -94,7 +94,7 @@ async def test_while_the_merge_stands_the_merged_customer_is_part_of_the_primary
 
     merged = entry(await history(gql, mine, primary), "MERGED")
 
-    assert merged["details"]["duplicates"] == [{"id": str(other), "name": SECRET[0]}]
+    assert merged["details"]["duplicates"] == [{"id": gid(other), "name": SECRET[0]}]
     assert {c["field"]: c["after"] for c in merged["changes"]} == {"tradeName": SECRET[1], "document": SECRET[2]}
 
 
@@ -107,10 +107,11 @@ async def test_the_restored_customer_does_not_learn_the_primary_it_was_merged_in
     for_owner = await history(gql, theirs, other)
 
     assert "Carla Oculta" not in str(for_owner) and str(primary) not in str(for_owner)
+    assert gid(primary) not in str(for_owner)
     assert entry(for_owner, "MERGED_INTO")["details"]["primary"] is None
-    assert entry(for_owner, "MERGE_UNDONE")["details"]["primary_id"] is None
+    assert entry(for_owner, "MERGE_UNDONE")["details"]["primaryId"] is None
     admin_view = await history(gql, admin, other)
-    assert entry(admin_view, "MERGED_INTO")["details"]["primary"] == {"id": str(primary), "name": "Carla Oculta"}
+    assert entry(admin_view, "MERGED_INTO")["details"]["primary"] == {"id": gid(primary), "name": "Carla Oculta"}
 
 
 async def test_with_open_visibility_a_seller_reads_both_customers_and_their_merge(gql, factory):
@@ -122,7 +123,7 @@ async def test_with_open_visibility_a_seller_reads_both_customers_and_their_merg
 
     merged = entry(await history(gql, mine, primary), "MERGED")
 
-    assert merged["details"]["duplicates"] == [{"id": str(other), "name": SECRET[0]}]
+    assert merged["details"]["duplicates"] == [{"id": gid(other), "name": SECRET[0]}]
     assert {c["field"]: c["hidden"] for c in merged["changes"]} == {"tradeName": False, "document": False}
 
 
@@ -150,7 +151,7 @@ async def test_a_deleted_contact_field_stays_masked_in_history(gql, factory, hid
     assert ("ana@secret" in str(for_seller)) is not hide
     assert "98888" in str(for_supervisor) and "ana@secret" in str(for_supervisor)
     removal = entry(for_seller, "CUSTOM_FIELD_DELETED")
-    assert removal["details"] == {"field": "mobile"}
+    assert removal["details"] == {"field": "customFields.mobile"}
     assert removal["changes"] == [
         {"field": "customFields.mobile", "before": None if hide else "+5511988880000", "after": None, "hidden": hide}
     ]
@@ -258,7 +259,7 @@ async def test_each_value_a_merge_took_is_judged_by_the_customer_it_came_from(gq
         "tradeName": ("Visible Trade", False),
         "document": (None, True),
     }
-    assert merged["details"]["duplicates"] == [{"id": str(own), "name": "Own"}]
+    assert merged["details"]["duplicates"] == [{"id": gid(own), "name": "Own"}]
     assert "sources" not in merged["details"] and "custom_types" not in merged["details"]
 
 
@@ -293,5 +294,5 @@ async def test_node_on_a_history_entry_is_masked_and_scoped_like_the_timeline(gq
     for_other_seller = (await gql.data(node, {"id": merged_id}, as_=theirs))["node"]
 
     assert for_seller["kind"] == "MERGED" and not any(part in str(for_seller) for part in SECRET)
-    assert for_admin["details"]["duplicates"] == [{"id": str(other), "name": SECRET[0]}]
+    assert for_admin["details"]["duplicates"] == [{"id": gid(other), "name": SECRET[0]}]
     assert for_other_seller is None  # the primary is not theirs
