@@ -14,10 +14,10 @@ from authz.catalogue import P
 from models import CustomFieldType
 from models.customers import CUSTOMER
 
-# Columns hidden together (the normalized twins would reveal the raw values), and their API
-# names: the Customer descriptor marks them as contact data.
+# Columns hidden together (the normalized twins would reveal the raw values): the Customer
+# descriptor marks them as contact data. CONTACT_FIELDS: the API names of those a client writes.
 CONTACT_COLUMNS = CUSTOMER.contact_columns
-CONTACT_FIELDS = CUSTOMER.contact_fields
+CONTACT_FIELDS = frozenset(c.api for c in CUSTOMER.columns if c.contact and c.tracked and c.api is not None)
 # Custom fields of these types hold contact data too: hidden, and not filterable, alike.
 CONTACT_FIELD_TYPES = frozenset({CustomFieldType.EMAIL, CustomFieldType.PHONE})
 # A conversation's handle is the customer's address on its channel: a phone number, an email, an
