@@ -9,6 +9,7 @@ from authz.access import Access
 from authz.catalogue import P
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import Sql
+from models.tags import TAG
 from resolvers import history
 from resolvers.errors import Errors, FieldErrorCode, NotFound
 from resolvers.history import EventKind
@@ -88,7 +89,7 @@ async def detach(tenant_id: UUID, customer_id: UUID, names: list[str]) -> list[s
 async def tags_of_customers(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:
     rows = await fetch(
         Sql(
-            "SELECT ct.customer_id, t.id, t.name, t.color FROM customer_tag ct "
+            f"SELECT ct.customer_id, {TAG.select('t')} FROM customer_tag ct "
             "JOIN tag t ON t.id = ct.tag_id WHERE ct.tenant_id = %s AND ct.customer_id = ANY(%s::uuid[]) "
             "ORDER BY t.name_key",
             tenant_id,
@@ -106,7 +107,7 @@ async def list_tags(access: Access) -> list[dict[str, Any]]:
     access.require(P.CUSTOMER_READ)
     return await fetch(
         Sql(
-            "SELECT t.id, t.name, t.color, (SELECT count(*) FROM customer_tag ct JOIN customer c ON c.id = ct.customer_id "
+            f"SELECT {TAG.select('t')}, (SELECT count(*) FROM customer_tag ct JOIN customer c ON c.id = ct.customer_id "
             "WHERE ct.tenant_id = t.tenant_id AND ct.tag_id = t.id AND "
         )
         + live_rows(access, P.CUSTOMER_READ)

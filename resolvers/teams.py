@@ -12,6 +12,7 @@ from authz.catalogue import P
 from models import Team
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import Sql
+from models.teams import TEAM
 from resolvers import history
 from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import EventKind
@@ -19,6 +20,7 @@ from resolvers.live import live_rows
 from resolvers.portfolios import check_batch
 from resolvers.users import USER_COLUMNS
 
+TEAM_COLUMNS = ", ".join(TEAM.column_names)
 NAME_MAX = 200
 NOT_MEMBER = "you are not a member of this team"
 
@@ -37,14 +39,14 @@ def _clean_name(raw: str) -> str:
 async def list_teams(access: Access) -> list[dict[str, Any]]:
     access.require(P.TEAM_READ)
     return await fetch(
-        Sql("SELECT id, name, created_at FROM team WHERE tenant_id = %s ORDER BY name", access.principal.tenant_id)
+        Sql(f"SELECT {TEAM_COLUMNS} FROM team WHERE tenant_id = %s ORDER BY name", access.principal.tenant_id)
     )
 
 
 async def get_team(access: Access, team_id: UUID) -> dict[str, Any]:
     row = await fetchrow(
         Sql(
-            "SELECT id, name, created_at FROM team WHERE id = %s AND tenant_id = %s",
+            f"SELECT {TEAM_COLUMNS} FROM team WHERE id = %s AND tenant_id = %s",
             team_id,
             access.principal.tenant_id,
         )
@@ -179,7 +181,7 @@ async def members_of(tenant_id: UUID, team_ids: list[UUID]) -> dict[UUID, list[d
 async def teams_of_customers(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:
     rows = await fetch(
         Sql(
-            "SELECT ct.customer_id, t.id, t.name, t.created_at FROM customer_team ct JOIN team t ON t.id = ct.team_id "
+            f"SELECT ct.customer_id, {TEAM.select('t')} FROM customer_team ct JOIN team t ON t.id = ct.team_id "
             "WHERE ct.tenant_id = %s AND ct.customer_id = ANY(%s::uuid[]) ORDER BY t.name",
             tenant_id,
             customer_ids,
@@ -193,6 +195,6 @@ async def teams_of_customers(tenant_id: UUID, customer_ids: list[UUID]) -> dict[
 
 async def teams_by_id(tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
     rows = await fetch(
-        Sql("SELECT id, name, created_at FROM team WHERE tenant_id = %s AND id = ANY(%s::uuid[])", tenant_id, ids)
+        Sql(f"SELECT {TEAM_COLUMNS} FROM team WHERE tenant_id = %s AND id = ANY(%s::uuid[])", tenant_id, ids)
     )
     return {r["id"]: r for r in rows}
