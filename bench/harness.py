@@ -35,6 +35,13 @@ class Result:
     rps: float
     p50_ms: float
     p99_ms: float
+    requests: int = 0  # answered in the run
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int
 
 
 def database_url(name: str) -> str:
@@ -47,6 +54,13 @@ def database_url(name: str) -> str:
 @contextmanager
 def serve(module_factory: str, port: int, env: dict[str, str]) -> Iterator[str]:
     """Run ``uvicorn --factory module_factory`` in a subprocess until the block ends."""
+    with serving(module_factory, port, env) as server:
+        yield server.url
+
+
+@contextmanager
+def serving(module_factory: str, port: int, env: dict[str, str]) -> Iterator[Server]:
+    """``serve``, answering the process id too (for its CPU time)."""
     cmd = [
         sys.executable,
         "-m",
@@ -75,7 +89,7 @@ def serve(module_factory: str, port: int, env: dict[str, str]) -> Iterator[str]:
                 time.sleep(0.2)
         else:
             raise RuntimeError(f"{module_factory} did not start")
-        yield url
+        yield Server(url, proc.pid)
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=20)
@@ -90,16 +104,63 @@ def serve_postgraphile(database: str, port: int) -> Iterator[str]:
 
     Installed from the npm registry on first use; needs Node.js 20 or newer and npm.
     """
+    with serving_postgraphile(database, port) as server:
+        yield server.url
+
+
+@contextmanager
+def serving_postgraphile(database: str, port: int) -> Iterator[Server]:
+    """``serve_postgraphile``, answering the process id too."""
     if not (POSTGRAPHILE_DIR / "node_modules" / "postgraphile").exists():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=POSTGRAPHILE_DIR, check=True)
     proc = subprocess.Popen(["node", "server.mjs", str(port), database], cwd=POSTGRAPHILE_DIR)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, "postgraphile")
-        yield url
+        yield Server(url, proc.pid)
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=20)
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (field 3 onwards)."""
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process (all its threads); 0 when it is gone."""
+    try:
+        fields = _stat(pid)
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of ``pid`` and its live descendants, plus what its reaped children used."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                children.setdefault(int(_stat(int(entry))[1]), []).append(int(entry))
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += process_cpu_seconds(current)
+        todo += children.get(current, [])
+    try:
+        fields = _stat(pid)
+        total += (int(fields[13]) + int(fields[14])) / _TICKS  # cutime, cstime
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return total
 
 
 def _wait_healthy(url: str, what: str) -> None:
@@ -157,7 +218,8 @@ def _wrk(url: str, body: dict, headers: dict[str, str], seconds: float, connecti
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    return Result(rps, latency("50"), latency("99"))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return Result(rps, latency("50"), latency("99"), requests)
 
 
 async def _python_load(url: str, body: dict, headers: dict[str, str], seconds: float, connections: int) -> Result:
@@ -177,7 +239,12 @@ async def _python_load(url: str, body: dict, headers: dict[str, str], seconds: f
         await asyncio.gather(*(worker() for _ in range(connections)))
         elapsed = time.perf_counter() - begun
     latencies.sort()
-    return Result(len(latencies) / elapsed, latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)])
+    return Result(
+        len(latencies) / elapsed,
+        latencies[len(latencies) // 2],
+        latencies[int(len(latencies) * 0.99)],
+        len(latencies),
+    )
 
 
 def median_result(results: list[Result]) -> Result:
@@ -185,6 +252,7 @@ def median_result(results: list[Result]) -> Result:
         statistics.median(r.rps for r in results),
         statistics.median(r.p50_ms for r in results),
         statistics.median(r.p99_ms for r in results),
+        int(statistics.median(r.requests for r in results)),
     )
 
 
