@@ -113,7 +113,11 @@ def serving_postgraphile(database: str, port: int) -> Iterator[Server]:
     """``serve_postgraphile``, answering the process id too."""
     if not (POSTGRAPHILE_DIR / "node_modules" / "postgraphile").exists():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=POSTGRAPHILE_DIR, check=True)
-    proc = subprocess.Popen(["node", "server.mjs", str(port), database], cwd=POSTGRAPHILE_DIR)
+    proc = subprocess.Popen(
+        ["node", "server.mjs", str(port), database],
+        cwd=POSTGRAPHILE_DIR,
+        env={**os.environ, "GRAPHILE_ENV": "production"},  # what it falls back to, without the warning
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, "postgraphile")

@@ -68,15 +68,17 @@ API_PROFILE = """query Profile($id: ID!) { customer(id: $id) { id name email pho
 API_SEARCH = """query Search($q: String!) { customers(first: 20, search: $q) { nodes { id name email phone } } }"""
 
 # PostGraphile 5 (amber preset) names relations after their foreign keys and offers conditions and
-# orders on indexed columns only (no merged_into_id: the bench data has no merged customers).
+# orders on indexed columns only (bench/seed.py's PEER_INDEXES). Like the API's default list, the
+# pages hold active customers; no merged_into_id condition (partial indexes only): the bench data
+# has no merged customers.
 PG_PAGE_FIELDS = """nodes { id name customerTagsByCustomerId { nodes { tagByTagId { name } } }
   notesByCustomerId(first: 3, orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) { nodes { body } }
   tasksByCustomerId(condition: {status: "open"}, orderBy: [DUE_AT_ASC, PRIMARY_KEY_ASC]) {
     nodes { title dueAt appUserByResponsibleId { name } } } }"""
-PG_PAGE = f"""query Page($tenant: UUID!) {{ allCustomers(first: 50, condition: {{tenantId: $tenant}},
+PG_PAGE = f"""query Page($tenant: UUID!) {{ allCustomers(first: 50, condition: {{tenantId: $tenant, status: "active"}},
   orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) {{ {PG_PAGE_FIELDS} }} }}"""
 PG_PAGE_OWNED = f"""query Page($tenant: UUID!, $owner: UUID!) {{ allCustomers(first: 50,
-  condition: {{tenantId: $tenant, ownerId: $owner}}, orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) {{
+  condition: {{tenantId: $tenant, ownerId: $owner, status: "active"}}, orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) {{
   {PG_PAGE_FIELDS} }} }}"""
 PG_PROFILE = """query Profile($id: UUID!) { customerByRowId(rowId: $id) { id name email phone
   appUserByOwnerId { name } customerTagsByCustomerId { nodes { tagByTagId { name } } }
@@ -84,7 +86,7 @@ PG_PROFILE = """query Profile($id: UUID!) { customerByRowId(rowId: $id) { id nam
     nodes { body createdAt appUserByAuthorId { name } } }
   tasksByCustomerId(first: 20, orderBy: [DUE_AT_ASC, PRIMARY_KEY_ASC]) {
     nodes { title status dueAt appUserByResponsibleId { name } } } } }"""
-PG_SEARCH = """query Search($tenant: UUID!) { allCustomers(first: 20, condition: {tenantId: $tenant},
+PG_SEARCH = """query Search($tenant: UUID!) { allCustomers(first: 20, condition: {tenantId: $tenant, status: "active"},
   orderBy: [SEARCH_TEXT_ASC, PRIMARY_KEY_ASC]) { nodes { id name email phone } } }"""
 
 
@@ -126,14 +128,15 @@ def arguments() -> argparse.Namespace:
 
 
 async def _profile_customer(url: str, tenant: BenchTenant) -> str:
-    """The newest customer with an owner, the most notes and the most tasks."""
+    """The newest customer with an owner and the most tags, notes and tasks."""
     conn = await asyncpg.connect(**asyncpg_params(url))
     try:
         return str(
             await conn.fetchval(
                 """SELECT c.id FROM customer c WHERE c.tenant_id = $1 AND c.owner_id IS NOT NULL
                    ORDER BY (SELECT count(*) FROM note n WHERE n.tenant_id = $1 AND n.customer_id = c.id)
-                          + (SELECT count(*) FROM task k WHERE k.tenant_id = $1 AND k.customer_id = c.id) DESC,
+                          + (SELECT count(*) FROM task k WHERE k.tenant_id = $1 AND k.customer_id = c.id)
+                          + (SELECT count(*) FROM customer_tag t WHERE t.tenant_id = $1 AND t.customer_id = c.id) DESC,
                             c.created_at DESC
                    LIMIT 1""",
                 tenant.id,
@@ -231,10 +234,10 @@ def peers(url: str) -> Iterator[dict[str, Server]]:
         }
 
 
-def _count_nodes(payload: dict) -> int:
-    """Rows in the answer's top list (1 for a single object), to see the peers answer alike."""
+def _names(payload: dict) -> list[str]:
+    """The names in the answer's top list (or its one object)."""
     (top,) = payload["data"].values()
-    return len(top["nodes"]) if isinstance(top, dict) and "nodes" in top else int(top is not None)
+    return [n["name"] for n in top["nodes"]] if "nodes" in top else [top["name"]]
 
 
 def main() -> None:
@@ -252,10 +255,12 @@ def main() -> None:
     measured: dict[tuple[str, str], list[Measure]] = {}
     with peers(url) as servers:
         for name, by_peer in cases.items():
-            counts = {
-                peer: _count_nodes(check(servers[peer].url + r.path, r.body, r.headers)) for peer, r in by_peer.items()
-            }
-            print(f"{name}: rows per peer {counts}", flush=True)
+            answers = {peer: check(servers[peer].url + r.path, r.body, r.headers) for peer, r in by_peer.items()}
+            # The API and raw answer the same document; PostGraphile's has its own shape: same rows?
+            api = "same answer as raw" if answers["api"] == answers["raw"] else "ANSWER DIFFERS FROM RAW"
+            same_rows = _names(answers["postgraphile"]) == _names(answers["raw"])
+            pgl = "same rows" if same_rows else "other rows"
+            print(f"{name}: {len(_names(answers['raw']))} rows; api: {api}; postgraphile: {pgl}", flush=True)
         for round_no in range(1, args.rounds + 1):
             for name, by_peer in cases.items():
                 for peer in PEERS:
@@ -272,6 +277,7 @@ def main() -> None:
         f"{args.connections} connections"
     )
     print_table(rows, heading)
+    print_targets(rows)
     save(rows, heading)
 
 
@@ -323,6 +329,23 @@ def print_table(rows: list[Row], heading: str) -> None:
             f"  {row.peer:<12}{r.rps:>9.1f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{row.vs_raw:>8.2f}{row.vs_postgraphile:>8.2f}"
             f"{row.app_cpu_ms:>16.2f}{row.db_cpu_ms:>15.2f}{sql:>9}"
         )
+
+
+def print_targets(rows: list[Row]) -> None:
+    """The issue's targets for the API, each with its figure from this run."""
+    print("\ntargets (the API)")
+    for row in rows:
+        if row.peer != "api":
+            continue
+        checks = [(f"{row.vs_raw:.2f} of raw", ">= 0.5", row.vs_raw >= 0.5)]
+        if row.scenario.startswith("page"):
+            checks.append((f"{row.vs_postgraphile:.2f} of PostGraphile", "> 1", row.vs_postgraphile > 1))
+            checks.append((f"{row.app_cpu_ms:.2f} ms CPU/request", "< 1.5", row.app_cpu_ms < 1.5))
+        if row.statements is not None:
+            checks.append((f"{row.statements:.1f} statements/request", "<= 2", row.statements <= 2))
+        print(f"  {row.scenario}")
+        for figure, target, met in checks:
+            print(f"    {'met   ' if met else 'missed'}  {figure} (target {target})")
 
 
 def save(rows: list[Row], heading: str) -> None:

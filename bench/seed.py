@@ -349,6 +349,7 @@ PEER_INDEXES = (
     "CREATE INDEX IF NOT EXISTS bench_task_customer_idx ON task (customer_id, status, due_at, id)",
     "CREATE INDEX IF NOT EXISTS bench_customer_tag_customer_idx ON customer_tag (customer_id)",
     "CREATE INDEX IF NOT EXISTS bench_customer_owner_idx ON customer (tenant_id, owner_id, created_at, id)",
+    "CREATE INDEX IF NOT EXISTS bench_customer_status_idx ON customer (tenant_id, status, created_at, id)",
     "CREATE INDEX IF NOT EXISTS bench_customer_search_idx ON customer (tenant_id, search_text, id)",
 )
 
