@@ -8,23 +8,24 @@ from uuid import UUID
 
 from authz.access import Access
 from authz.catalogue import P
-from authz.principal import Principal
-from models.db import execute, fetch, fetchrow, in_transaction
+from models.db import execute, fetchrow, in_transaction
 from models.sql import Sql
 from resolvers import users as user_ops
-from resolvers.children import ChildPage, ChildQuery, child_counts, child_pages
+from resolvers.children import ChildKind, RowsById
 from resolvers.customers import locate_for_change
 from resolvers.errors import Errors, FieldErrorCode, NotFound
 from resolvers.live import live_rows
 from resolvers.pagination import SortKey
 
 COLUMNS = "a.id, a.tenant_id, a.customer_id, a.title, a.starts_at, a.ends_at, a.with_user_id, a.location, a.notes, a.created_by_id, a.created_at"
-APPOINTMENTS = ChildQuery(
-    Sql("appointment t"),
+# A customer's appointments, the latest start first.
+APPOINTMENTS = ChildKind(
+    "appointments",
     "customer_id",
     (SortKey("t.starts_at", True, "timestamptz", "starts_at"), SortKey("t.id", True, "uuid", "id")),
-    "appointments",
+    Sql("appointment t"),
 )
+APPOINTMENT_ROWS = RowsById("appointments", "appointment", "a", COLUMNS)
 
 
 async def _clean(
@@ -130,23 +131,3 @@ async def cancel(access: Access, appointment_id: UUID) -> None:
         await execute(
             Sql("DELETE FROM appointment WHERE id = %s AND tenant_id = %s", appointment_id, access.principal.tenant_id)
         )
-
-
-async def appointments_of(
-    caller: Principal, customer_ids: list[UUID], *, first: int | None, after: str | None
-) -> dict[UUID, ChildPage]:
-    tenant_id = caller.tenant_id
-    return await child_pages(
-        APPOINTMENTS, customer_ids, where=Sql("t.tenant_id = %s", tenant_id), first=first, after=after, caller=caller
-    )
-
-
-async def appointments_count(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, int]:
-    return await child_counts(APPOINTMENTS, customer_ids, where=Sql("t.tenant_id = %s", tenant_id))
-
-
-async def appointments_by_id(tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
-    rows = await fetch(
-        Sql(f"SELECT {COLUMNS} FROM appointment a WHERE a.tenant_id = %s AND a.id = ANY(%s::uuid[])", tenant_id, ids)
-    )
-    return {r["id"]: r for r in rows}

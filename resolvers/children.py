@@ -1,4 +1,8 @@
-"""Pages of child rows (notes, tasks, messages...) for many parents in one statement.
+"""Child rows (notes, tasks, messages...) for many parents in one statement: pages, counts, by id.
+
+Each kind of child row is declared once, as a ``ChildKind`` (where its rows are, how each
+parent's list is ordered, what the list's arguments narrow) and a ``RowsById`` (how a row is read
+by its id); the functions here serve every kind from that declaration.
 
 Nested connections load through DataLoaders; a batch holds the parents of one request that ask
 for the same page (same first/after/filter), and a window function cuts each parent's page.
@@ -8,8 +12,8 @@ and is refused (``refused``) under any other.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -31,56 +35,80 @@ class ChildPage:
 
 
 @dataclass(frozen=True, slots=True)
-class ChildQuery:
-    """``source`` is a table or a parenthesised subquery aliased ``t``, with a ``parent`` column."""
+class ChildList:
+    """One parent's list as its arguments chose it: ``source`` (a table or a parenthesised
+    subquery aliased ``t``) narrowed by ``where``; its cursors are bound to ``arguments``."""
 
     source: Sql
+    where: Sql | None = None
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ChildKind:
+    """A kind of row listed under a parent: ``parent`` is the column naming the parent, ``keys``
+    the order of each parent's list, ``tag`` names its lists (cursors are bound to it).
+
+    ``source`` serves a list without arguments; ``narrow`` turns a list's arguments (e.g. a task
+    status) into its ``ChildList``. Rows are always kept to the caller's tenant.
+    """
+
+    tag: str
     parent: str
     keys: tuple[SortKey, ...]
-    tag: str
+    source: Sql | None = None
+    narrow: Callable[..., ChildList] | None = None
+
+    def list(self, params: tuple[Any, ...]) -> ChildList:
+        if self.narrow is not None:
+            return self.narrow(*params)
+        assert self.source is not None and not params, self.tag
+        return ChildList(self.source)
 
 
 async def child_pages(
-    query: ChildQuery,
+    kind: ChildKind,
+    caller: Principal,
     parents: Sequence[UUID],
+    params: tuple[Any, ...] = (),
     *,
-    where: Sql | None,
     first: int | None,
     after: str | None,
-    caller: Principal,
-    arguments: dict[str, Any] | None = None,
     with_cursors: bool = True,
 ) -> dict[UUID, ChildPage]:
-    """``with_cursors=False`` for a plain list of the first page (no edges, no cursors to seal)."""
+    """Each parent's page of ``kind`` as ``params`` narrow it. ``with_cursors=False`` for a plain
+    list of the first page (no edges, no cursors to seal)."""
+    chosen = kind.list(params)
     limit = page_size(first)
-    lists = ListCursors.of(caller, query.tag, **(arguments or {}))
+    lists = ListCursors.of(caller, kind.tag, **chosen.arguments)
     cursors = {parent: lists.child(parent) for parent in parents}
     out: dict[UUID, ChildPage] = {}
-    conditions = where
+    conditions = and_(Sql("t.tenant_id = %s", caller.tenant_id), chosen.where)
     if after:
         identity, values = open_cursor(after)
-        if len(values) != len(query.keys):
+        if len(values) != len(kind.keys):
             raise ValidationFailed.one("after", FieldErrorCode.INVALID, "is not a valid cursor")
         refused = ValidationFailed.one("after", FieldErrorCode.INVALID, ANOTHER_LIST)
         out = {p: ChildPage([], [], False, True, refused) for p, c in cursors.items() if c.identity != identity}
         parents = [p for p in parents if p not in out]
         if not parents:
             return out
-        conditions = and_(conditions, after_condition(query.keys, values))
-    conditions = and_(Sql(f"t.{query.parent} = ANY(%s::uuid[])", list(parents)), conditions)
+        conditions = and_(conditions, after_condition(kind.keys, values))
+    conditions = and_(Sql(f"t.{kind.parent} = ANY(%s::uuid[])", list(parents)), conditions)
+    order = order_by(kind.keys)
     rows = await fetch(
         Sql(
-            f"SELECT * FROM (SELECT t.*, row_number() OVER (PARTITION BY t.{query.parent} ORDER BY {order_by(query.keys)}) AS _rn FROM "
+            f"SELECT * FROM (SELECT t.*, row_number() OVER (PARTITION BY t.{kind.parent} ORDER BY {order}) AS _rn FROM "
         )
-        + query.source
+        + chosen.source
         + Sql(" WHERE ")
         + conditions
-        + Sql(f") t WHERE t._rn <= %s ORDER BY t.{query.parent}, {order_by(query.keys)}", limit + 1)
+        + Sql(f") t WHERE t._rn <= %s ORDER BY t.{kind.parent}, {order}", limit + 1)
     )
     grouped: dict[UUID, list[dict[str, Any]]] = {p: [] for p in parents}
     for row in rows:
-        grouped[row[query.parent]].append(row)
-    fields = [k.field for k in query.keys]
+        grouped[row[kind.parent]].append(row)
+    fields = [k.field for k in kind.keys]
     for parent, items in grouped.items():
         out[parent] = ChildPage(
             rows=items[:limit],
@@ -91,15 +119,42 @@ async def child_pages(
     return out
 
 
-async def child_counts(query: ChildQuery, parents: Sequence[UUID], *, where: Sql | None) -> dict[UUID, int]:
-    """How many children each parent has (for totalCount, computed only when asked)."""
+async def child_counts(
+    kind: ChildKind, tenant_id: UUID, parents: Sequence[UUID], params: tuple[Any, ...] = ()
+) -> dict[UUID, int]:
+    """How many children each parent has in the list ``params`` choose (for totalCount, computed
+    only when asked)."""
+    chosen = kind.list(params)
+    where = and_(Sql("t.tenant_id = %s", tenant_id), chosen.where)
     rows = await fetch(
-        Sql(f"SELECT t.{query.parent} AS parent, count(*)::int AS n FROM ")
-        + query.source
+        Sql(f"SELECT t.{kind.parent} AS parent, count(*)::int AS n FROM ")
+        + chosen.source
         + Sql(" WHERE ")
-        + and_(Sql(f"t.{query.parent} = ANY(%s::uuid[])", list(parents)), where)
-        + Sql(f" GROUP BY t.{query.parent}")
+        + and_(Sql(f"t.{kind.parent} = ANY(%s::uuid[])", list(parents)), where)
+        + Sql(f" GROUP BY t.{kind.parent}")
     )
     counts = dict.fromkeys(parents, 0)
     counts.update({r["parent"]: r["n"] for r in rows})
     return counts
+
+
+@dataclass(frozen=True, slots=True)
+class RowsById:
+    """How rows of one kind are read by id: ``table`` under ``alias``, the ``columns`` (written
+    with that alias) its API type needs. ``name`` names its loader."""
+
+    name: str
+    table: str
+    alias: str
+    columns: str
+
+    async def fetch(self, tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+        a = self.alias
+        rows = await fetch(
+            Sql(
+                f"SELECT {self.columns} FROM {self.table} {a} WHERE {a}.tenant_id = %s AND {a}.id = ANY(%s::uuid[])",
+                tenant_id,
+                ids,
+            )
+        )
+        return {r["id"]: r for r in rows}

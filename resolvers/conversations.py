@@ -14,12 +14,11 @@ from authz.access import Access
 from authz.catalogue import P
 from authz.errors import Forbidden
 from authz.masking import contact_hidden
-from authz.principal import Principal
 from models import Channel, ConversationStatus
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql
 from resolvers import contact_keys, customers, templates
-from resolvers.children import ChildPage, ChildQuery, child_counts, child_pages
+from resolvers.children import ChildKind, RowsById
 from resolvers.clock import past_time
 from resolvers.contact import InvalidContact, normalize_email, normalize_phone
 from resolvers.contact_keys import Key
@@ -48,18 +47,22 @@ MESSAGE_COLUMNS = (
     "m.id, m.tenant_id, m.conversation_id, m.channel, m.direction, m.author_id, m.body, m.sent_at, m.status, "
     "m.channel_message_id, m.template_id, m.created_at"
 )
-CONVERSATIONS = ChildQuery(
-    Sql("conversation t"),
+# A customer's conversations, the most recently active first.
+CONVERSATIONS = ChildKind(
+    "conversations",
     "customer_id",
     (SortKey("t.last_message_at", True, "timestamptz", "last_message_at"), SortKey("t.id", True, "uuid", "id")),
-    "conversations",
+    Sql("conversation t"),
 )
-MESSAGES = ChildQuery(
-    Sql("message t"),
+# A conversation's messages, newest first.
+MESSAGES = ChildKind(
+    "messages",
     "conversation_id",
     (SortKey("t.sent_at", True, "timestamptz", "sent_at"), SortKey("t.id", True, "uuid", "id")),
-    "messages",
+    Sql("message t"),
 )
+CONVERSATION_ROWS = RowsById("conversations", "conversation", "v", CONVERSATION_COLUMNS)
+MESSAGE_ROWS = RowsById("messages", "message", "m", MESSAGE_COLUMNS)
 # The customer field a channel's address lives in, if any (Instagram and webchat use handles).
 CHANNEL_FIELD = {Channel.WHATSAPP: "whatsapp", Channel.SMS: "phone", Channel.PHONE: "phone", Channel.EMAIL: "email"}
 CONTACT_CHANNELS = frozenset(CHANNEL_FIELD)
@@ -495,49 +498,3 @@ async def start(access: Access, data: dict[str, Any]) -> list[dict[str, Any]]:
             await _touch(p.tenant_id, conversation["id"], pk, now, outbound_by_user=True)
             started.append(conversation)
     return started
-
-
-async def conversations_of(
-    caller: Principal, customer_ids: list[UUID], *, first: int | None, after: str | None
-) -> dict[UUID, ChildPage]:
-    tenant_id = caller.tenant_id
-    return await child_pages(
-        CONVERSATIONS, customer_ids, where=Sql("t.tenant_id = %s", tenant_id), first=first, after=after, caller=caller
-    )
-
-
-async def messages_of(
-    caller: Principal, conversation_ids: list[UUID], *, first: int | None, after: str | None
-) -> dict[UUID, ChildPage]:
-    tenant_id = caller.tenant_id
-    return await child_pages(
-        MESSAGES, conversation_ids, where=Sql("t.tenant_id = %s", tenant_id), first=first, after=after, caller=caller
-    )
-
-
-async def conversations_count(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, int]:
-    return await child_counts(CONVERSATIONS, customer_ids, where=Sql("t.tenant_id = %s", tenant_id))
-
-
-async def messages_count(tenant_id: UUID, conversation_ids: list[UUID]) -> dict[UUID, int]:
-    return await child_counts(MESSAGES, conversation_ids, where=Sql("t.tenant_id = %s", tenant_id))
-
-
-async def conversations_by_id(tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
-    rows = await fetch(
-        Sql(
-            f"SELECT {CONVERSATION_COLUMNS} FROM conversation v WHERE v.tenant_id = %s AND v.id = ANY(%s::uuid[])",
-            tenant_id,
-            ids,
-        )
-    )
-    return {r["id"]: r for r in rows}
-
-
-async def messages_by_id(tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
-    rows = await fetch(
-        Sql(
-            f"SELECT {MESSAGE_COLUMNS} FROM message m WHERE m.tenant_id = %s AND m.id = ANY(%s::uuid[])", tenant_id, ids
-        )
-    )
-    return {r["id"]: r for r in rows}

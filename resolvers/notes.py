@@ -8,10 +8,9 @@ from uuid import UUID
 from authz.access import Access
 from authz.catalogue import P
 from authz.errors import Forbidden
-from authz.principal import Principal
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import Sql
-from resolvers.children import ChildPage, ChildQuery, child_counts, child_pages
+from resolvers.children import ChildKind, RowsById
 from resolvers.customers import locate_for_change
 from resolvers.errors import Errors, FieldErrorCode, NotFound
 from resolvers.live import live_rows
@@ -19,12 +18,14 @@ from resolvers.pagination import SortKey
 
 BODY_MAX = 20_000
 NOTE_COLUMNS = "n.id, n.tenant_id, n.customer_id, n.author_id, n.author_name, n.body, n.created_at, n.edited_at"
-NOTES = ChildQuery(
-    Sql("note t"),
+# A customer's notes, newest first.
+NOTES = ChildKind(
+    "notes",
     "customer_id",
     (SortKey("t.created_at", True, "timestamptz", "created_at"), SortKey("t.id", True, "uuid", "id")),
-    "notes",
+    Sql("note t"),
 )
+NOTE_ROWS = RowsById("notes", "note", "n", NOTE_COLUMNS)
 
 
 def _clean_body(raw: str) -> str:
@@ -99,19 +100,6 @@ async def delete_note(access: Access, note_id: UUID) -> None:
         await execute(Sql("DELETE FROM note WHERE id = %s AND tenant_id = %s", note_id, access.principal.tenant_id))
 
 
-async def notes_of(
-    caller: Principal, customer_ids: list[UUID], *, first: int | None, after: str | None
-) -> dict[UUID, ChildPage]:
-    tenant_id = caller.tenant_id
-    return await child_pages(
-        NOTES, customer_ids, where=Sql("t.tenant_id = %s", tenant_id), first=first, after=after, caller=caller
-    )
-
-
-async def notes_count(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, int]:
-    return await child_counts(NOTES, customer_ids, where=Sql("t.tenant_id = %s", tenant_id))
-
-
 async def last_notes(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
     rows = await fetch(
         Sql(
@@ -123,10 +111,3 @@ async def last_notes(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, di
         )
     )
     return {r["customer_id"]: r for r in rows}
-
-
-async def notes_by_id(tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
-    rows = await fetch(
-        Sql(f"SELECT {NOTE_COLUMNS} FROM note n WHERE n.tenant_id = %s AND n.id = ANY(%s::uuid[])", tenant_id, ids)
-    )
-    return {r["id"]: r for r in rows}

@@ -9,21 +9,22 @@ from uuid import UUID
 
 from authz.access import Access
 from authz.catalogue import P, Scope
-from authz.principal import Principal
-from models.db import fetch, fetchrow
+from models.db import fetchrow
 from models.sql import Sql
-from resolvers.children import ChildPage, ChildQuery, child_counts, child_pages
+from resolvers.children import ChildKind, RowsById
 from resolvers.customers import locate_for_change
 from resolvers.errors import Errors, FieldErrorCode, ValidationFailed
 from resolvers.pagination import SortKey
 
 COLUMNS = "id, tenant_id, customer_id, amount, currency, description, occurred_at, external_id, source, created_at"
-PURCHASES = ChildQuery(
-    Sql("purchase t"),
+# A customer's purchases, the latest first.
+PURCHASES = ChildKind(
+    "purchases",
     "customer_id",
     (SortKey("t.occurred_at", True, "timestamptz", "occurred_at"), SortKey("t.id", True, "uuid", "id")),
-    "purchases",
+    Sql("purchase t"),
 )
+PURCHASE_ROWS = RowsById("purchases", "purchase", "p", COLUMNS)
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_AMOUNT = Decimal("999999999999.99")
 
@@ -100,23 +101,3 @@ async def record_purchase(access: Access, customer_id: UUID, data: dict[str, Any
     if row is None:  # the external id belongs to another customer's purchase
         raise ValidationFailed.one("externalId", FieldErrorCode.TAKEN, "is already recorded for another customer")
     return row, row.pop("inserted")
-
-
-async def purchases_of(
-    caller: Principal, customer_ids: list[UUID], *, first: int | None, after: str | None
-) -> dict[UUID, ChildPage]:
-    tenant_id = caller.tenant_id
-    return await child_pages(
-        PURCHASES, customer_ids, where=Sql("t.tenant_id = %s", tenant_id), first=first, after=after, caller=caller
-    )
-
-
-async def purchases_count(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, int]:
-    return await child_counts(PURCHASES, customer_ids, where=Sql("t.tenant_id = %s", tenant_id))
-
-
-async def purchases_by_id(tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
-    rows = await fetch(
-        Sql(f"SELECT {COLUMNS} FROM purchase WHERE tenant_id = %s AND id = ANY(%s::uuid[])", tenant_id, ids)
-    )
-    return {r["id"]: r for r in rows}

@@ -10,12 +10,11 @@ from uuid import UUID
 from authz.access import Access
 from authz.catalogue import P
 from authz.errors import Forbidden
-from authz.principal import Principal
 from models import TaskPriority, TaskStatus
 from models.db import fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql, and_
 from resolvers import users as user_ops
-from resolvers.children import ChildPage, ChildQuery, child_counts, child_pages
+from resolvers.children import ChildKind, ChildList, RowsById
 from resolvers.cursors import ListCursors
 from resolvers.customers import locate_for_change
 from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
@@ -32,12 +31,18 @@ DUE_ORDER = (
     SortKey("coalesce(t.due_at, 'infinity'::timestamptz)", False, "timestamptz", "due_sort"),
     SortKey("t.id", False, "uuid", "id"),
 )
-TASKS = ChildQuery(
-    Sql("(SELECT k.*, coalesce(k.due_at, 'infinity'::timestamptz) AS due_sort FROM task k) t"),
-    "customer_id",
-    DUE_ORDER,
-    "tasks",
-)
+_TASK_SOURCE = Sql("(SELECT k.*, coalesce(k.due_at, 'infinity'::timestamptz) AS due_sort FROM task k) t")
+
+
+def _with_status(status: TaskStatus | None) -> ChildList:
+    """A customer's tasks of one status (all when None); a cursor continues only the same status."""
+    where = Sql("t.status = %s", status.value) if status else None
+    return ChildList(_TASK_SOURCE, where, {"status": status})
+
+
+# A customer's tasks, soonest due first; the list takes a status.
+TASKS = ChildKind("tasks", "customer_id", DUE_ORDER, narrow=_with_status)
+TASK_ROWS = RowsById("tasks", "task", "k", TASK_COLUMNS)
 
 
 def _clean(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -140,40 +145,6 @@ async def update_task(access: Access, task_id: UUID, data: dict[str, Any]) -> di
         )
     assert row is not None
     return row
-
-
-async def tasks_of(
-    caller: Principal,
-    customer_ids: list[UUID],
-    *,
-    status: TaskStatus | None,
-    first: int | None,
-    after: str | None,
-    with_cursors: bool = True,
-) -> dict[UUID, ChildPage]:
-    where = and_(Sql("t.tenant_id = %s", caller.tenant_id), Sql("t.status = %s", status.value) if status else None)
-    return await child_pages(
-        TASKS,
-        customer_ids,
-        where=where,
-        first=first,
-        after=after,
-        caller=caller,
-        arguments={"status": status},
-        with_cursors=with_cursors,
-    )
-
-
-async def tasks_count(tenant_id: UUID, customer_ids: list[UUID], status: TaskStatus | None) -> dict[UUID, int]:
-    where = and_(Sql("t.tenant_id = %s", tenant_id), Sql("t.status = %s", status.value) if status else None)
-    return await child_counts(TASKS, customer_ids, where=where)
-
-
-async def tasks_by_id(tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
-    rows = await fetch(
-        Sql(f"SELECT {TASK_COLUMNS} FROM task k WHERE k.tenant_id = %s AND k.id = ANY(%s::uuid[])", tenant_id, ids)
-    )
-    return {r["id"]: r for r in rows}
 
 
 MY_ORDER = (

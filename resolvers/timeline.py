@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
-from uuid import UUID
 
-from authz.principal import Principal
-from models.db import fetch
 from models.sql import Sql
-from resolvers.children import ChildPage, ChildQuery, child_counts, child_pages
+from resolvers.children import ChildKind, ChildList, RowsById
 from resolvers.pagination import SortKey
 
 
@@ -45,48 +41,17 @@ def _source(kinds: list[TimelineKind]) -> Sql:
 KEYS = (SortKey("t.at", True, "timestamptz", "at"), SortKey("t.id", True, "uuid", "id"))
 
 
-async def timeline_of(
-    caller: Principal,
-    customer_ids: list[UUID],
-    *,
-    kinds: list[TimelineKind] | None,
-    first: int | None,
-    after: str | None,
-) -> dict[UUID, ChildPage]:
+def _of_kinds(kinds: tuple[TimelineKind, ...] | None) -> ChildList:
+    """The timeline of the kinds asked for (all when None). The cursor is tied to them: a page of
+    another selection would skip items."""
     chosen = sorted(set(kinds or TimelineKind), key=list(TimelineKind).index)
-    source = _source(chosen)
-    query = ChildQuery(source, "customer_id", KEYS, "timeline")
-    # The cursor is tied to the kinds asked for: a page of another selection would skip items.
-    return await child_pages(
-        query,
-        customer_ids,
-        where=Sql("t.tenant_id = %s", caller.tenant_id),
-        first=first,
-        after=after,
-        caller=caller,
-        arguments={"kinds": [k.value for k in chosen]},
-    )
+    return ChildList(_source(chosen), None, {"kinds": [k.value for k in chosen]})
 
 
-async def timeline_count(
-    tenant_id: UUID, customer_ids: list[UUID], kinds: list[TimelineKind] | None
-) -> dict[UUID, int]:
-    chosen = sorted(set(kinds or TimelineKind), key=list(TimelineKind).index)
-    query = ChildQuery(_source(chosen), "customer_id", KEYS, "timeline")
-    return await child_counts(query, customer_ids, where=Sql("t.tenant_id = %s", tenant_id))
-
+# A customer's records of every kind in one list, newest first; the list takes the kinds.
+TIMELINE = ChildKind("timeline", "customer_id", KEYS, narrow=_of_kinds)
 
 EVENT_COLUMNS = (
     "e.id, e.tenant_id, e.customer_id, e.kind, e.actor_id, e.actor_api_key_id, e.actor_name, e.data, e.created_at"
 )
-
-
-async def events_by_id(tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
-    rows = await fetch(
-        Sql(
-            f"SELECT {EVENT_COLUMNS} FROM customer_event e WHERE e.tenant_id = %s AND e.id = ANY(%s::uuid[])",
-            tenant_id,
-            ids,
-        )
-    )
-    return {r["id"]: r for r in rows}
+EVENT_ROWS = RowsById("events", "customer_event", "e", EVENT_COLUMNS)

@@ -24,6 +24,8 @@ class Context:
     auth_error: Unauthenticated | None = None
     loaders: Loaders = field(init=False)
     _contact_hidden: bool | None = None
+    # Set when execution begins (schema/execution.py): errors without it are request errors.
+    executed: bool = False
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self._access)

@@ -21,14 +21,13 @@ from resolvers import templates as template_ops
 from resolvers import users as user_ops
 from resolvers.errors import FieldErrorCode
 from resolvers.errors import ValidationFailed as InvalidInput
-from schema.activities import CustomerRef, load_customer, load_user, pk_of
 from schema.context import Info
-from schema.customers import Customer
 from schema.errors import ERROR_MAPPERS, Error, NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
 from schema.node import Node, to_global_id
 from schema.pagination import Connection, build_connection, paged
 from schema.permissions import requires
+from schema.refs import CustomerRef, customer_from_row, load_customer, load_user, pk_of
 from schema.teams import Team
 from schema.users import User
 
@@ -108,13 +107,13 @@ class Conversation(Node):
     async def messages(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[Message] | None:
-        page = await info.context.loaders.message_pages.load((self._pk, first, after))
+        page = await info.context.loaders.pages(conversation_ops.MESSAGES).load((self._pk, first, after))
         return build_connection(
             [Message.from_row(r) for r in page.rows],
             page.cursors,
             has_next=page.has_next,
             has_previous=page.has_previous,
-            total_count=lambda: info.context.loaders.message_counts.load((self._pk,)),
+            total_count=lambda: info.context.loaders.counts(conversation_ops.MESSAGES).load((self._pk,)),
         )
 
     @strawberry.field
@@ -176,7 +175,7 @@ class InboundMessageRecorded:
     # Not "message": Error.message is a String, and clients select both in one union.
     received: Message | None
     conversation: Conversation | None
-    customer: Customer | None
+    customer: CustomerRef | None
     customer_created: bool
     duplicate: bool = strawberry.field(description="True when this channel message id was already stored.")
 
@@ -302,7 +301,7 @@ class ConversationMutation:
         return InboundMessageRecorded(
             received=Message.from_row(found.message),
             conversation=Conversation.from_row(found.conversation),
-            customer=Customer.from_row(found.customer, info.context.contact_hidden),
+            customer=customer_from_row(found.customer, info.context.contact_hidden),
             customer_created=found.customer_created,
             duplicate=found.duplicate,
         )

@@ -52,7 +52,7 @@ CompositeType = GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType
 
 
 def _fixed_list_sizes() -> dict[tuple[str, str], int]:
-    from schema.customers import OPEN_TASKS
+    from schema.customer_type import OPEN_TASKS
 
     return {("Customer", "openTasks"): OPEN_TASKS}
 

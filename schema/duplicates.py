@@ -13,18 +13,57 @@ from authz.catalogue import P
 from resolvers import duplicates as duplicate_ops
 from resolvers import merge as merge_ops
 from resolvers.customer_reads import get_customer, get_customers
+from resolvers.duplicates import DuplicateFound, DuplicateHit
 from resolvers.errors import FieldErrorCode
 from resolvers.errors import NotFound as MissingRecord
 from resolvers.errors import ValidationFailed as InvalidInput
 from resolvers.merge import MergeRecord, UndoBlock
 from schema.context import Info
-from schema.customers import Customer, DuplicateMatch, customer_pk, duplicate_matches
+from schema.customer_type import Customer
 from schema.errors import ERROR_MAPPERS, Error, NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
 from schema.node import Node, parse_id, to_global_id
 from schema.pagination import Connection, build_connection, paged
 from schema.permissions import requires
+from schema.refs import pk_of
 from schema.users import User
+
+
+@strawberry.enum(description="A contact field whose value another customer already has.")
+class DuplicateField(Enum):
+    EMAIL = "email"
+    PHONE = "phone"
+    WHATSAPP = "whatsapp"
+
+
+@strawberry.type
+class DuplicateMatch:
+    fields: list[DuplicateField] = strawberry.field(description="Which of your values matched.")
+    customer: Customer | None = strawberry.field(description="The existing customer; null when you may not see it.")
+    held_by_another_portfolio: bool = strawberry.field(
+        description="True when the existing customer is outside what you may see (nothing else about it is told)."
+    )
+
+
+@strawberry.type(description="The customer already exists; nothing was written.")
+class DuplicateCustomer(Error):
+    matches: list[DuplicateMatch]
+
+
+def duplicate_matches(hits: list[DuplicateHit], hidden: bool) -> list[DuplicateMatch]:
+    return [
+        DuplicateMatch(
+            fields=[DuplicateField(f) for f in hit.fields],
+            customer=Customer.from_row(hit.row, hidden) if hit.row else None,
+            held_by_another_portfolio=hit.row is None,
+        )
+        for hit in hits
+    ]
+
+
+ERROR_MAPPERS[DuplicateFound] = lambda e, info: DuplicateCustomer(
+    message=str(e), matches=duplicate_matches(e.hits, info.context.contact_hidden)
+)
 
 
 @strawberry.input
@@ -204,7 +243,7 @@ class DuplicateMutation:
     )
     @returns_errors
     async def merge_customers(self, info: Info, input: MergeCustomersInput) -> MergeCustomersResult | None:
-        primary = customer_pk(input.primary_id)
+        primary = pk_of(input.primary_id, "Customer")
         duplicates = _ids(list(input.duplicate_ids), "duplicateIds")
         choices = {}
         for i, choice in enumerate(input.field_choices or []):

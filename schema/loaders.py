@@ -10,13 +10,14 @@ from uuid import UUID
 from strawberry.dataloader import DataLoader
 
 from authz.access import Access
+from authz.principal import Principal
 from authz.rows import may_see_kind
-from resolvers import appointments, conversations, history, notes, purchases, tasks, timeline
 from resolvers import custom_fields as field_ops
+from resolvers import history, notes
 from resolvers import tags as tag_ops
 from resolvers import teams as team_ops
 from resolvers import users as user_ops
-from resolvers.children import ChildPage
+from resolvers.children import ChildKind, ChildPage, RowsById, child_counts, child_pages
 from resolvers.custom_values import FieldDef
 from resolvers.customer_reads import get_customers
 from resolvers.errors import DomainError
@@ -123,33 +124,9 @@ class Loaders:
 
         return self._by_id("readable_customers", readable, False)
 
-    @property
-    def notes(self) -> DataLoader[UUID, Row | None]:
-        return self._by_id("notes", notes.notes_by_id)
-
-    @property
-    def tasks(self) -> DataLoader[UUID, Row | None]:
-        return self._by_id("tasks", tasks.tasks_by_id)
-
-    @property
-    def conversations(self) -> DataLoader[UUID, Row | None]:
-        return self._by_id("conversations", conversations.conversations_by_id)
-
-    @property
-    def messages(self) -> DataLoader[UUID, Row | None]:
-        return self._by_id("messages", conversations.messages_by_id)
-
-    @property
-    def appointments(self) -> DataLoader[UUID, Row | None]:
-        return self._by_id("appointments", appointments.appointments_by_id)
-
-    @property
-    def purchases(self) -> DataLoader[UUID, Row | None]:
-        return self._by_id("purchases", purchases.purchases_by_id)
-
-    @property
-    def events(self) -> DataLoader[UUID, Row | None]:
-        return self._by_id("events", timeline.events_by_id)
+    def rows(self, kind: RowsById) -> DataLoader[UUID, Row | None]:
+        """Rows of ``kind`` by id (a note, a task, a history entry...); missing ones load as None."""
+        return self._by_id(f"{kind.name} by id", kind.fetch)
 
     # --- lists per parent -------------------------------------------------------------------
 
@@ -169,102 +146,31 @@ class Loaders:
     def last_note(self) -> DataLoader[UUID, Row | None]:
         return self._by_id("last_note", notes.last_notes)
 
-    # --- pages per parent: keys are (parent, *params) --------------------------------------
+    # --- pages and counts of child rows per parent (resolvers/children.py) -------------------
 
-    @property
-    def note_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
-        return self._paged(
-            "note_pages", lambda caller, ids, first, after: notes.notes_of(caller, ids, first=first, after=after)
-        )
+    def pages(self, kind: ChildKind) -> DataLoader[tuple[Any, ...], ChildPage]:
+        """Keys ``(parent, *arguments, first, after)``: the list's arguments as ``kind`` takes them."""
 
-    @property
-    def task_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
-        return self._paged(
-            "task_pages",
-            lambda caller, ids, status, first, after: tasks.tasks_of(
-                caller, ids, status=status, first=first, after=after
-            ),
-        )
+        async def fetch(caller: Principal, parents: list[UUID], *params: Any) -> dict[UUID, ChildPage]:
+            *arguments, first, after = params
+            return await child_pages(kind, caller, parents, tuple(arguments), first=first, after=after)
 
-    @property
-    def conversation_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
-        return self._paged(
-            "conversation_pages",
-            lambda caller, ids, first, after: conversations.conversations_of(caller, ids, first=first, after=after),
-        )
+        return self._paged(f"{kind.tag} pages", fetch)
 
-    @property
-    def message_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
-        return self._paged(
-            "message_pages",
-            lambda caller, ids, first, after: conversations.messages_of(caller, ids, first=first, after=after),
-        )
+    def counts(self, kind: ChildKind) -> DataLoader[tuple[Any, ...], int]:
+        """Keys ``(parent, *arguments)``: totalCount of the lists ``pages`` reads."""
 
-    @property
-    def appointment_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
-        return self._paged(
-            "appointment_pages",
-            lambda caller, ids, first, after: appointments.appointments_of(caller, ids, first=first, after=after),
-        )
-
-    @property
-    def purchase_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
-        return self._paged(
-            "purchase_pages",
-            lambda caller, ids, first, after: purchases.purchases_of(caller, ids, first=first, after=after),
-        )
-
-    @property
-    def timeline_pages(self) -> DataLoader[tuple[Any, ...], ChildPage]:
-        return self._paged(
-            "timeline_pages",
-            lambda caller, ids, kinds, first, after: timeline.timeline_of(
-                caller, ids, kinds=kinds, first=first, after=after
-            ),
-        )
-
-    # --- counts per parent (totalCount of nested connections) -------------------------------
-
-    def _counted(self, name: str, fetch: Callable[..., Awaitable[dict[UUID, int]]]) -> DataLoader[tuple[Any, ...], int]:
         async def batch(keys: Sequence[tuple[Any, ...]]) -> list[int]:
             groups: dict[tuple[Any, ...], list[UUID]] = defaultdict(list)
             for parent, *rest in keys:
                 groups[tuple(rest)].append(parent)
             counts: dict[tuple[Any, ...], int] = {}
             for params, parents in groups.items():
-                for parent, n in (await fetch(self._tenant(), parents, *params)).items():
+                for parent, n in (await child_counts(kind, self._tenant(), parents, params)).items():
                     counts[(parent, *params)] = n
             return [counts[key] for key in keys]
 
-        return self._get(name, batch)
-
-    @property
-    def note_counts(self) -> DataLoader[tuple[Any, ...], int]:
-        return self._counted("note_counts", notes.notes_count)
-
-    @property
-    def task_counts(self) -> DataLoader[tuple[Any, ...], int]:
-        return self._counted("task_counts", tasks.tasks_count)
-
-    @property
-    def conversation_counts(self) -> DataLoader[tuple[Any, ...], int]:
-        return self._counted("conversation_counts", conversations.conversations_count)
-
-    @property
-    def message_counts(self) -> DataLoader[tuple[Any, ...], int]:
-        return self._counted("message_counts", conversations.messages_count)
-
-    @property
-    def appointment_counts(self) -> DataLoader[tuple[Any, ...], int]:
-        return self._counted("appointment_counts", appointments.appointments_count)
-
-    @property
-    def purchase_counts(self) -> DataLoader[tuple[Any, ...], int]:
-        return self._counted("purchase_counts", purchases.purchases_count)
-
-    @property
-    def timeline_counts(self) -> DataLoader[tuple[Any, ...], int]:
-        return self._counted("timeline_counts", timeline.timeline_count)
+        return self._get(f"{kind.tag} counts", batch)
 
     @property
     def custom_fields(self) -> DataLoader[UUID, list[FieldDef]]:

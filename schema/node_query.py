@@ -14,19 +14,28 @@ from typing import Any
 import strawberry
 
 from authz.rows import locate
+from resolvers import appointments as appointment_ops
+from resolvers import conversations as conversation_ops
 from resolvers import merge as merge_ops
+from resolvers import notes as note_ops
+from resolvers import purchases as purchase_ops
+from resolvers import tasks as task_ops
 from resolvers import tenants as tenant_ops
+from resolvers.children import RowsById
 from resolvers.custom_values import FieldDef
-from schema.activities import Appointment, Note, Purchase, Task
+from schema.appointments import Appointment
 from schema.context import Info
 from schema.conversations import Conversation, Message, MessageTemplate
 from schema.custom_fields import CustomField
-from schema.customers import Customer
+from schema.customer_type import Customer
 from schema.duplicates import Merge
 from schema.node import Node, from_global_id
+from schema.notes import Note
 from schema.permissions import requires
+from schema.purchases import Purchase
 from schema.saved_filters import SavedFilter
 from schema.tags import Tag
+from schema.tasks import Task
 from schema.teams import Team
 from schema.tenants import Tenant
 from schema.timeline import history_entry
@@ -36,11 +45,11 @@ Row = dict[str, Any]
 Build = Callable[[Info, Row], Awaitable[Node | None]]
 
 
-def _loaded(loader_name: str, build: Callable[[Row], Node]) -> Build:
+def _loaded(kind: RowsById, build: Callable[[Row], Node]) -> Build:
     """Built from the row its loader reads (the columns its type needs)."""
 
     async def node(info: Info, row: Row) -> Node | None:
-        loaded = await getattr(info.context.loaders, loader_name).load(row["id"])
+        loaded = await info.context.loaders.rows(kind).load(row["id"])
         return build(loaded) if loaded else None
 
     return node
@@ -77,12 +86,12 @@ async def _tenant(info: Info, row: Row) -> Node | None:
 # Every type implementing Node, by its name in global ids (a schema test keeps this complete).
 BUILDERS: dict[str, Build] = {
     "Customer": _customer,
-    "Note": _loaded("notes", Note.from_row),
-    "Task": _loaded("tasks", Task.from_row),
-    "Appointment": _loaded("appointments", Appointment.from_row),
-    "Purchase": _loaded("purchases", Purchase.from_row),
-    "Conversation": _loaded("conversations", Conversation.from_row),
-    "Message": _loaded("messages", Message.from_row),
+    "Note": _loaded(note_ops.NOTE_ROWS, Note.from_row),
+    "Task": _loaded(task_ops.TASK_ROWS, Task.from_row),
+    "Appointment": _loaded(appointment_ops.APPOINTMENT_ROWS, Appointment.from_row),
+    "Purchase": _loaded(purchase_ops.PURCHASE_ROWS, Purchase.from_row),
+    "Conversation": _loaded(conversation_ops.CONVERSATION_ROWS, Conversation.from_row),
+    "Message": _loaded(conversation_ops.MESSAGE_ROWS, Message.from_row),
     "HistoryEntry": _history_entry,
     "Merge": _merge,
     "SavedFilter": _direct(SavedFilter.from_row),

@@ -16,7 +16,9 @@ from resolvers import saved_filters as filter_ops
 from resolvers.customer_filters import compile_filter
 from resolvers.errors import NotFound as Missing
 from schema.context import Info
-from schema.customers import Customer, CustomerFilter, CustomerSort, customer_connection, filter_from_api, filter_to_api
+from schema.customer_inputs import CustomerFilter, CustomerSort, filter_from_api, filter_to_api
+from schema.customer_type import Customer
+from schema.customers import customer_connection
 from schema.errors import NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
 from schema.node import Node, parse_id, to_global_id

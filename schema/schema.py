@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -15,24 +18,31 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
-from schema.activities import ActivityMutation, ActivityQuery
+from schema.appointments import AppointmentMutation
 from schema.conversations import ConversationMutation, ConversationQuery
 from schema.cost import CostLimit
 from schema.custom_fields import CustomFieldMutation, CustomFieldQuery
-from schema.customers import CustomerMutation, CustomerQuery
+from schema.customer_mutations import CustomerMutation
+from schema.customers import CustomerQuery
 from schema.duplicates import DuplicateMutation, DuplicateQuery
-from schema.fast_list import CompiledListExecutionContext
+from schema.execution import CrmExecutionContext
 from schema.node_query import NodeQuery
+from schema.notes import NoteMutation
 from schema.portfolios import PortfolioMutation, PortfolioQuery
+from schema.purchases import PurchaseMutation
 from schema.saved_filters import SavedFilterMutation, SavedFilterQuery
+from schema.scalars import SCALAR_OVERRIDES
+from schema.string_input import StringLiteralRule, variables_fault
 from schema.tags import TagMutation, TagQuery
+from schema.tasks import TaskMutation, TaskQuery
 from schema.teams import TeamMutation, TeamQuery
 from schema.tenants import TenantMutation, TenantQuery
 from schema.timeouts import StatementTimeouts, cancelled_statement
@@ -44,14 +54,15 @@ Query = merge_types(
     "Query",
     (
         UserQuery, TenantQuery, NodeQuery, CustomerQuery, DuplicateQuery, PortfolioQuery, TeamQuery,
-        ActivityQuery, ConversationQuery, CustomFieldQuery, TagQuery, SavedFilterQuery,
+        TaskQuery, ConversationQuery, CustomFieldQuery, TagQuery, SavedFilterQuery,
     ),
 )  # fmt: skip
 Mutation = merge_types(
     "Mutation",
     (
         CustomerMutation, DuplicateMutation, PortfolioMutation, TeamMutation, TenantMutation,
-        ActivityMutation, ConversationMutation, CustomFieldMutation, TagMutation, SavedFilterMutation,
+        NoteMutation, TaskMutation, AppointmentMutation, PurchaseMutation, ConversationMutation,
+        CustomFieldMutation, TagMutation, SavedFilterMutation,
     ),
 )  # fmt: skip
 
@@ -79,7 +90,66 @@ def is_unexpected(error: GraphQLError) -> bool:
     return not cancelled_statement(error)  # a statement timeout is answered as TIMEOUT
 
 
+# graphql-core appends " Did you mean 'a', 'b', or 'c'?" (or "... the enum value 'A'?", or
+# "... 'owner { ... }'?") to parse, validation and coercion errors; names never hold a quote.
+_SUGGESTION = re.compile(r"\s*Did you mean (?:the [a-z ]+ )?(?:'[^']*'(?:, or |, | or )?)+\?")
+
+
+def without_suggestions(message: str) -> str:
+    return _SUGGESTION.sub("", message)
+
+
+# Whether the request being executed named its operation (set by CrmSchema.execute).
+_operation_named: ContextVar[bool] = ContextVar("operation_named", default=True)
+
+
+class OperationNameRequired(SchemaExtension):
+    """A document with several operations needs ``operationName``.
+
+    Strawberry fills in the first operation's name when none is given, so graphql-core would run
+    the first one; the GraphQL spec's GetOperation() asks for a request error instead.
+    """
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if not _operation_named.get() and document is not None:
+            operations = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+            if operations > 1:
+                error = GraphQLError(f"The document has {operations} operations: name the one to run in operationName.")
+                # A new list: the validation cache's own list must not change.
+                context.pre_execution_errors = [*(context.pre_execution_errors or []), error]
+        yield
+
+
 class CrmSchema(strawberry.Schema):
+    @staticmethod
+    def remove_field_suggestion(error: GraphQLError) -> None:
+        # Strawberry calls this for every error when field suggestions are off (production), but
+        # itself only strips unknown-field suggestions: argument, enum value, type, input-field
+        # and selection suggestions name the schema just the same.
+        error.message = without_suggestions(error.message)
+
+    async def execute(  # type: ignore[override]
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        **options: Any,
+    ) -> ExecutionResult:
+        # Strings in variables are checked here, before anything is coerced (schema/string_input.py).
+        refused = variables_fault(variable_values)
+        if refused is not None:
+            self._process_errors([refused])
+            return ExecutionResult(data=None, errors=[refused])
+        named = _operation_named.set(operation_name is not None)
+        try:
+            return await super().execute(query, variable_values, context_value, root_value, operation_name, **options)
+        finally:
+            _operation_named.reset(named)
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         for error in errors:
             if is_unexpected(error):
@@ -112,12 +182,14 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     limit_rules = [
         *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+        StringLiteralRule,
     ]
     extensions: list[Any] = [
         lambda: ParserCache(maxsize=512),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: AddValidationRules(limit_rules),
         lambda: ValidationCache(maxsize=512),
+        OperationNameRequired,  # after the cache: it adds to the errors the cache hands back
         # After validation, with the request's variables: page sizes may come from them.
         lambda: CostLimit(max_nodes=limits.max_nodes),
         lambda: StatementTimeouts(timeout_ms=limits.statement_timeout_ms),
@@ -129,6 +201,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
-        execution_context_class=CompiledListExecutionContext,
+        execution_context_class=CrmExecutionContext,
+        scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(disable_field_suggestions=not limits.field_suggestions),
     )

@@ -10,13 +10,23 @@ from typing import Annotated, Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from resolvers import appointments as appointment_ops
+from resolvers import conversations as conversation_ops
 from resolvers import history
+from resolvers import notes as note_ops
+from resolvers import purchases as purchase_ops
+from resolvers import tasks as task_ops
+from resolvers import timeline as timeline_ops
 from resolvers.history import EventKind
 from resolvers.timeline import TimelineKind as ModelTimelineKind
-from schema.activities import Appointment, Note, Purchase, Task, load_user
+from schema.appointments import Appointment
 from schema.context import Info
 from schema.conversations import Conversation
 from schema.node import Node, to_global_id
+from schema.notes import Note
+from schema.purchases import Purchase
+from schema.refs import load_user
+from schema.tasks import Task
 from schema.users import User
 
 HistoryKind = strawberry.enum(EventKind, name="HistoryKind")
@@ -94,7 +104,7 @@ async def history_entries(info: Info, rows: list[dict[str, Any]]) -> list[Histor
 
 async def history_entry(info: Info, pk: Any) -> HistoryEntry | None:
     """One entry by id (for ``node(id)``): visible with its customer, masked like every entry."""
-    row = await info.context.loaders.events.load(pk)
+    row = await info.context.loaders.rows(timeline_ops.EVENT_ROWS).load(pk)
     if row is None or await info.context.loaders.customers.load(row["customer_id"]) is None:
         return None
     return (await history_entries(info, [row]))[0]
@@ -112,12 +122,12 @@ async def timeline_items(info: Info, rows: list[dict[str, Any]]) -> list[Any | N
     """
     loaders = info.context.loaders
     by_kind: dict[str, tuple[Any, Callable[[dict[str, Any]], Any] | None]] = {
-        "note": (loaders.notes, Note.from_row),
-        "task": (loaders.tasks, Task.from_row),
-        "conversation": (loaders.conversations, Conversation.from_row),
-        "appointment": (loaders.appointments, Appointment.from_row),
-        "purchase": (loaders.purchases, Purchase.from_row),
-        "history": (loaders.events, None),
+        "note": (loaders.rows(note_ops.NOTE_ROWS), Note.from_row),
+        "task": (loaders.rows(task_ops.TASK_ROWS), Task.from_row),
+        "conversation": (loaders.rows(conversation_ops.CONVERSATION_ROWS), Conversation.from_row),
+        "appointment": (loaders.rows(appointment_ops.APPOINTMENT_ROWS), Appointment.from_row),
+        "purchase": (loaders.rows(purchase_ops.PURCHASE_ROWS), Purchase.from_row),
+        "history": (loaders.rows(timeline_ops.EVENT_ROWS), None),
     }
     # Scheduled together, the loads of each kind batch into one statement.
     found = await asyncio.gather(*(by_kind[row["kind"]][0].load(row["id"]) for row in rows))

@@ -127,7 +127,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),  # every method: the view answers 405 itself, in the usual shape
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

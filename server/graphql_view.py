@@ -1,17 +1,28 @@
-"""The GraphQL endpoint: authenticates the request and builds its context once."""
+"""The GraphQL endpoint: GraphQL over HTTP (POST only), one context per request, one answer shape.
+
+A request that is not well-formed (wrong method, Accept, Content-Type or body) is refused with
+its HTTP status before anything runs (server/graphql_http.py). A well-formed one is executed;
+its answer is ``application/json`` (200, also for parse, validation and variable errors) or,
+when the client asks for it, ``application/graphql-response+json``, where a document that was
+not executed (a request error) answers 400 without ``data``, as the GraphQL-over-HTTP spec asks.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
-from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.exceptions import MissingQueryError
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from authz.access import Access
 from authz.authenticate import authenticate, credential_from_headers
@@ -20,13 +31,28 @@ from authz.policy_store import PolicyStore
 from authz.tokens import TokenConfig
 from schema.context import Context
 from schema.schema import with_codes
+from server.graphql_http import GRAPHQL_RESPONSE_JSON, GraphQLRequest, Refusal, decode_request, negotiate
+
+log = logging.getLogger("crm.graphql")
+
+_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 
 
-class GraphQLView(GraphQL[Context, None]):
+def encode_json(data: object) -> bytes:
+    try:
+        # orjson: several times faster than json for the large nested answers lists produce.
+        return orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        # A string orjson will not write (a lone surrogate echoed in a message): escape it.
+        return json.dumps(data, ensure_ascii=True, default=str).encode()
+
+
+class GraphQLView:
     def __init__(self, schema: Any, *, policies: PolicyStore, tokens: TokenConfig, graphiql: bool) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if graphiql else None, allow_queries_via_get=False)
+        self.schema = schema
         self.policies = policies
         self.tokens = tokens
+        self.ide_html = get_graphql_ide_html("graphiql") if graphiql else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -34,28 +60,72 @@ class GraphQLView(GraphQL[Context, None]):
             await send({"type": "websocket.close", "code": 1008})
             return
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            response = await self.handle(Request(scope=scope, receive=receive))
         except ClientDisconnect:  # the client left before sending its whole request
             return
-        except HTTPException as exc:
-            # Malformed bodies get the same JSON error shape as everything else.
-            response = JSONResponse(
-                {"errors": [{"message": exc.reason, "extensions": {"code": "BAD_REQUEST"}}]},
-                status_code=exc.status_code,
-            )
         await response(scope, receive, send)
 
-    def encode_json(self, data: object) -> bytes:
-        # orjson: several times faster than json for the large nested answers lists produce.
-        return orjson.dumps(data)
+    async def handle(self, request: Request) -> Response:
+        wants_ide = request.method == "GET" and "text/html" in request.headers.get("accept", "")
+        if self.ide_html and wants_ide and "query" not in request.query_params:
+            return HTMLResponse(self.ide_html)
+        media = None
+        try:
+            if request.method != "POST":
+                raise Refusal(
+                    405,
+                    "GraphQL requests must be sent with POST; GET is not served (it would put operations "
+                    "and variables in URLs and logs).",
+                    {"Allow": "POST"},
+                )
+            media = negotiate(request.headers.get("accept"))
+            graphql_request = decode_request(request.headers.get("content-type"), await request.body())
+        except Refusal as refusal:
+            log.info("request refused (%d): %s", refusal.status, refusal.message)
+            return self.respond(refusal.body, refusal.status, media, refusal.headers)
+        context = await self.get_context(request)
+        result = await self.execute(graphql_request, context)
+        body: dict[str, Any] = {}
+        executed = context.executed
+        if executed or media != GRAPHQL_RESPONSE_JSON:
+            body["data"] = result.data
+        if result.errors:
+            body["errors"] = with_codes([dict(error.formatted) for error in result.errors])
+        if result.extensions:
+            body["extensions"] = result.extensions
+        status = 400 if not executed and media == GRAPHQL_RESPONSE_JSON else 200
+        return self.respond(body, status, media)
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
-        response = process_result(result)
-        if response.get("errors"):
-            response["errors"] = with_codes(response["errors"])
-        return response
+    async def execute(self, request: GraphQLRequest, context: Context) -> ExecutionResult:
+        try:
+            return await self.schema.execute(
+                request.query,
+                variable_values=request.variables,
+                context_value=context,
+                operation_name=request.operation_name,
+                allowed_operation_types=_OPERATIONS,
+                operation_extensions=request.extensions,
+            )
+        except CannotGetOperationTypeError as exc:  # operationName names no operation of the document
+            error = GraphQLError(exc.as_http_error_reason())
+        except InvalidOperationTypeError as exc:
+            error = GraphQLError(f"{exc.operation_type.value.capitalize()} operations are not supported.")
+        except MissingQueryError:
+            error = GraphQLError("The request has no query.")
+        return ExecutionResult(data=None, errors=[error])
 
-    async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
+    @staticmethod
+    def respond(
+        body: dict[str, Any], status: int, media: str | None, headers: dict[str, str] | None = None
+    ) -> Response:
+        return Response(
+            encode_json(body),
+            status_code=status,
+            media_type=f"{media or 'application/json'}; charset=utf-8",
+            headers={"Vary": "Accept", **(headers or {})},
+        )
+
+    async def get_context(self, request: Request) -> Context:
         policy = self.policies.current  # one policy snapshot for the whole request
         try:
             credential = credential_from_headers(request.headers.get("authorization"), request.headers.get("x-api-key"))

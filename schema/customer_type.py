@@ -1,0 +1,284 @@
+"""The Customer type: its fields, and the records around it that a profile shows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from authz.masking import mask_row
+from models import CustomerStatus as ModelCustomerStatus
+from models import OriginChannel as ModelOriginChannel
+from models import TaskStatus as ModelTaskStatus
+from resolvers import appointments as appointment_ops
+from resolvers import conversations as conversation_ops
+from resolvers import notes as note_ops
+from resolvers import purchases as purchase_ops
+from resolvers import tasks as task_ops
+from resolvers import timeline as timeline_ops
+from resolvers.children import ChildPage
+from resolvers.timeline import TimelineKind as ModelTimelineKind
+from schema.appointments import Appointment
+from schema.context import Info
+from schema.conversations import Conversation
+from schema.custom_values import CustomFieldValue, custom_field_values
+from schema.node import Node, to_global_id
+from schema.notes import Note
+from schema.pagination import Connection, build_connection, paged
+from schema.purchases import Purchase
+from schema.tags import Tag
+from schema.tasks import Task, TaskStatus
+from schema.teams import Team
+from schema.timeline import TimelineKind, timeline_items
+from schema.users import User
+
+if TYPE_CHECKING:
+    from schema.timeline import TimelineItem
+
+CustomerStatus = strawberry.enum(ModelCustomerStatus, name="CustomerStatus")
+OriginChannel = strawberry.enum(ModelOriginChannel, name="OriginChannel", description="Where a customer came from.")
+
+# Open tasks a customer shows at most (openTasks).
+OPEN_TASKS = 100
+
+
+@strawberry.type
+class Address:
+    street: str | None
+    number: str | None
+    complement: str | None
+    neighbourhood: str | None
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    country: str | None = strawberry.field(description="ISO 3166-1 alpha-2 code.")
+
+
+@strawberry.type
+class Customer(Node):
+    """Scalar fields are plain attributes, set once from the row: no resolver runs for them."""
+
+    name: str
+    trade_name: str | None
+    email: str | None
+    phone: str | None = strawberry.field(description="As typed.")
+    phone_e164: str | None = strawberry.field(description="Normalized, E.164.")
+    whatsapp: str | None
+    whatsapp_e164: str | None
+    document: str | None = strawberry.field(
+        description="CPF or CNPJ without punctuation; an alphanumeric CNPJ in upper case."
+    )
+    address: Address
+    status: CustomerStatus
+    origin_channel: OriginChannel
+    created_at: datetime
+    updated_at: datetime
+    last_interaction_at: datetime | None
+    last_contacted_at: datetime | None
+    version: int = strawberry.field(description="Send it back as expectedVersion to detect concurrent edits.")
+    contact_hidden: bool = strawberry.field(
+        description="True when email, phone and WhatsApp are withheld from you (show a lock, not an empty field)."
+    )
+    _pk: strawberry.Private[Any]
+    _owner_id: strawberry.Private[Any]
+    _custom_fields: strawberry.Private[dict[str, Any]]
+    # Nested data a list fetched for its whole page up front (see prefetch_for_page); a field
+    # found here resolves synchronously, without a DataLoader round.
+    _prefetched: strawberry.Private[dict[str, Any] | None] = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any], hidden: bool, prefetched: dict[str, Any] | None = None) -> Customer:
+        """The only way a customer row becomes API data: contact rules are applied here."""
+        if hidden:
+            row = mask_row(row)
+        return cls(
+            id=to_global_id("Customer", row["id"]),
+            name=row["name"],
+            trade_name=row["trade_name"],
+            email=row["email"],
+            phone=row["phone"],
+            phone_e164=row["phone_e164"],
+            whatsapp=row["whatsapp"],
+            whatsapp_e164=row["whatsapp_e164"],
+            document=row["document"],
+            address=Address(
+                street=row["address_street"],
+                number=row["address_number"],
+                complement=row["address_complement"],
+                neighbourhood=row["address_neighbourhood"],
+                city=row["address_city"],
+                state=row["address_state"],
+                postal_code=row["address_postal_code"],
+                country=row["address_country"],
+            ),
+            status=ModelCustomerStatus(row["status"]),
+            origin_channel=ModelOriginChannel(row["origin_channel"]),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            last_interaction_at=row["last_interaction_at"],
+            last_contacted_at=row["last_contacted_at"],
+            version=row["version"],
+            contact_hidden=hidden,
+            _pk=row["id"],
+            _owner_id=row["owner_id"],
+            _prefetched=prefetched,
+            _custom_fields=row["custom_fields"] or {},
+        )
+
+    @strawberry.field(
+        name="customFields",
+        description="The customer's values in the company's custom fields (archived ones aside), in display order.",
+    )
+    async def custom_field_values(self, info: Info) -> list[CustomFieldValue]:
+        access = info.context.access
+        fields = await info.context.loaders.custom_fields.load(access.principal.tenant_id)
+        return custom_field_values(fields, self._custom_fields, self.contact_hidden)
+
+    @strawberry.field(description="The seller whose portfolio holds this customer, if any.")
+    def owner(self, info: Info) -> User | None:
+        if self._owner_id is None:
+            return None
+        if self._prefetched is not None and self._owner_id in self._prefetched["users"]:
+            return User.from_row(self._prefetched["users"][self._owner_id])
+        return self._load_owner(info)  # type: ignore[return-value]
+
+    async def _load_owner(self, info: Info) -> User | None:
+        row = await info.context.loaders.users.load(self._owner_id)
+        return User.from_row(row) if row else None
+
+    @strawberry.field
+    def tags(self, info: Info) -> list[Tag]:
+        if self._prefetched is not None and "tags" in self._prefetched:
+            return [Tag.from_row(r) for r in self._prefetched["tags"].get(self._pk, ())]
+        return self._load_tags(info)  # type: ignore[return-value]
+
+    async def _load_tags(self, info: Info) -> list[Tag]:
+        return [Tag.from_row(r) for r in await info.context.loaders.tags.load(self._pk)]
+
+    # --- the profile: records around the customer (they refer back to it lazily, see schema/refs.py) --
+
+    @strawberry.field(description="Internal notes, newest first.", extensions=paged())
+    async def notes(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Note] | None:
+        page = await info.context.loaders.pages(note_ops.NOTES).load((self._pk, first, after))
+        return _child_connection(
+            page, Note.from_row, lambda: info.context.loaders.counts(note_ops.NOTES).load((self._pk,))
+        )
+
+    @strawberry.field
+    def last_note(self, info: Info) -> Note | None:
+        if self._prefetched is not None and "lastNote" in self._prefetched:
+            row = self._prefetched["lastNote"].get(self._pk)
+            return Note.from_row(row, self._prefetched["users"]) if row else None
+        return self._load_last_note(info)  # type: ignore[return-value]
+
+    async def _load_last_note(self, info: Info) -> Any:
+        row = await info.context.loaders.last_note.load(self._pk)
+        return Note.from_row(row) if row else None
+
+    @strawberry.field(description="Tasks, soonest due first; all statuses unless one is given.", extensions=paged())
+    async def tasks(
+        self,
+        info: Info,
+        status: TaskStatus | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[Task] | None:
+        key = (self._pk, status, first, after)
+        page = await info.context.loaders.pages(task_ops.TASKS).load(key)
+        return _child_connection(
+            page, Task.from_row, lambda: info.context.loaders.counts(task_ops.TASKS).load((self._pk, status))
+        )
+
+    @strawberry.field(description="Open tasks (up to 100), soonest due first.")
+    def open_tasks(self, info: Info) -> list[Task]:
+        if self._prefetched is not None and "openTasks" in self._prefetched:
+            users = self._prefetched["users"]
+            return [Task.from_row(r, users) for r in self._prefetched["openTasks"][self._pk].rows]
+        return self._load_open_tasks(info)  # type: ignore[return-value]
+
+    async def _load_open_tasks(self, info: Info) -> Any:
+        page = await info.context.loaders.pages(task_ops.TASKS).load((self._pk, ModelTaskStatus.OPEN, OPEN_TASKS, None))
+        return [Task.from_row(r) for r in page.rows]
+
+    @strawberry.field(description="Conversations, the most recently active first.", extensions=paged())
+    async def conversations(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Conversation] | None:
+        page = await info.context.loaders.pages(conversation_ops.CONVERSATIONS).load((self._pk, first, after))
+        return _child_connection(
+            page,
+            Conversation.from_row,
+            lambda: info.context.loaders.counts(conversation_ops.CONVERSATIONS).load((self._pk,)),
+        )
+
+    @strawberry.field(description="The most recently active conversation.")
+    async def last_conversation(self, info: Info) -> Conversation | None:
+        page = await info.context.loaders.pages(conversation_ops.CONVERSATIONS).load((self._pk, 1, None))
+        return Conversation.from_row(page.rows[0]) if page.rows else None
+
+    @strawberry.field(description="Appointments, the latest start first.", extensions=paged())
+    async def appointments(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Appointment] | None:
+        page = await info.context.loaders.pages(appointment_ops.APPOINTMENTS).load((self._pk, first, after))
+        return _child_connection(
+            page,
+            Appointment.from_row,
+            lambda: info.context.loaders.counts(appointment_ops.APPOINTMENTS).load((self._pk,)),
+        )
+
+    @strawberry.field(description="Purchases, the latest first.", extensions=paged())
+    async def purchases(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Purchase] | None:
+        page = await info.context.loaders.pages(purchase_ops.PURCHASES).load((self._pk, first, after))
+        return _child_connection(
+            page, Purchase.from_row, lambda: info.context.loaders.counts(purchase_ops.PURCHASES).load((self._pk,))
+        )
+
+    @strawberry.field(
+        description="Notes, tasks, conversations, appointments, purchases and history in one list, newest first.",
+        extensions=paged(),
+    )
+    async def timeline(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        kinds: list[TimelineKind] | None = None,
+    ) -> Connection[Annotated[TimelineItem, strawberry.lazy("schema.timeline")]] | None:
+        # TimelineItem is reached through strawberry.lazy, not imported, so that the connection keeps
+        # its published name (AnnotatedConnection).
+        # One loader key per distinct selection of kinds, whatever order they were asked in.
+        chosen = tuple(sorted(set(kinds), key=list(ModelTimelineKind).index)) if kinds else None
+        page = await info.context.loaders.pages(timeline_ops.TIMELINE).load((self._pk, chosen, first, after))
+        items = await timeline_items(info, page.rows)
+        kept = [(item, cursor) for item, cursor in zip(items, page.cursors, strict=True) if item is not None]
+        return build_connection(
+            [item for item, _ in kept],
+            [cursor for _, cursor in kept],
+            has_next=page.has_next,
+            has_previous=page.has_previous,
+            total_count=lambda: info.context.loaders.counts(timeline_ops.TIMELINE).load((self._pk, chosen)),
+        )
+
+    @strawberry.field(description="Teams the customer is attached to; their members may see it.")
+    def teams(self, info: Info) -> list[Team]:
+        if self._prefetched is not None and "teams" in self._prefetched:
+            return [Team.from_row(r) for r in self._prefetched["teams"].get(self._pk, ())]
+        return self._load_teams(info)  # type: ignore[return-value]
+
+    async def _load_teams(self, info: Info) -> Any:
+        return [Team.from_row(r) for r in await info.context.loaders.customer_teams.load(self._pk)]
+
+
+def _child_connection(page: ChildPage, build: Callable[[dict[str, Any]], Any], count: Callable[[], Any]) -> Any:
+    return build_connection(
+        [build(r) for r in page.rows],
+        page.cursors,
+        has_next=page.has_next,
+        has_previous=page.has_previous,
+        total_count=count,
+    )
