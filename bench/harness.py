@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -80,15 +81,7 @@ def serving(module_factory: str, port: int, env: dict[str, str]) -> Iterator[Ser
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env})
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError(f"{module_factory} did not start")
+        _wait_healthy(url, module_factory, proc)
         yield Server(url, proc.pid)
     finally:
         proc.send_signal(signal.SIGINT)
@@ -120,7 +113,7 @@ def serving_postgraphile(database: str, port: int) -> Iterator[Server]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, "postgraphile")
+        _wait_healthy(url, "postgraphile", proc)
         yield Server(url, proc.pid)
     finally:
         proc.send_signal(signal.SIGINT)
@@ -167,9 +160,13 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
-def _wait_healthy(url: str, what: str) -> None:
+def _wait_healthy(url: str, what: str, proc: subprocess.Popen) -> None:
+    """Until ``url`` answers /healthz; fails when the process ends first (e.g. its port is taken:
+    another server there would otherwise be measured in its place)."""
     deadline = time.time() + 60
     while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with status {proc.returncode}")
         try:
             if httpx.get(url + "/healthz", timeout=1).status_code == 200:
                 return
@@ -177,6 +174,13 @@ def _wait_healthy(url: str, what: str) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{what} did not start")
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now (benches running side by side must not share ports)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def check(url: str, body: dict, headers: dict[str, str]) -> dict:

@@ -51,6 +51,7 @@ from bench.harness import (
     api_env,
     check,
     database_url,
+    free_port,
     load,
     median_result,
     process_cpu_seconds,
@@ -236,9 +237,11 @@ def measure(server: Server, request: Request, url: str, args: argparse.Namespace
 def peers(url: str) -> Iterator[dict[str, Server]]:
     with ExitStack() as stack:
         yield {
-            "api": stack.enter_context(serving("server.app:app_from_env", 8621, api_env(url))),
-            "raw": stack.enter_context(serving("bench.raw_baseline:create_app", 8622, {"BENCH_DATABASE_URL": url})),
-            "postgraphile": stack.enter_context(serving_postgraphile(url, 8623)),
+            "api": stack.enter_context(serving("server.app:app_from_env", free_port(), api_env(url))),
+            "raw": stack.enter_context(
+                serving("bench.raw_baseline:create_app", free_port(), {"BENCH_DATABASE_URL": url})
+            ),
+            "postgraphile": stack.enter_context(serving_postgraphile(url, free_port())),
         }
 
 
