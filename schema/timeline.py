@@ -44,8 +44,9 @@ class FieldChange:
     )
     after: JSON | None
     hidden: bool = strawberry.field(
-        description="True when the values are withheld from you: contact data hidden from you, or values "
-        "a merge took from a customer you may not see."
+        default=False,
+        description="Always false. Kept for older clients.",
+        deprecation_reason="Always false: changes withheld from you are left out of the entry.",
     )
 
 
@@ -54,7 +55,10 @@ class HistoryEntry(Node):
     kind: HistoryKind
     at: datetime
     actor_name: str = strawberry.field(description="The user's or API key's name at the time.")
-    changes: list[FieldChange]
+    changes: list[FieldChange] = strawberry.field(
+        description="What changed, as you may see it: a change whose values are withheld from you (contact data "
+        "hidden from you, values a merge took from a customer you may not see) is left out."
+    )
     details: JSON = strawberry.field(
         description="Kind-specific facts: tags added/removed, merge ids and counts... (keys in camelCase, ids "
         "global). A merge names the other customer only if you may see it."
@@ -75,7 +79,6 @@ class HistoryEntry(Node):
                     field=names.field_name(c.field),
                     before=names.field_value(c.field, c.before),
                     after=names.field_value(c.field, c.after),
-                    hidden=c.hidden,
                 )
                 for c in shown.changes
             ],
@@ -101,6 +104,8 @@ async def history_entry(info: Info, pk: Any) -> HistoryEntry | None:
     row = await info.context.loaders.rows(timeline_ops.EVENT_ROWS).load(pk)
     if row is None or await info.context.loaders.customers.load(row["customer_id"]) is None:
         return None
+    if info.context.contact_hidden and await history.wholly_withheld_entry(row["tenant_id"], pk):
+        return None  # left out of the timeline for this caller, so out of reach by id too
     return (await history_entries(info, [row]))[0]
 
 

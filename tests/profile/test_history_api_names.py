@@ -17,7 +17,7 @@ from tests.custom_fields.helpers import DELETE_FIELD, define
 from tests.helpers import gid
 
 HISTORY = """query($id: ID!) { customer(id: $id) { timeline(first: 50, kinds: [HISTORY]) { nodes {
-  ... on HistoryEntry { kind changes { field before after hidden } details } } } } }"""
+  ... on HistoryEntry { kind changes { field before after } details } } } } }"""
 CREATE = """mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { __typename
   ... on CreateCustomerSuccess { customer { id } } ... on ValidationFailed { fields { field code message } } } }"""
 UPDATE = """mutation($i: UpdateCustomerInput!) { updateCustomer(input: $i) { __typename
