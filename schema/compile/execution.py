@@ -115,11 +115,18 @@ class Roots:
                 + condition
                 + Sql(f" ORDER BY {order} LIMIT {plan.limit + 1})")
             )
-        rows = (
-            Sql("(SELECT p.*, row_number() OVER (ORDER BY p._seg, p._r) AS _rn FROM (")
-            + join(" UNION ALL ", selects)
-            + Sql(f") p ORDER BY p._seg, p._r LIMIT {plan.limit + 1}) c")
-        )
+        if len(selects) == 1:
+            rows = selects[0].wrap("(SELECT p.*, p._r AS _rn FROM ", " p) c")
+        else:
+            # Segments one after the other, as the general path walks them: Append reads its
+            # children in order and the limit stops it once the page is full, so a later segment
+            # (a slow "contains" scan) runs only when the earlier ones leave room. No ORDER BY on
+            # top: a sort would run every segment to its end.
+            rows = (
+                Sql("(SELECT p.*, row_number() OVER () AS _rn FROM (")
+                + join(" UNION ALL ", selects)
+                + Sql(f") p LIMIT {plan.limit + 1}) c")
+            )
         return Sql("(SELECT ") + body + Sql(" FROM ") + rows + Sql(" GROUP BY ())")
 
     async def my_tasks(self, key: str, graphql_field: GraphQLField, details: FieldDetailsList) -> Sql:
