@@ -46,7 +46,7 @@ async def company(factory):
     t = tenant.id
     team_a, team_b = await factory.team(tenant, "Alpha"), await factory.team(tenant, "Beta")
     admin = await factory.user(tenant, "admin", name="Alice Admin")
-    supervisor = await factory.user(tenant, "supervisor", teams=[team_a], name="Sue Supervisor")
+    supervisor = await factory.user(tenant, "supervisor", teams=[team_a], name="Sam Seller")  # a tie in team_a
     seller = await factory.user(tenant, "seller", teams=[team_a], name="Sam Seller")
     other = await factory.user(tenant, "seller", teams=[team_b], name="Sam Seller")  # same name: ties by id
     _, key = await factory.api_key(tenant, "seller", other)
