@@ -253,7 +253,8 @@ class Customer(Node):
         # its published name (AnnotatedConnection).
         # One loader key per distinct selection of kinds, whatever order they were asked in.
         chosen = tuple(sorted(set(kinds), key=list(ModelTimelineKind).index)) if kinds else None
-        page = await info.context.loaders.pages(timeline_ops.TIMELINE).load((self._pk, chosen, first, after))
+        hidden = info.context.contact_hidden
+        page = await info.context.loaders.pages(timeline_ops.TIMELINE).load((self._pk, chosen, hidden, first, after))
         items = await timeline_items(info, page.rows)
         kept = [(item, cursor) for item, cursor in zip(items, page.cursors, strict=True) if item is not None]
         return build_connection(
@@ -261,7 +262,7 @@ class Customer(Node):
             [cursor for _, cursor in kept],
             has_next=page.has_next,
             has_previous=page.has_previous,
-            total_count=lambda: info.context.loaders.counts(timeline_ops.TIMELINE).load((self._pk, chosen)),
+            total_count=lambda: info.context.loaders.counts(timeline_ops.TIMELINE).load((self._pk, chosen, hidden)),
         )
 
     @strawberry.field(description="Teams the customer is attached to; their members may see it.")

@@ -55,8 +55,9 @@ class FieldChange:
     before: JSON | None
     after: JSON | None
     hidden: bool = strawberry.field(
-        description="True when the values are withheld from you: contact data hidden from you, or values "
-        "a merge took from a customer you may not see."
+        default=False,
+        description="Always false. Kept for older clients.",
+        deprecation_reason="Always false: changes withheld from you are left out of the entry.",
     )
 
 
@@ -65,7 +66,10 @@ class HistoryEntry(Node):
     kind: HistoryKind
     at: datetime
     actor_name: str = strawberry.field(description="The user's or API key's name at the time.")
-    changes: list[FieldChange]
+    changes: list[FieldChange] = strawberry.field(
+        description="What changed, as you may see it: a change whose values are withheld from you (contact data "
+        "hidden from you, values a merge took from a customer you may not see) is left out."
+    )
     details: JSON = strawberry.field(
         description="Kind-specific facts: tags added/removed, merge ids and counts... A merge names the other "
         "customer only if you may see it."
@@ -81,10 +85,7 @@ class HistoryEntry(Node):
             kind=EventKind(row["kind"]),
             at=row["created_at"],
             actor_name=row["actor_name"],
-            changes=[
-                FieldChange(field=_api_field(c.field), before=c.before, after=c.after, hidden=c.hidden)
-                for c in shown.changes
-            ],
+            changes=[FieldChange(field=_api_field(c.field), before=c.before, after=c.after) for c in shown.changes],
             details=cast(JSON, shown.details),
             _actor=row["actor_id"],
         )
@@ -107,6 +108,8 @@ async def history_entry(info: Info, pk: Any) -> HistoryEntry | None:
     row = await info.context.loaders.rows(timeline_ops.EVENT_ROWS).load(pk)
     if row is None or await info.context.loaders.customers.load(row["customer_id"]) is None:
         return None
+    if info.context.contact_hidden and await history.wholly_withheld_entry(row["tenant_id"], pk):
+        return None  # left out of the timeline for this caller, so out of reach by id too
     return (await history_entries(info, [row]))[0]
 
 
