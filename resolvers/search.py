@@ -91,13 +91,19 @@ def _name_search(access: Access, text: str, alias: str) -> Search:
         Segment(and_(contains, not_(prefix)), NEWEST_FIRST),
     ]
     # A tag of that name, inside the same statement: tag names are unique per tenant, so the
-    # lookup is one probe of (tenant_id, name_key) and the list stays one statement.
+    # lookup is one probe of (tenant_id, name_key). Without such a tag, the EXISTS (a one-time
+    # filter) skips the segment without reading a row.
+    key = " ".join(text.split()).casefold()
+    tenant = access.principal.tenant_id
     tagged = Sql(
-        f"{alias}.id IN (SELECT ct.customer_id FROM customer_tag ct WHERE ct.tenant_id = %s "
+        "EXISTS (SELECT 1 FROM tag g WHERE g.tenant_id = %s AND g.name_key = %s) "
+        f"AND {alias}.id IN (SELECT ct.customer_id FROM customer_tag ct WHERE ct.tenant_id = %s "
         "AND ct.tag_id = (SELECT g.id FROM tag g WHERE g.tenant_id = %s AND g.name_key = %s))",
-        access.principal.tenant_id,
-        access.principal.tenant_id,
-        " ".join(text.split()).casefold(),
+        tenant,
+        key,
+        tenant,
+        tenant,
+        key,
     )
     # contains may be NULL (no email to match): NOT would drop the row from every segment.
     segments.append(Segment(and_(tagged, not_(contains)), NEWEST_FIRST))

@@ -167,7 +167,7 @@ async def members_of(tenant_id: UUID, team_ids: list[UUID]) -> dict[UUID, list[d
     rows = await fetch(
         Sql(
             f"SELECT m.team_id, {USER_COLUMNS} FROM team_membership m JOIN app_user u ON u.id = m.user_id "
-            "WHERE m.tenant_id = %s AND m.team_id = ANY(%s::uuid[]) ORDER BY u.name",
+            "WHERE m.tenant_id = %s AND m.team_id = ANY(%s::uuid[]) ORDER BY u.name, u.id",
             tenant_id,
             team_ids,
         )

@@ -37,6 +37,7 @@ from resolvers import customer_reads
 from resolvers import tasks as task_ops
 from resolvers.errors import DomainError
 from resolvers.live import live_rows
+from schema.compile.cache import CompiledCache
 from schema.compile.compiler import Compiler, Page, Unsupported, build_object
 from schema.compile.sealing import CursorLists
 from schema.compile.values import cursor_value
@@ -71,6 +72,8 @@ Root = Callable[["Roots", str, GraphQLField, FieldDetailsList], Awaitable[Sql]]
 class Roots:
     compiler: Compiler
     context: StrawberryGraphQLCoreExecutionContext
+    # Planned without reading the database (see schema/compile/cache.py).
+    cacheable: bool = True
 
     @property
     def access(self) -> Access:
@@ -91,6 +94,8 @@ class Roots:
     async def customers(self, key: str, graphql_field: GraphQLField, details: FieldDetailsList) -> Sql:
         compiler = self.compiler
         arguments = self.python_arguments(graphql_field, details)
+        if arguments.get("filter") is not None:
+            self.cacheable = False  # a filter's tags, teams and fields are read while planning
         plan = await customer_reads.plan_list(self.access, **list_arguments(**arguments))
         customer = ENTITIES["Customer"]
         where = plan.where
@@ -115,11 +120,18 @@ class Roots:
                 + condition
                 + Sql(f" ORDER BY {order} LIMIT {plan.limit + 1})")
             )
-        rows = (
-            Sql("(SELECT p.*, row_number() OVER (ORDER BY p._seg, p._r) AS _rn FROM (")
-            + join(" UNION ALL ", selects)
-            + Sql(f") p ORDER BY p._seg, p._r LIMIT {plan.limit + 1}) c")
-        )
+        if len(selects) == 1:
+            rows = selects[0].wrap("(SELECT p.*, p._r AS _rn FROM ", " p) c")
+        else:
+            # Segments one after the other, as the general path walks them: Append reads its
+            # children in order and the limit stops it once the page is full, so a later segment
+            # (a slow "contains" scan) runs only when the earlier ones leave room. No ORDER BY on
+            # top: a sort would run every segment to its end.
+            rows = (
+                Sql("(SELECT p.*, row_number() OVER () AS _rn FROM (")
+                + join(" UNION ALL ", selects)
+                + Sql(f") p LIMIT {plan.limit + 1}) c")
+            )
         return Sql("(SELECT ") + body + Sql(" FROM ") + rows + Sql(" GROUP BY ())")
 
     async def my_tasks(self, key: str, graphql_field: GraphQLField, details: FieldDetailsList) -> Sql:
@@ -215,7 +227,22 @@ def _allowed(access: Access, graphql_field: GraphQLField) -> bool:
     return bool(declared) and all(e.public or all(access.can(p) for p in e.permissions) for e in declared)
 
 
+COMPILED = CompiledCache()
+
+
 async def compile_operation(context: StrawberryGraphQLCoreExecutionContext, access: Access) -> CompiledQuery:
+    key = CompiledCache.key(context.operation, context.variable_values.coerced, access)
+    if key is not None:
+        cached = COMPILED.get(key, context.operation)
+        if cached is not None:
+            return cached
+    roots, query = await _compile(context, access)
+    if key is not None and roots.cacheable:
+        COMPILED.put(key, context.operation, query)
+    return query
+
+
+async def _compile(context: StrawberryGraphQLCoreExecutionContext, access: Access) -> tuple[Roots, CompiledQuery]:
     schema = context.schema
     query_type = schema.query_type
     assert query_type is not None
@@ -246,9 +273,9 @@ async def compile_operation(context: StrawberryGraphQLCoreExecutionContext, acce
     first_key, first_details = next(iter(collected.grouped_field_set.items()))
     if not reads:
         constant = dict.fromkeys(collected.grouped_field_set, "Query")
-        return CompiledQuery(None, compiler.cursors, first_key, first_details, constant)
+        return roots, CompiledQuery(None, compiler.cursors, first_key, first_details, constant)
     statement = Sql("SELECT convert_to(") + build_object(parts) + Sql("::text, 'UTF8')")
-    return CompiledQuery(statement, compiler.cursors, first_key, first_details)
+    return roots, CompiledQuery(statement, compiler.cursors, first_key, first_details)
 
 
 class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):

@@ -46,7 +46,7 @@ async def company(factory):
     t = tenant.id
     team_a, team_b = await factory.team(tenant, "Alpha"), await factory.team(tenant, "Beta")
     admin = await factory.user(tenant, "admin", name="Alice Admin")
-    supervisor = await factory.user(tenant, "supervisor", teams=[team_a], name="Sue Supervisor")
+    supervisor = await factory.user(tenant, "supervisor", teams=[team_a], name="Sam Seller")  # a tie in team_a
     seller = await factory.user(tenant, "seller", teams=[team_a], name="Sam Seller")
     other = await factory.user(tenant, "seller", teams=[team_b], name="Sam Seller")  # same name: ties by id
     _, key = await factory.api_key(tenant, "seller", other)
@@ -261,3 +261,35 @@ async def test_both_paths_answer_the_corpus_alike(http, factory, company, compil
     # Every document is over compiled types: only refusals (answered by the general path) are not compiled.
     assert compiled + refused >= len(runs), (compiled, refused, len(runs))
     assert compiled >= len(runs) * 0.8, (compiled, len(runs))
+
+
+WALKS = [
+    ("customers(first: 2, after: $after)", {}),
+    ('customers(first: 2, after: $after, search: "ana")', {}),  # relevance segments, a tag among them
+    ("customers(first: 3, after: $after, sort: {field: TRADE_NAME, direction: DESC})", {}),
+    ("customers(first: 2, after: $after, sort: {field: OWNER}, filter: {status: ANY})", {}),
+    ("myTasks(first: 1, after: $after, status: null)", {}),
+]
+
+
+@pytest.mark.parametrize(("root", "extra"), WALKS, ids=[w[0].split("(")[0] + str(i) for i, w in enumerate(WALKS)])
+async def test_both_paths_walk_a_list_alike(http, company, compiled_count, root, extra):
+    """Following endCursor page after page: the same pages, the same cursors, on either path."""
+    query = f"query($after: String) {{ page: {root} {{ pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ id }} }} }} }}"
+    caller = company["callers"]["seller" if root.startswith("myTasks") else "admin"]
+    after, seen, compiled = None, 0, len(compiled_count)
+    while True:
+        fast = await post(http, query, {"after": after, **extra}, caller)
+        execution.ENABLED = False
+        try:
+            slow = await post(http, query, {"after": after, **extra}, caller)
+        finally:
+            execution.ENABLED = True
+        assert canonical(fast) == canonical(slow), query
+        page = orjson.loads(fast)["data"]["page"]
+        seen += len(page["edges"])
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen >= 2
+    assert len(compiled_count) > compiled  # the pages after the first are compiled too
