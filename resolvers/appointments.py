@@ -13,8 +13,8 @@ from models.sql import Sql
 from resolvers import users as user_ops
 from resolvers.children import ChildKind, RowsById
 from resolvers.customers import locate_for_change
-from resolvers.errors import Errors, FieldErrorCode, NotFound
-from resolvers.live import live_rows
+from resolvers.errors import Errors, FieldErrorCode
+from resolvers.locate import locate_or_refuse
 from resolvers.pagination import SortKey
 
 COLUMNS = "a.id, a.tenant_id, a.customer_id, a.title, a.starts_at, a.ends_at, a.with_user_id, a.location, a.notes, a.created_by_id, a.created_at"
@@ -89,18 +89,9 @@ async def schedule(access: Access, customer_id: UUID, data: dict[str, Any]) -> d
 
 
 async def _locate(access: Access, appointment_id: UUID) -> dict[str, Any]:
-    row = await fetchrow(
-        Sql(
-            f"SELECT {COLUMNS} FROM appointment a JOIN customer c ON c.id = a.customer_id WHERE a.id = %s AND ",
-            appointment_id,
-        )
-        + live_rows(access, P.CUSTOMER_READ)
-        + Sql(" FOR UPDATE OF a")
+    return await locate_or_refuse(
+        access, "Appointment", P.APPOINTMENT_WRITE, appointment_id, columns=COLUMNS, alias="a"
     )
-    if row is None:
-        raise NotFound("Appointment", str(appointment_id))
-    await locate_for_change(access, row["customer_id"], P.APPOINTMENT_WRITE, lock=False)
-    return row
 
 
 async def reschedule(access: Access, appointment_id: UUID, data: dict[str, Any]) -> dict[str, Any]:

@@ -11,9 +11,10 @@ from typing import Any
 from uuid import UUID
 
 from authz.access import Access
-from authz.catalogue import P
+from authz.catalogue import P, Permission
 from authz.errors import Forbidden
 from authz.masking import contact_hidden
+from authz.rows import rows_for
 from models import Channel, ConversationStatus
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql
@@ -34,7 +35,7 @@ from resolvers.errors import (
 )
 from resolvers.handles import HANDLE_MAX, normalize_handle
 from resolvers.inbound_names import inbound_name
-from resolvers.live import live_rows
+from resolvers.locate import locate_or_refuse
 from resolvers.pagination import SortKey
 
 BODY_MAX = 20_000
@@ -303,20 +304,10 @@ async def _describe(
     return Inbound(message, conversation, customer, customer_created, duplicate)
 
 
-async def _conversation_for(access: Access, conversation_id: UUID, perm: Any) -> dict[str, Any]:
-    row = await fetchrow(
-        Sql(
-            f"SELECT {CONVERSATION_COLUMNS} FROM conversation v JOIN customer c ON c.id = v.customer_id "
-            "WHERE v.id = %s AND ",
-            conversation_id,
-        )
-        + live_rows(access, P.CUSTOMER_READ)
-        + Sql(" FOR UPDATE OF v")
+async def _conversation_for(access: Access, conversation_id: UUID, perm: Permission) -> dict[str, Any]:
+    return await locate_or_refuse(
+        access, "Conversation", perm, conversation_id, columns=CONVERSATION_COLUMNS, alias="v"
     )
-    if row is None:
-        raise NotFound("Conversation", str(conversation_id))
-    await customers.locate_for_change(access, row["customer_id"], perm, lock=False)
-    return row
 
 
 async def reply(access: Access, conversation_id: UUID, body: str) -> dict[str, Any]:
@@ -436,7 +427,7 @@ async def start(access: Access, data: dict[str, Any]) -> list[dict[str, Any]]:
                     "WHERE c.id = ANY(%s::uuid[]) AND ",
                     ids,
                 )
-                + live_rows(access, P.CONVERSATION_REPLY)
+                + rows_for(access, "Customer", P.CONVERSATION_REPLY, "c")
                 + Sql(" ORDER BY c.id FOR UPDATE")
             )
         }

@@ -7,13 +7,12 @@ from uuid import UUID
 
 from authz.access import Access
 from authz.catalogue import P
-from authz.errors import Forbidden
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import Sql
 from resolvers.children import ChildKind, RowsById
 from resolvers.customers import locate_for_change
-from resolvers.errors import Errors, FieldErrorCode, NotFound
-from resolvers.live import live_rows
+from resolvers.errors import Errors, FieldErrorCode
+from resolvers.locate import locate_or_refuse
 from resolvers.pagination import SortKey
 
 BODY_MAX = 20_000
@@ -60,21 +59,9 @@ async def add_note(access: Access, customer_id: UUID, body: str) -> dict[str, An
 
 
 async def _note_for_change(access: Access, note_id: UUID) -> dict[str, Any]:
-    """The note, when the caller may change it: its author (still writing notes on the customer)
-    or a moderator. Others get NotFound if they cannot see it, else Forbidden."""
-    row = await fetchrow(
-        Sql(f"SELECT {NOTE_COLUMNS} FROM note n JOIN customer c ON c.id = n.customer_id WHERE n.id = %s AND ", note_id)
-        + live_rows(access, P.CUSTOMER_READ)
-        + Sql(" FOR UPDATE OF n")
-    )
-    if row is None:
-        raise NotFound("Note", str(note_id))
-    if access.can(P.NOTE_MODERATE):
-        return row
-    if row["author_id"] is not None and row["author_id"] == access.principal.user_id:
-        await locate_for_change(access, row["customer_id"], P.NOTE_WRITE, lock=False)
-        return row
-    raise Forbidden("Only the note's author (or a moderator) may change it.")
+    """The note (locked), when the caller may change it: its author (still writing notes on the
+    customer) or a moderator. Others get NotFound if they cannot see it, else Forbidden."""
+    return await locate_or_refuse(access, "Note", P.NOTE_WRITE, note_id, columns=NOTE_COLUMNS, alias="n")
 
 
 async def edit_note(access: Access, note_id: UUID, body: str) -> dict[str, Any]:

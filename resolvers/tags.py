@@ -7,12 +7,12 @@ from uuid import UUID
 
 from authz.access import Access
 from authz.catalogue import P
+from authz.rows import visible_rows
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import Sql
 from resolvers import history
 from resolvers.errors import Errors, FieldErrorCode, NotFound
 from resolvers.history import EventKind
-from resolvers.live import live_rows
 
 TAG_MAX_LENGTH = 80
 MAX_TAGS_PER_CALL = 50
@@ -109,7 +109,7 @@ async def list_tags(access: Access) -> list[dict[str, Any]]:
             "SELECT t.id, t.name, t.color, (SELECT count(*) FROM customer_tag ct JOIN customer c ON c.id = ct.customer_id "
             "WHERE ct.tenant_id = t.tenant_id AND ct.tag_id = t.id AND "
         )
-        + live_rows(access, P.CUSTOMER_READ)
+        + visible_rows(access, "Customer", "c")
         + Sql(")::int AS customers FROM tag t WHERE t.tenant_id = %s ORDER BY t.name_key", access.principal.tenant_id)
     )
 

@@ -9,13 +9,13 @@ from tortoise.exceptions import IntegrityError
 
 from authz.access import Access
 from authz.catalogue import P
+from authz.rows import rows_for
 from models import Team
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import Sql
 from resolvers import history
 from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import EventKind
-from resolvers.live import live_rows
 from resolvers.portfolios import check_batch
 from resolvers.users import USER_COLUMNS
 
@@ -126,7 +126,7 @@ async def change_customer_teams(access: Access, team_id: UUID, customer_ids: lis
             raise ValidationFailed.one("teamId", FieldErrorCode.NOT_ALLOWED, NOT_MEMBER)
         rows = await fetch(
             Sql("SELECT c.id FROM customer c WHERE c.id = ANY(%s::uuid[]) AND ", ids)
-            + live_rows(access, P.CUSTOMER_TEAMS)
+            + rows_for(access, "Customer", P.CUSTOMER_TEAMS, "c")
             + Sql(" ORDER BY c.id FOR UPDATE")
         )
         found = {r["id"] for r in rows}

@@ -8,11 +8,11 @@ from uuid import UUID
 from authz.access import Access
 from authz.catalogue import P
 from authz.principal import Principal
+from authz.rows import visible_rows
 from models import Role
 from models.db import fetch, fetchrow, fetchval
 from models.sql import Sql
 from resolvers.errors import NotFound
-from resolvers.live import live_rows
 
 USER_COLUMNS = "u.id, u.tenant_id, u.email, u.name, u.role, u.is_active, u.can_start_conversations, u.created_at"
 
@@ -57,7 +57,7 @@ async def may_see_customer(access: Access, user: dict[str, Any], customer_id: UU
     )
     return bool(
         await fetchval(
-            Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", customer_id) + live_rows(other, P.CUSTOMER_READ)
+            Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", customer_id) + visible_rows(other, "Customer", "c")
         )
     )
 
