@@ -21,11 +21,12 @@ COLUMNS = "a.id, a.tenant_id, a.customer_id, a.title, a.starts_at, a.ends_at, a.
 # A customer's appointments, the latest start first.
 APPOINTMENTS = ChildKind(
     "appointments",
+    "Appointment",
     "customer_id",
     (SortKey("t.starts_at", True, "timestamptz", "starts_at"), SortKey("t.id", True, "uuid", "id")),
     Sql("appointment t"),
 )
-APPOINTMENT_ROWS = RowsById("appointments", "appointment", "a", COLUMNS)
+APPOINTMENT_ROWS = RowsById("appointments", "Appointment", "a", COLUMNS)
 
 
 async def _clean(

@@ -51,6 +51,7 @@ MESSAGE_COLUMNS = (
 # A customer's conversations, the most recently active first.
 CONVERSATIONS = ChildKind(
     "conversations",
+    "Conversation",
     "customer_id",
     (SortKey("t.last_message_at", True, "timestamptz", "last_message_at"), SortKey("t.id", True, "uuid", "id")),
     Sql("conversation t"),
@@ -58,12 +59,13 @@ CONVERSATIONS = ChildKind(
 # A conversation's messages, newest first.
 MESSAGES = ChildKind(
     "messages",
+    "Message",
     "conversation_id",
     (SortKey("t.sent_at", True, "timestamptz", "sent_at"), SortKey("t.id", True, "uuid", "id")),
     Sql("message t"),
 )
-CONVERSATION_ROWS = RowsById("conversations", "conversation", "v", CONVERSATION_COLUMNS)
-MESSAGE_ROWS = RowsById("messages", "message", "m", MESSAGE_COLUMNS)
+CONVERSATION_ROWS = RowsById("conversations", "Conversation", "v", CONVERSATION_COLUMNS)
+MESSAGE_ROWS = RowsById("messages", "Message", "m", MESSAGE_COLUMNS)
 # The customer field a channel's address lives in, if any (Instagram and webchat use handles).
 CHANNEL_FIELD = {Channel.WHATSAPP: "whatsapp", Channel.SMS: "phone", Channel.PHONE: "phone", Channel.EMAIL: "email"}
 CONTACT_CHANNELS = frozenset(CHANNEL_FIELD)

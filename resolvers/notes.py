@@ -7,6 +7,7 @@ from uuid import UUID
 
 from authz.access import Access
 from authz.catalogue import P
+from authz.rows import visible_rows
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import Sql
 from resolvers.children import ChildKind, RowsById
@@ -20,11 +21,12 @@ NOTE_COLUMNS = "n.id, n.tenant_id, n.customer_id, n.author_id, n.author_name, n.
 # A customer's notes, newest first.
 NOTES = ChildKind(
     "notes",
+    "Note",
     "customer_id",
     (SortKey("t.created_at", True, "timestamptz", "created_at"), SortKey("t.id", True, "uuid", "id")),
     Sql("note t"),
 )
-NOTE_ROWS = RowsById("notes", "note", "n", NOTE_COLUMNS)
+NOTE_ROWS = RowsById("notes", "Note", "n", NOTE_COLUMNS)
 
 
 def _clean_body(raw: str) -> str:
@@ -87,14 +89,13 @@ async def delete_note(access: Access, note_id: UUID) -> None:
         await execute(Sql("DELETE FROM note WHERE id = %s AND tenant_id = %s", note_id, access.principal.tenant_id))
 
 
-async def last_notes(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+async def last_notes(access: Access, customer_ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
     rows = await fetch(
         Sql(
-            f"SELECT DISTINCT ON (n.customer_id) {NOTE_COLUMNS} FROM note n "
-            "WHERE n.tenant_id = %s AND n.customer_id = ANY(%s::uuid[]) "
-            "ORDER BY n.customer_id, n.created_at DESC, n.id DESC",
-            tenant_id,
+            f"SELECT DISTINCT ON (n.customer_id) {NOTE_COLUMNS} FROM note n WHERE n.customer_id = ANY(%s::uuid[]) AND ",
             customer_ids,
         )
+        + visible_rows(access, "Note", "n")
+        + Sql(" ORDER BY n.customer_id, n.created_at DESC, n.id DESC")
     )
     return {r["customer_id"]: r for r in rows}

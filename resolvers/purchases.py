@@ -20,11 +20,12 @@ COLUMNS = "id, tenant_id, customer_id, amount, currency, description, occurred_a
 # A customer's purchases, the latest first.
 PURCHASES = ChildKind(
     "purchases",
+    "Purchase",
     "customer_id",
     (SortKey("t.occurred_at", True, "timestamptz", "occurred_at"), SortKey("t.id", True, "uuid", "id")),
     Sql("purchase t"),
 )
-PURCHASE_ROWS = RowsById("purchases", "purchase", "p", COLUMNS)
+PURCHASE_ROWS = RowsById("purchases", "Purchase", "p", COLUMNS)
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_AMOUNT = Decimal("999999999999.99")
 

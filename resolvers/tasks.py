@@ -42,8 +42,8 @@ def _with_status(status: TaskStatus | None) -> ChildList:
 
 
 # A customer's tasks, soonest due first; the list takes a status.
-TASKS = ChildKind("tasks", "customer_id", DUE_ORDER, narrow=_with_status)
-TASK_ROWS = RowsById("tasks", "task", "k", TASK_COLUMNS)
+TASKS = ChildKind("tasks", "Task", "customer_id", DUE_ORDER, narrow=_with_status)
+TASK_ROWS = RowsById("tasks", "Task", "k", TASK_COLUMNS)
 
 
 def _clean(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:

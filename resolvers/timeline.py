@@ -49,9 +49,9 @@ def _of_kinds(kinds: tuple[TimelineKind, ...] | None) -> ChildList:
 
 
 # A customer's records of every kind in one list, newest first; the list takes the kinds.
-TIMELINE = ChildKind("timeline", "customer_id", KEYS, narrow=_of_kinds)
+TIMELINE = ChildKind("timeline", "TimelineItem", "customer_id", KEYS, narrow=_of_kinds)
 
 EVENT_COLUMNS = (
     "e.id, e.tenant_id, e.customer_id, e.kind, e.actor_id, e.actor_api_key_id, e.actor_name, e.data, e.created_at"
 )
-EVENT_ROWS = RowsById("events", "customer_event", "e", EVENT_COLUMNS)
+EVENT_ROWS = RowsById("events", "HistoryEntry", "e", EVENT_COLUMNS)

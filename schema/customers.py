@@ -70,7 +70,7 @@ async def prefetch_for_page(info: Info, rows: list[dict[str, Any]]) -> dict[str,
     if "openTasks" in wanted:
         jobs["openTasks"] = child_pages(
             task_ops.TASKS,
-            access.principal,
+            access,
             ids,
             (ModelTaskStatus.OPEN,),
             first=OPEN_TASKS,
@@ -78,7 +78,7 @@ async def prefetch_for_page(info: Info, rows: list[dict[str, Any]]) -> dict[str,
             with_cursors=False,
         )
     if "lastNote" in wanted:
-        jobs["lastNote"] = note_ops.last_notes(tenant, ids)
+        jobs["lastNote"] = note_ops.last_notes(access, ids)
     if not jobs and "owner" not in wanted:
         return None
     found = dict(zip(jobs, await asyncio.gather(*jobs.values()), strict=True))

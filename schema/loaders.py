@@ -10,7 +10,6 @@ from uuid import UUID
 from strawberry.dataloader import DataLoader
 
 from authz.access import Access
-from authz.principal import Principal
 from authz.rows import may_see_kind
 from resolvers import custom_fields as field_ops
 from resolvers import history, notes
@@ -81,7 +80,7 @@ class Loaders:
             for params, parents in groups.items():
                 found: dict[UUID, ChildPage | Exception]
                 try:
-                    fetched = await fetch(self._access.principal, parents, *params)
+                    fetched = await fetch(self._access, parents, *params)
                     # A cursor of another parent's list fails only the field it was given to.
                     found = {parent: _answer(page) for parent, page in fetched.items()}
                 except DomainError as exc:
@@ -126,7 +125,12 @@ class Loaders:
 
     def rows(self, kind: RowsById) -> DataLoader[UUID, Row | None]:
         """Rows of ``kind`` by id (a note, a task, a history entry...); missing ones load as None."""
-        return self._by_id(f"{kind.name} by id", kind.fetch)
+
+        async def fetch(_: UUID, ids: list[UUID]) -> dict[UUID, Row]:
+            assert self._access is not None
+            return await kind.fetch(self._access, ids)
+
+        return self._by_id(f"{kind.name} by id", fetch)
 
     # --- lists per parent -------------------------------------------------------------------
 
@@ -144,16 +148,20 @@ class Loaders:
 
     @property
     def last_note(self) -> DataLoader[UUID, Row | None]:
-        return self._by_id("last_note", notes.last_notes)
+        async def last(_: UUID, ids: list[UUID]) -> dict[UUID, Row]:
+            assert self._access is not None
+            return await notes.last_notes(self._access, ids)
+
+        return self._by_id("last_note", last)
 
     # --- pages and counts of child rows per parent (resolvers/children.py) -------------------
 
     def pages(self, kind: ChildKind) -> DataLoader[tuple[Any, ...], ChildPage]:
         """Keys ``(parent, *arguments, first, after)``: the list's arguments as ``kind`` takes them."""
 
-        async def fetch(caller: Principal, parents: list[UUID], *params: Any) -> dict[UUID, ChildPage]:
+        async def fetch(access: Access, parents: list[UUID], *params: Any) -> dict[UUID, ChildPage]:
             *arguments, first, after = params
-            return await child_pages(kind, caller, parents, tuple(arguments), first=first, after=after)
+            return await child_pages(kind, access, parents, tuple(arguments), first=first, after=after)
 
         return self._paged(f"{kind.tag} pages", fetch)
 
@@ -165,8 +173,9 @@ class Loaders:
             for parent, *rest in keys:
                 groups[tuple(rest)].append(parent)
             counts: dict[tuple[Any, ...], int] = {}
+            assert self._access is not None
             for params, parents in groups.items():
-                for parent, n in (await child_counts(kind, self._tenant(), parents, params)).items():
+                for parent, n in (await child_counts(kind, self._access, parents, params)).items():
                     counts[(parent, *params)] = n
             return [counts[key] for key in keys]
 
