@@ -20,7 +20,7 @@ from authz.access import Access
 from authz.catalogue import P
 from authz.errors import Forbidden
 from authz.masking import contact_hidden, unchecked_required
-from authz.rows import customer_scope, rows_for
+from authz.rows import customer_scope, locate_for, rows_for
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql, and_
 from resolvers import contact_keys, history
@@ -561,15 +561,7 @@ async def _all_actionable(access: Access, ids: list[UUID], *, live: bool = True)
 
 
 async def get_merge(access: Access, merge_id: UUID) -> MergeRecord | None:
-    row = await fetchrow(
-        Sql(
-            "SELECT m.* FROM customer_merge m JOIN customer c ON c.id = m.primary_id "
-            "WHERE m.id = %s AND m.tenant_id = %s AND ",
-            merge_id,
-            access.principal.tenant_id,
-        )
-        + customer_scope(access, P.CUSTOMER_READ)
-    )
+    row = await locate_for(access, "Merge", None, merge_id, lock=False)
     if row is None:
         return None
     snapshot = row["snapshot"]

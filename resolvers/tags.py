@@ -110,7 +110,9 @@ async def list_tags(access: Access) -> list[dict[str, Any]]:
             "WHERE ct.tenant_id = t.tenant_id AND ct.tag_id = t.id AND "
         )
         + visible_rows(access, "Customer", "c")
-        + Sql(")::int AS customers FROM tag t WHERE t.tenant_id = %s ORDER BY t.name_key", access.principal.tenant_id)
+        + Sql(")::int AS customers FROM tag t WHERE ")
+        + visible_rows(access, "Tag", "t")
+        + Sql(" ORDER BY t.name_key")
     )
 
 

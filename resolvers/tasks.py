@@ -161,23 +161,20 @@ async def my_tasks(
         Sql("k.tenant_id = %s AND k.responsible_id = %s", p.tenant_id, p.user_id),
         Sql("k.status = %s", status.value) if status else None,
         Sql("k.due_at < %s", due_before) if due_before else None,
-        visible_rows(access, "Customer", "c"),
+        visible_rows(access, "Task", "k"),
     )
     cursors = ListCursors.of(p, "myTasks", status=status, due_before=due_before)
     page_where = where
     if after:
         page_where = and_(where, after_condition(MY_ORDER, cursors.decode(after, len(MY_ORDER))))
     rows = await fetch(
-        Sql(
-            f"SELECT {TASK_COLUMNS}, coalesce(k.due_at, 'infinity'::timestamptz) AS due_sort "
-            "FROM task k JOIN customer c ON c.id = k.customer_id WHERE "
-        )
+        Sql(f"SELECT {TASK_COLUMNS}, coalesce(k.due_at, 'infinity'::timestamptz) AS due_sort FROM task k WHERE ")
         + page_where
         + Sql(f" ORDER BY {order_by(MY_ORDER)} LIMIT %s", limit + 1)
     )
     page = rows[:limit]
 
     async def total_count() -> int:
-        return await fetchval(Sql("SELECT count(*) FROM task k JOIN customer c ON c.id = k.customer_id WHERE ") + where)
+        return await fetchval(Sql("SELECT count(*) FROM task k WHERE ") + where)
 
     return page, cursors.encode_rows([k.field for k in MY_ORDER], page), len(rows) > limit, total_count

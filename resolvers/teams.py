@@ -9,7 +9,7 @@ from tortoise.exceptions import IntegrityError
 
 from authz.access import Access
 from authz.catalogue import P
-from authz.rows import rows_for
+from authz.rows import rows_for, visible_rows
 from models import Team
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import Sql
@@ -37,7 +37,9 @@ def _clean_name(raw: str) -> str:
 async def list_teams(access: Access) -> list[dict[str, Any]]:
     access.require(P.TEAM_READ)
     return await fetch(
-        Sql("SELECT id, name, created_at FROM team WHERE tenant_id = %s ORDER BY name", access.principal.tenant_id)
+        Sql("SELECT t.id, t.name, t.created_at FROM team t WHERE ")
+        + visible_rows(access, "Team", "t")
+        + Sql(" ORDER BY t.name")
     )
 
 

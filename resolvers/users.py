@@ -65,7 +65,9 @@ async def may_see_customer(access: Access, user: dict[str, Any], customer_id: UU
 async def list_users(access: Access) -> list[dict[str, Any]]:
     access.require(P.USER_READ)
     return await fetch(
-        Sql(f"SELECT {USER_COLUMNS} FROM app_user u WHERE u.tenant_id = %s ORDER BY u.name", access.principal.tenant_id)
+        Sql(f"SELECT {USER_COLUMNS} FROM app_user u WHERE ")
+        + visible_rows(access, "User", "u")
+        + Sql(" ORDER BY u.name")
     )
 
 
