@@ -9,7 +9,7 @@ from authz.access import Access
 from authz.catalogue import P
 from authz.rows import visible_rows
 from models.db import execute, fetch, fetchrow, in_transaction
-from models.sql import Sql
+from models.sql import FALSE, Sql
 from resolvers import history
 from resolvers.errors import Errors, FieldErrorCode, NotFound
 from resolvers.history import EventKind
@@ -85,17 +85,21 @@ async def detach(tenant_id: UUID, customer_id: UUID, names: list[str]) -> list[s
     return sorted(r["name"] for r in rows)
 
 
-async def tags_of_customers(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+async def tags_of_customers(access: Access, customer_ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+    """Each customer's tags (the Tag rule)."""
+    out: dict[UUID, list[dict[str, Any]]] = {cid: [] for cid in customer_ids}
+    where = visible_rows(access, "Tag", "t")
+    if where is FALSE:
+        return out
     rows = await fetch(
         Sql(
             "SELECT ct.customer_id, t.id, t.name, t.color FROM customer_tag ct "
-            "JOIN tag t ON t.id = ct.tag_id WHERE ct.tenant_id = %s AND ct.customer_id = ANY(%s::uuid[]) "
-            "ORDER BY t.name_key",
-            tenant_id,
+            "JOIN tag t ON t.id = ct.tag_id AND t.tenant_id = ct.tenant_id WHERE ct.customer_id = ANY(%s::uuid[]) AND ",
             customer_ids,
         )
+        + where
+        + Sql(" ORDER BY t.name_key")
     )
-    out: dict[UUID, list[dict[str, Any]]] = {cid: [] for cid in customer_ids}
     for row in rows:
         out[row["customer_id"]].append(row)
     return out

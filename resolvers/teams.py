@@ -12,7 +12,7 @@ from authz.catalogue import P
 from authz.rows import rows_for, visible_rows
 from models import Team
 from models.db import execute, fetch, fetchrow, in_transaction
-from models.sql import Sql
+from models.sql import FALSE, Sql
 from resolvers import history
 from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import EventKind
@@ -163,38 +163,51 @@ async def change_customer_teams(access: Access, team_id: UUID, customer_ids: lis
     return len(changed_ids)
 
 
-async def members_of(tenant_id: UUID, team_ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+async def members_of(access: Access, team_ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+    """Each team's members the caller may see (the User rule)."""
+    out: dict[UUID, list[dict[str, Any]]] = {t: [] for t in team_ids}
+    where = visible_rows(access, "User", "u")
+    if where is FALSE:
+        return out
     rows = await fetch(
         Sql(
             f"SELECT m.team_id, {USER_COLUMNS} FROM team_membership m JOIN app_user u ON u.id = m.user_id "
-            "WHERE m.tenant_id = %s AND m.team_id = ANY(%s::uuid[]) ORDER BY u.name",
-            tenant_id,
+            "AND u.tenant_id = m.tenant_id WHERE m.team_id = ANY(%s::uuid[]) AND ",
             team_ids,
         )
+        + where
+        + Sql(" ORDER BY u.name")
     )
-    out: dict[UUID, list[dict[str, Any]]] = {t: [] for t in team_ids}
     for row in rows:
         out[row["team_id"]].append(row)
     return out
 
 
-async def teams_of_customers(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+async def teams_of_customers(access: Access, customer_ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+    """Each customer's teams the caller may see (the Team rule)."""
+    out: dict[UUID, list[dict[str, Any]]] = {c: [] for c in customer_ids}
+    where = visible_rows(access, "Team", "t")
+    if where is FALSE:
+        return out
     rows = await fetch(
         Sql(
             "SELECT ct.customer_id, t.id, t.name, t.created_at FROM customer_team ct JOIN team t ON t.id = ct.team_id "
-            "WHERE ct.tenant_id = %s AND ct.customer_id = ANY(%s::uuid[]) ORDER BY t.name",
-            tenant_id,
+            "AND t.tenant_id = ct.tenant_id WHERE ct.customer_id = ANY(%s::uuid[]) AND ",
             customer_ids,
         )
+        + where
+        + Sql(" ORDER BY t.name")
     )
-    out: dict[UUID, list[dict[str, Any]]] = {c: [] for c in customer_ids}
     for row in rows:
         out[row["customer_id"]].append(row)
     return out
 
 
-async def teams_by_id(tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+async def teams_by_id(access: Access, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+    where = visible_rows(access, "Team", "t")
+    if where is FALSE:
+        return {}
     rows = await fetch(
-        Sql("SELECT id, name, created_at FROM team WHERE tenant_id = %s AND id = ANY(%s::uuid[])", tenant_id, ids)
+        Sql("SELECT t.id, t.name, t.created_at FROM team t WHERE t.id = ANY(%s::uuid[]) AND ", ids) + where
     )
     return {r["id"]: r for r in rows}

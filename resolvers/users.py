@@ -11,21 +11,26 @@ from authz.principal import Principal
 from authz.rows import visible_rows
 from models import Role
 from models.db import fetch, fetchrow, fetchval
-from models.sql import Sql
+from models.sql import FALSE, Sql
 from resolvers.errors import NotFound
 
 USER_COLUMNS = "u.id, u.tenant_id, u.email, u.name, u.role, u.is_active, u.can_start_conversations, u.created_at"
 
 
-async def users_by_id(tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
-    rows = await fetch(
-        Sql(
-            f"SELECT {USER_COLUMNS} FROM app_user u WHERE u.tenant_id = %s AND u.id = ANY(%s::uuid[])",
-            tenant_id,
-            ids,
-        )
-    )
+async def users_by_id(access: Access, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+    """The users of ``ids`` the caller may see (the User rule, authz/rows.py)."""
+    where = visible_rows(access, "User", "u")
+    if where is FALSE:
+        return {}
+    rows = await fetch(Sql(f"SELECT {USER_COLUMNS} FROM app_user u WHERE u.id = ANY(%s::uuid[]) AND ", ids) + where)
     return {r["id"]: r for r in rows}
+
+
+async def own_user(tenant_id: UUID, user_id: UUID) -> dict[str, Any] | None:
+    """The caller's own user, whether or not the role may see the company's users."""
+    return await fetchrow(
+        Sql(f"SELECT {USER_COLUMNS} FROM app_user u WHERE u.tenant_id = %s AND u.id = %s", tenant_id, user_id)
+    )
 
 
 async def active_user(tenant_id: UUID, user_id: UUID) -> dict[str, Any] | None:
