@@ -12,10 +12,12 @@ from typing import Any
 from authz.access import Access
 from authz.catalogue import P
 from models import CustomFieldType
+from models.customers import CUSTOMER
 
-# Columns hidden together; the normalized twins would reveal the raw values.
-CONTACT_COLUMNS = ("email", "email_normalized", "phone", "phone_e164", "whatsapp", "whatsapp_e164")
-CONTACT_FIELDS = frozenset({"email", "phone", "whatsapp"})  # API names (filters, sorting, history)
+# Columns hidden together (the normalized twins would reveal the raw values): the Customer
+# descriptor marks them as contact data. CONTACT_FIELDS: the API names of those a client writes.
+CONTACT_COLUMNS = CUSTOMER.contact_columns
+CONTACT_FIELDS = frozenset(c.api for c in CUSTOMER.columns if c.contact and c.tracked and c.api is not None)
 # Custom fields of these types hold contact data too: hidden, and not filterable, alike.
 CONTACT_FIELD_TYPES = frozenset({CustomFieldType.EMAIL, CustomFieldType.PHONE})
 # A conversation's handle is the customer's address on its channel: a phone number, an email, an

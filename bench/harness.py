@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +36,13 @@ class Result:
     rps: float
     p50_ms: float
     p99_ms: float
+    requests: int = 0  # answered in the run
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int
 
 
 def database_url(name: str) -> str:
@@ -47,6 +55,13 @@ def database_url(name: str) -> str:
 @contextmanager
 def serve(module_factory: str, port: int, env: dict[str, str]) -> Iterator[str]:
     """Run ``uvicorn --factory module_factory`` in a subprocess until the block ends."""
+    with serving(module_factory, port, env) as server:
+        yield server.url
+
+
+@contextmanager
+def serving(module_factory: str, port: int, env: dict[str, str]) -> Iterator[Server]:
+    """``serve``, answering the process id too (for its CPU time)."""
     cmd = [
         sys.executable,
         "-m",
@@ -66,16 +81,8 @@ def serve(module_factory: str, port: int, env: dict[str, str]) -> Iterator[str]:
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env})
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError(f"{module_factory} did not start")
-        yield url
+        _wait_healthy(url, module_factory, proc)
+        yield Server(url, proc.pid)
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=20)
@@ -90,21 +97,76 @@ def serve_postgraphile(database: str, port: int) -> Iterator[str]:
 
     Installed from the npm registry on first use; needs Node.js 20 or newer and npm.
     """
+    with serving_postgraphile(database, port) as server:
+        yield server.url
+
+
+@contextmanager
+def serving_postgraphile(database: str, port: int) -> Iterator[Server]:
+    """``serve_postgraphile``, answering the process id too."""
     if not (POSTGRAPHILE_DIR / "node_modules" / "postgraphile").exists():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=POSTGRAPHILE_DIR, check=True)
-    proc = subprocess.Popen(["node", "server.mjs", str(port), database], cwd=POSTGRAPHILE_DIR)
+    proc = subprocess.Popen(
+        ["node", "server.mjs", str(port), database],
+        cwd=POSTGRAPHILE_DIR,
+        env={**os.environ, "GRAPHILE_ENV": "production"},  # what it falls back to, without the warning
+    )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, "postgraphile")
-        yield url
+        _wait_healthy(url, "postgraphile", proc)
+        yield Server(url, proc.pid)
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=20)
 
 
-def _wait_healthy(url: str, what: str) -> None:
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (field 3 onwards)."""
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process (all its threads); 0 when it is gone."""
+    try:
+        fields = _stat(pid)
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of ``pid`` and its live descendants, plus what its reaped children used."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                children.setdefault(int(_stat(int(entry))[1]), []).append(int(entry))
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += process_cpu_seconds(current)
+        todo += children.get(current, [])
+    try:
+        fields = _stat(pid)
+        total += (int(fields[13]) + int(fields[14])) / _TICKS  # cutime, cstime
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return total
+
+
+def _wait_healthy(url: str, what: str, proc: subprocess.Popen) -> None:
+    """Until ``url`` answers /healthz; fails when the process ends first (e.g. its port is taken:
+    another server there would otherwise be measured in its place)."""
     deadline = time.time() + 60
     while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with status {proc.returncode}")
         try:
             if httpx.get(url + "/healthz", timeout=1).status_code == 200:
                 return
@@ -112,6 +174,13 @@ def _wait_healthy(url: str, what: str) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{what} did not start")
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now (benches running side by side must not share ports)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def check(url: str, body: dict, headers: dict[str, str]) -> dict:
@@ -157,7 +226,8 @@ def _wrk(url: str, body: dict, headers: dict[str, str], seconds: float, connecti
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    return Result(rps, latency("50"), latency("99"))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return Result(rps, latency("50"), latency("99"), requests)
 
 
 async def _python_load(url: str, body: dict, headers: dict[str, str], seconds: float, connections: int) -> Result:
@@ -177,7 +247,12 @@ async def _python_load(url: str, body: dict, headers: dict[str, str], seconds: f
         await asyncio.gather(*(worker() for _ in range(connections)))
         elapsed = time.perf_counter() - begun
     latencies.sort()
-    return Result(len(latencies) / elapsed, latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)])
+    return Result(
+        len(latencies) / elapsed,
+        latencies[len(latencies) // 2],
+        latencies[int(len(latencies) * 0.99)],
+        len(latencies),
+    )
 
 
 def median_result(results: list[Result]) -> Result:
@@ -185,6 +260,7 @@ def median_result(results: list[Result]) -> Result:
         statistics.median(r.rps for r in results),
         statistics.median(r.p50_ms for r in results),
         statistics.median(r.p99_ms for r in results),
+        int(statistics.median(r.requests for r in results)),
     )
 
 

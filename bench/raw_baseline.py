@@ -99,7 +99,76 @@ SELECT json_build_object('data', json_build_object('customer', json_build_object
 FROM c
 """
 
-QUERIES = {"customers_with_tags": CUSTOMERS_WITH_TAGS, "customers_nested": CUSTOMERS_NESTED, "profile": PROFILE}
+
+# bench/read_model.py (ids as the API's global ids): a page of 50 active customers (the API's default list) with tags, the last
+# 3 notes and the open tasks. Two texts, not
+# one with "$2 IS NULL OR owner_id = $2": a generic plan of that would not use the owner index.
+def _read_page(scope: str) -> str:
+    return f"""
+SELECT json_build_object('data', json_build_object('customers', json_build_object('nodes',
+  coalesce(json_agg(json_build_object(
+    'id', encode(convert_to('Customer:' || c.id::text, 'UTF8'), 'base64'), 'name', c.name,
+    'tags', (SELECT coalesce(json_agg(json_build_object('name', t.name) ORDER BY t.name_key), '[]')
+             FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id
+             WHERE ct.tenant_id = c.tenant_id AND ct.customer_id = c.id),
+    'notes', json_build_object('nodes', (
+      SELECT coalesce(json_agg(json_build_object('body', n.body) ORDER BY n.created_at DESC, n.id DESC), '[]')
+      FROM (SELECT n.body, n.created_at, n.id FROM note n WHERE n.tenant_id = c.tenant_id AND n.customer_id = c.id
+            ORDER BY n.created_at DESC, n.id DESC LIMIT 3) n)),
+    'openTasks', (SELECT coalesce(json_agg(json_build_object('title', k.title, 'dueAt', k.due_at,
+                    'responsible', (SELECT json_build_object('name', u.name) FROM app_user u WHERE u.id = k.responsible_id))
+                    ORDER BY k.due_at NULLS LAST, k.id), '[]')
+                  FROM task k WHERE k.tenant_id = c.tenant_id AND k.customer_id = c.id AND k.status = 'open')
+  ) ORDER BY c.created_at DESC, c.id DESC), '[]')
+)))::text
+FROM (SELECT * FROM customer WHERE tenant_id = $1 AND merged_into_id IS NULL AND status = 'active'{scope}
+      ORDER BY created_at DESC, id DESC LIMIT $2) c
+"""
+
+
+# One profile: owner, tags, the last 20 notes with their authors, the first 20 tasks (soonest due).
+READ_PROFILE = """
+SELECT json_build_object('data', json_build_object('customer', json_build_object(
+  'id', encode(convert_to('Customer:' || c.id::text, 'UTF8'), 'base64'), 'name', c.name, 'email', c.email, 'phone', c.phone,
+  'owner', (SELECT json_build_object('name', u.name) FROM app_user u WHERE u.id = c.owner_id),
+  'tags', (SELECT coalesce(json_agg(json_build_object('name', t.name) ORDER BY t.name_key), '[]')
+           FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id WHERE ct.tenant_id = c.tenant_id AND ct.customer_id = c.id),
+  'notes', json_build_object('nodes', (
+    SELECT coalesce(json_agg(json_build_object('body', n.body, 'createdAt', n.created_at,
+             'author', (SELECT json_build_object('name', u.name) FROM app_user u WHERE u.id = n.author_id))
+             ORDER BY n.created_at DESC, n.id DESC), '[]')
+    FROM (SELECT * FROM note n WHERE n.tenant_id = c.tenant_id AND n.customer_id = c.id
+          ORDER BY n.created_at DESC, n.id DESC LIMIT 20) n)),
+  'tasks', json_build_object('nodes', (
+    SELECT coalesce(json_agg(json_build_object('title', k.title, 'status', upper(k.status), 'dueAt', k.due_at,
+             'responsible', (SELECT json_build_object('name', u.name) FROM app_user u WHERE u.id = k.responsible_id))
+             ORDER BY k.due_at NULLS LAST, k.id), '[]')
+    FROM (SELECT * FROM task k WHERE k.tenant_id = c.tenant_id AND k.customer_id = c.id
+          ORDER BY k.due_at NULLS LAST, k.id LIMIT 20) k))
+)))::text
+FROM customer c WHERE c.id = $1 AND c.tenant_id = $2 AND c.merged_into_id IS NULL
+"""
+
+# Active customers whose names start with $2 (folded, as search_text is): a range on the C-collated
+# name index.
+NAME_PREFIX = """
+SELECT json_build_object('data', json_build_object('customers', json_build_object('nodes',
+  coalesce(json_agg(json_build_object('id', encode(convert_to('Customer:' || c.id::text, 'UTF8'), 'base64'), 'name', c.name, 'email', c.email, 'phone', c.phone)
+                    ORDER BY c.search_text COLLATE "C", c.id), '[]'))))::text
+FROM (SELECT * FROM customer WHERE tenant_id = $1 AND merged_into_id IS NULL AND status = 'active'
+      AND search_text COLLATE "C" >= $2 AND search_text COLLATE "C" < $3
+      ORDER BY search_text COLLATE "C", id LIMIT $4) c
+"""
+
+QUERIES = {
+    "customers_with_tags": CUSTOMERS_WITH_TAGS,
+    "customers_nested": CUSTOMERS_NESTED,
+    "profile": PROFILE,
+    "read_page": _read_page(""),
+    "read_page_owned": _read_page(" AND owner_id = $3"),
+    "read_profile": READ_PROFILE,
+    "name_prefix": NAME_PREFIX,
+}
 
 
 def create_app() -> Starlette:

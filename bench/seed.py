@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 
 from resolvers.text import fold
-from server.database import asyncpg_params, ensure_database
+from server.database import asyncpg_params, ensure_database, with_database
 from server.seed import FIRST, LAST
 
 AREAS = ["11", "21", "31", "41", "51", "61", "71", "81", "85", "19"]
@@ -66,9 +66,10 @@ async def seed_tenant(
     rng: random.Random | None = None,
     *,
     custom_values: CustomValues | None = None,
+    max_tags_each: int = 3,
 ) -> BenchTenant:
     """(Re)create tenant ``slug`` with ``customers`` customers unless it already has exactly that.
-    ``custom_values(i, rng)`` gives customer i's custom_fields."""
+    ``custom_values(i, rng)`` gives customer i's custom_fields; each gets 0..``max_tags_each`` tags."""
     rng = rng or random.Random(1)
     conn = await asyncpg.connect(**asyncpg_params(url))
     try:
@@ -110,7 +111,7 @@ async def seed_tenant(
             custom = json.dumps(custom_values(i, rng) if custom_values else {})
             batch.append((pk, tenant_id, name, fold(name), email, email, phone, phone, owner, created, created,
                           interacted, contacted, status, rng.choice(CHANNELS), custom))  # fmt: skip
-            links += [(uuid.uuid4(), tenant_id, pk, t) for t in rng.sample(tag_ids, k=rng.randint(0, 3))]
+            links += [(uuid.uuid4(), tenant_id, pk, t) for t in rng.sample(tag_ids, k=rng.randint(0, max_tags_each))]
             if len(batch) >= 20_000:
                 await _flush(conn, batch, links)
         await _flush(conn, batch, links)
@@ -247,5 +248,119 @@ async def seed_activities(url: str, tenant: BenchTenant, rng: random.Random | No
             ],
         )
         await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+
+
+# Bump when the read-model dataset changes shape: an older database is then dropped and reseeded.
+READ_MODEL_SEED = "read-model-1"
+
+
+async def seed_read_model(url: str, customers: int) -> BenchTenant:
+    """The read-model dataset in its own database: tenant "bench" with ``customers`` customers holding
+    0-4 tags, 0-6 notes (with authors) and 0-4 tasks (open and done, with responsibles) each, plus
+    three small tenants. Reused while its stamp (seed version and size) matches, else rebuilt."""
+    stamp = f"{READ_MODEL_SEED} customers={customers}"
+    await ensure_database(url)
+    conn = await asyncpg.connect(**asyncpg_params(url))
+    try:
+        current = await conn.fetchval(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = current_database()"
+        )
+        tenant = await seeded(conn, "bench") if current == stamp else None
+        name = await conn.fetchval("SELECT current_database()")
+    finally:
+        await conn.close()
+    if tenant is not None:
+        return tenant
+    admin = await asyncpg.connect(**asyncpg_params(with_database(url, "postgres")))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+    await migrate_bench(url)
+    tenant = await seed_tenant(url, "bench", customers, max_tags_each=4)
+    for i in range(3):
+        await seed_tenant(url, f"small{i}", 500)
+    await _seed_notes_and_tasks(url, tenant, random.Random(3))
+    conn = await asyncpg.connect(**asyncpg_params(url))
+    try:
+        await conn.execute("VACUUM ANALYZE")
+        await conn.execute(f"COMMENT ON DATABASE \"{name}\" IS '{stamp}'")
+    finally:
+        await conn.close()
+    return tenant
+
+
+async def _seed_notes_and_tasks(url: str, tenant: BenchTenant, rng: random.Random) -> None:
+    conn = await asyncpg.connect(**asyncpg_params(url))
+    try:
+        names = {
+            r["id"]: r["name"]
+            for r in await conn.fetch("SELECT id, name FROM app_user WHERE tenant_id = $1", tenant.id)
+        }
+        staff = [tenant.admin_id, *tenant.seller_ids]
+        notes: list[tuple] = []
+        tasks: list[tuple] = []
+        customers = await conn.fetch(
+            "SELECT id, owner_id, created_at FROM customer WHERE tenant_id = $1 ORDER BY created_at", tenant.id
+        )
+        for c in customers:
+            for n in range(rng.randint(0, 6)):
+                author = c["owner_id"] if c["owner_id"] and rng.random() < 0.8 else rng.choice(staff)
+                at = c["created_at"] + timedelta(days=rng.randint(0, 300), minutes=n)
+                body = f"Note {n}: {rng.choice(('called', 'sent a quote', 'asked for a visit', 'paid'))}"
+                notes.append((uuid.uuid4(), tenant.id, c["id"], author, names[author], body, at))
+            for n in range(rng.randint(0, 4)):
+                responsible = c["owner_id"] if c["owner_id"] and rng.random() < 0.8 else rng.choice(staff)
+                at = c["created_at"] + timedelta(days=rng.randint(0, 200))
+                done = rng.random() < 0.5
+                due = at + timedelta(days=rng.randint(1, 30)) if rng.random() < 0.9 else None
+                tasks.append((uuid.uuid4(), tenant.id, c["id"], f"Follow up {n}", responsible, responsible,
+                              "done" if done else "open", due, at + timedelta(days=1) if done else None, at, at))  # fmt: skip
+            if len(notes) >= 50_000:
+                await _flush_children(conn, notes, tasks)
+        await _flush_children(conn, notes, tasks)
+    finally:
+        await conn.close()
+
+
+async def _flush_children(conn: asyncpg.Connection, notes: list[tuple], tasks: list[tuple]) -> None:
+    await conn.copy_records_to_table(
+        "note",
+        records=notes,
+        columns=["id", "tenant_id", "customer_id", "author_id", "author_name", "body", "created_at"],
+    )
+    await conn.copy_records_to_table(
+        "task",
+        records=tasks,
+        columns=["id", "tenant_id", "customer_id", "title", "responsible_id", "created_by_id", "status", "due_at",
+                 "completed_at", "created_at", "updated_at"],
+    )  # fmt: skip
+    notes.clear()
+    tasks.clear()
+
+
+# PostGraphile follows foreign keys by the child's column alone (note.customer_id), while the
+# project's indexes lead with tenant_id; without these it scans every note for every customer of a
+# page. They give the peer index-backed plans for the bench's queries and cost the API nothing.
+PEER_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS bench_note_customer_idx ON note (customer_id, created_at DESC, id DESC)",
+    "CREATE INDEX IF NOT EXISTS bench_task_customer_idx ON task (customer_id, status, due_at, id)",
+    "CREATE INDEX IF NOT EXISTS bench_customer_tag_customer_idx ON customer_tag (customer_id)",
+    "CREATE INDEX IF NOT EXISTS bench_customer_owner_idx ON customer (tenant_id, owner_id, created_at, id)",
+    "CREATE INDEX IF NOT EXISTS bench_customer_status_idx ON customer (tenant_id, status, created_at, id)",
+    "CREATE INDEX IF NOT EXISTS bench_customer_search_idx ON customer (tenant_id, search_text, id)",
+)
+
+
+async def ensure_peer_indexes(url: str) -> None:
+    conn = await asyncpg.connect(**asyncpg_params(url))
+    try:
+        present = await conn.fetchval("SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'bench\\_%'")
+        if present < len(PEER_INDEXES):
+            for statement in PEER_INDEXES:
+                await conn.execute(statement)
+            await conn.execute("ANALYZE note, task, customer_tag, customer")
     finally:
         await conn.close()

@@ -8,6 +8,7 @@ from tortoise import fields
 from tortoise.fields.db_defaults import Now
 
 from models.base import TenantOwned
+from models.descriptors import Column, Entity, ToOne, register
 
 
 class TaskPriority(StrEnum):
@@ -97,3 +98,73 @@ class Purchase(TenantOwned):
 
     class Meta:
         table = "purchase"
+
+
+def _customer_child(name: str, table: str, columns: tuple[Column, ...], *relations: ToOne) -> Entity:
+    """A record on a customer: id, tenant and customer first, then its own columns."""
+    head = (
+        Column("id", "id", "id", nullable=False),
+        Column(None, "tenant_id", "uuid", nullable=False),
+        Column(None, "customer_id", "uuid", nullable=False),
+    )
+    return register(Entity(name, table, head + columns, (*relations, ToOne("customer", "Customer", "customer_id"))))
+
+
+NOTE = _customer_child(
+    "Note",
+    "note",
+    (
+        Column(None, "author_id", "uuid"),
+        Column("authorName", "author_name", "string", nullable=False),
+        Column("body", "body", "string", nullable=False),
+        Column("createdAt", "created_at", "datetime", nullable=False),
+        Column("editedAt", "edited_at", "datetime"),
+    ),
+    ToOne("author", "User", "author_id"),
+)
+TASK = _customer_child(
+    "Task",
+    "task",
+    (
+        Column("title", "title", "string", nullable=False),
+        Column("description", "description", "string", nullable=False),
+        Column("dueAt", "due_at", "datetime"),
+        Column(None, "responsible_id", "uuid"),
+        Column("priority", "priority", "enum", nullable=False, enum=TaskPriority),
+        Column("status", "status", "enum", nullable=False, enum=TaskStatus),
+        Column(None, "created_by_id", "uuid"),
+        Column("completedAt", "completed_at", "datetime"),
+        Column("createdAt", "created_at", "datetime", nullable=False),
+        Column("updatedAt", "updated_at", "datetime", nullable=False),
+    ),
+    ToOne("responsible", "User", "responsible_id"),
+    ToOne("createdBy", "User", "created_by_id"),
+)
+APPOINTMENT = _customer_child(
+    "Appointment",
+    "appointment",
+    (
+        Column("title", "title", "string", nullable=False),
+        Column("startsAt", "starts_at", "datetime", nullable=False),
+        Column("endsAt", "ends_at", "datetime", nullable=False),
+        Column(None, "with_user_id", "uuid"),
+        Column("location", "location", "string", nullable=False),
+        Column("notes", "notes", "string", nullable=False),
+        Column("createdAt", "created_at", "datetime", nullable=False),
+        Column(None, "created_by_id", "uuid"),
+    ),
+    ToOne("withUser", "User", "with_user_id"),
+)
+PURCHASE = _customer_child(
+    "Purchase",
+    "purchase",
+    (
+        Column("amount", "amount", "decimal", nullable=False),
+        Column("currency", "currency", "string", nullable=False),
+        Column("description", "description", "string", nullable=False),
+        Column("occurredAt", "occurred_at", "datetime", nullable=False),
+        Column("externalId", "external_id", "string"),
+        Column("source", "source", "string", nullable=False),
+        Column(None, "created_at", "datetime", nullable=False),
+    ),
+)

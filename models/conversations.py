@@ -7,6 +7,7 @@ from enum import StrEnum
 from tortoise import fields
 
 from models.base import TenantOwned
+from models.descriptors import Column, Entity, OrderKey, ToMany, ToOne, register
 
 
 class Channel(StrEnum):
@@ -90,3 +91,58 @@ class MessageTemplate(TenantOwned):
     class Meta:
         table = "message_template"
         unique_together = (("tenant", "name"),)
+
+
+CONVERSATION = register(
+    Entity(
+        "Conversation",
+        "conversation",
+        (
+            Column("id", "id", "id", nullable=False),
+            Column(None, "tenant_id", "uuid", nullable=False),
+            Column(None, "customer_id", "uuid", nullable=False),
+            Column("channel", "channel", "enum", nullable=False, enum=Channel),
+            # The customer's address on the channel: contact data whatever the channel.
+            Column("handle", "handle", "string", contact=True, empty_is_null=True),
+            Column("status", "status", "enum", nullable=False, enum=ConversationStatus),
+            Column(None, "team_id", "uuid"),
+            Column(None, "started_by_id", "uuid"),
+            Column("lastMessageAt", "last_message_at", "datetime", nullable=False),
+            Column("closedAt", "closed_at", "datetime"),
+            Column("createdAt", "created_at", "datetime", nullable=False),
+        ),
+        (
+            ToOne("customer", "Customer", "customer_id"),
+            ToOne("startedBy", "User", "started_by_id"),
+            ToOne("team", "Team", "team_id"),
+            ToMany(
+                "messages",
+                "Message",
+                "conversation_id",
+                (OrderKey("{t}.sent_at", True, "timestamptz", "sent_at"), OrderKey("{t}.id", True, "uuid", "id")),
+                tag="messages",
+            ),
+        ),
+    )
+)
+MESSAGE = register(
+    Entity(
+        "Message",
+        "message",
+        (
+            Column("id", "id", "id", nullable=False),
+            Column(None, "tenant_id", "uuid", nullable=False),
+            Column(None, "conversation_id", "uuid", nullable=False),
+            Column("channel", "channel", "enum", nullable=False, enum=Channel),
+            Column("direction", "direction", "enum", nullable=False, enum=Direction),
+            Column(None, "author_id", "uuid"),
+            Column("body", "body", "string", nullable=False),
+            Column("sentAt", "sent_at", "datetime", nullable=False),
+            Column("status", "status", "enum", nullable=False, enum=DeliveryStatus),
+            Column("channelMessageId", "channel_message_id", "string"),
+            Column(None, "template_id", "uuid"),
+            Column(None, "created_at", "datetime", nullable=False),
+        ),
+        (ToOne("author", "User", "author_id"),),
+    )
+)

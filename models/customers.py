@@ -8,6 +8,7 @@ from tortoise import fields
 from tortoise.fields.db_defaults import Now, SqlDefault
 
 from models.base import TenantOwned
+from models.descriptors import Column, Entity, OrderKey, ToMany, ToOne, register
 
 
 class CustomerStatus(StrEnum):
@@ -93,3 +94,134 @@ class CustomerTeam(TenantOwned):
     class Meta:
         table = "customer_team"
         unique_together = (("tenant", "customer", "team"),)
+
+
+NEWEST_FIRST = (OrderKey("{t}.created_at", True, "timestamptz", "created_at"), OrderKey("{t}.id", True, "uuid", "id"))
+
+
+def _address(api: str) -> Column:
+    return Column(
+        api, f"address_{'postal_code' if api == 'postalCode' else api}", "string", tracked=True, group="address"
+    )
+
+
+CUSTOMER = register(
+    Entity(
+        "Customer",
+        "customer",
+        (
+            Column("id", "id", "id", nullable=False),
+            Column(None, "tenant_id", "uuid", nullable=False),
+            Column("name", "name", "string", tracked=True, nullable=False),
+            Column("tradeName", "trade_name", "string", tracked=True),
+            Column("email", "email", "string", contact=True, tracked=True),
+            Column(None, "email_normalized", "string", contact=True),
+            Column("phone", "phone", "string", contact=True, tracked=True),
+            Column("phoneE164", "phone_e164", "string", contact=True),
+            Column("whatsapp", "whatsapp", "string", contact=True, tracked=True),
+            Column("whatsappE164", "whatsapp_e164", "string", contact=True),
+            Column("document", "document", "string", tracked=True),
+            *(_address(a) for a in ("street", "number", "complement", "neighbourhood", "city", "state")),
+            _address("postalCode"),
+            _address("country"),
+            Column("status", "status", "enum", tracked=True, nullable=False, enum=CustomerStatus),
+            Column("originChannel", "origin_channel", "enum", tracked=True, nullable=False, enum=OriginChannel),
+            Column(None, "owner_id", "uuid", tracked=True),
+            Column(None, "billing_parent_id", "uuid"),
+            Column(None, "custom_fields", "json", tracked=True, nullable=False),
+            Column(None, "created_by_id", "uuid"),
+            Column("createdAt", "created_at", "datetime", nullable=False),
+            Column("updatedAt", "updated_at", "datetime", nullable=False),
+            Column("lastInteractionAt", "last_interaction_at", "datetime"),
+            Column("lastContactedAt", "last_contacted_at", "datetime"),
+            Column("version", "version", "int", nullable=False),
+        ),
+        (
+            ToOne("owner", "User", "owner_id"),
+            ToMany(
+                "tags",
+                "Tag",
+                "customer_id",
+                (OrderKey("{t}.name_key", False, "text", "name_key"),),
+                through=("customer_tag", "customer_id", "tag_id"),
+                connection=False,
+                default_first=None,
+            ),
+            ToMany(
+                "teams",
+                "Team",
+                "customer_id",
+                (OrderKey("{t}.name", False, "text", "name"),),
+                through=("customer_team", "customer_id", "team_id"),
+                connection=False,
+                default_first=None,
+            ),
+            ToMany("notes", "Note", "customer_id", NEWEST_FIRST, tag="notes"),
+            ToMany("lastNote", "Note", "customer_id", NEWEST_FIRST, connection=False, default_first=None, limit=1),
+            ToMany(
+                "tasks",
+                "Task",
+                "customer_id",
+                (
+                    OrderKey("coalesce({t}.due_at, 'infinity'::timestamptz)", False, "timestamptz", "due_sort"),
+                    OrderKey("{t}.id", False, "uuid", "id"),
+                ),
+                tag="tasks",
+                filters=(("status", "status"),),
+            ),
+            ToMany(
+                "openTasks",
+                "Task",
+                "customer_id",
+                (
+                    OrderKey("coalesce({t}.due_at, 'infinity'::timestamptz)", False, "timestamptz", "due_sort"),
+                    OrderKey("{t}.id", False, "uuid", "id"),
+                ),
+                where="{t}.status = 'open'",
+                connection=False,
+                default_first=None,
+                limit=100,
+            ),
+            ToMany(
+                "conversations",
+                "Conversation",
+                "customer_id",
+                (
+                    OrderKey("{t}.last_message_at", True, "timestamptz", "last_message_at"),
+                    OrderKey("{t}.id", True, "uuid", "id"),
+                ),
+                tag="conversations",
+            ),
+            ToMany(
+                "lastConversation",
+                "Conversation",
+                "customer_id",
+                (
+                    OrderKey("{t}.last_message_at", True, "timestamptz", "last_message_at"),
+                    OrderKey("{t}.id", True, "uuid", "id"),
+                ),
+                connection=False,
+                default_first=None,
+                limit=1,
+            ),
+            ToMany(
+                "appointments",
+                "Appointment",
+                "customer_id",
+                (OrderKey("{t}.starts_at", True, "timestamptz", "starts_at"), OrderKey("{t}.id", True, "uuid", "id")),
+                tag="appointments",
+            ),
+            ToMany(
+                "purchases",
+                "Purchase",
+                "customer_id",
+                (
+                    OrderKey("{t}.occurred_at", True, "timestamptz", "occurred_at"),
+                    OrderKey("{t}.id", True, "uuid", "id"),
+                ),
+                tag="purchases",
+            ),
+        ),
+        groups={"address": "Address"},
+    )
+)

@@ -6,6 +6,7 @@ from tortoise import fields
 from tortoise.fields.db_defaults import SqlDefault
 
 from models.base import TenantOwned
+from models.descriptors import Column, Entity, ToOne, register
 
 
 class CustomerEvent(TenantOwned):
@@ -26,3 +27,23 @@ class CustomerEvent(TenantOwned):
 
     class Meta:
         table = "customer_event"
+
+
+HISTORY_ENTRY = register(
+    Entity(
+        "HistoryEntry",
+        "customer_event",
+        (
+            Column("id", "id", "id", nullable=False),
+            Column(None, "tenant_id", "uuid", nullable=False),
+            Column(None, "customer_id", "uuid", nullable=False),
+            Column(None, "kind", "string", nullable=False),
+            Column(None, "actor_id", "uuid"),
+            Column(None, "actor_api_key_id", "uuid"),
+            Column("actorName", "actor_name", "string", nullable=False),
+            Column(None, "data", "json", nullable=False),
+            Column("at", "created_at", "datetime", nullable=False),
+        ),
+        (ToOne("actor", "User", "actor_id"),),
+    )
+)

@@ -6,6 +6,7 @@ from tortoise import fields
 from tortoise.fields.db_defaults import Now, SqlDefault
 
 from models.base import TenantOwned
+from models.descriptors import Column, Entity, ToOne, register
 
 
 class SavedFilter(TenantOwned):
@@ -29,3 +30,25 @@ class SavedFilter(TenantOwned):
     class Meta:
         table = "saved_filter"
         unique_together = (("tenant", "owner", "name"),)
+
+
+SAVED_FILTER = register(
+    Entity(
+        "SavedFilter",
+        "saved_filter",
+        (
+            Column("id", "id", "id", nullable=False),
+            Column(None, "tenant_id", "uuid", nullable=False),
+            Column(None, "owner_id", "uuid", nullable=False),
+            Column("name", "name", "string", nullable=False),
+            Column(None, "conditions", "json", nullable=False),
+            Column("search", "search", "string"),
+            Column(None, "sort", "json"),
+            Column("shared", "shared", "bool", nullable=False),
+            Column(None, "labels", "json", nullable=False),
+            Column("createdAt", "created_at", "datetime", nullable=False),
+            Column("updatedAt", "updated_at", "datetime", nullable=False),
+        ),
+        (ToOne("owner", "User", "owner_id"),),
+    )
+)

@@ -26,11 +26,22 @@ class Sql:
         if text.count("%s") - text.count("%%s") != len(params):
             raise ValueError(f"{len(params)} parameters for {text!r}")
 
+    @classmethod
+    def _joined(cls, text: str, params: tuple[Any, ...]) -> Sql:
+        """Fragments already checked, put together: no need to count their markers again (the
+        compiled read path builds statements of many thousand characters from hundreds of them)."""
+        made = object.__new__(cls)
+        object.__setattr__(made, "text", text)
+        object.__setattr__(made, "params", params)
+        return made
+
     def __add__(self, other: Sql) -> Sql:
-        return Sql(self.text + other.text, *self.params, *other.params)
+        return Sql._joined(self.text + other.text, self.params + other.params)
 
     def wrap(self, before: str, after: str) -> Sql:
-        return Sql(before + self.text + after, *self.params)
+        if "%" in before or "%" in after:
+            return Sql(before + self.text + after, *self.params)
+        return Sql._joined(before + self.text + after, self.params)
 
     def render(self) -> tuple[str, list[Any]]:
         counter = 0
@@ -55,7 +66,9 @@ def join(separator: str, parts: Iterable[Sql]) -> Sql:
     for part in parts:
         texts.append(part.text)
         params.extend(part.params)
-    return Sql(separator.join(texts), *params)
+    if "%" in separator:
+        return Sql(separator.join(texts), *params)
+    return Sql._joined(separator.join(texts), tuple(params))
 
 
 def and_(*parts: Sql | None) -> Sql:

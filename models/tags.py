@@ -3,6 +3,7 @@ from __future__ import annotations
 from tortoise import fields
 
 from models.base import TenantOwned
+from models.descriptors import Column, Entity, register
 
 
 class Tag(TenantOwned):
@@ -25,3 +26,18 @@ class CustomerTag(TenantOwned):
     class Meta:
         table = "customer_tag"
         unique_together = (("tenant", "customer", "tag"),)
+
+
+TAG = register(
+    Entity(
+        "Tag",
+        "tag",
+        (
+            Column("id", "id", "id", nullable=False),
+            Column(None, "tenant_id", "uuid", nullable=False),
+            Column("name", "name", "string", nullable=False),
+            Column(None, "name_key", "string", nullable=False),
+            Column("color", "color", "string"),
+        ),
+    )
+)

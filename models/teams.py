@@ -3,6 +3,7 @@ from __future__ import annotations
 from tortoise import fields
 
 from models.base import TenantOwned
+from models.descriptors import Column, Entity, OrderKey, ToMany, register
 
 
 class Team(TenantOwned):
@@ -24,3 +25,28 @@ class TeamMembership(TenantOwned):
     class Meta:
         table = "team_membership"
         unique_together = (("tenant", "team", "user"),)
+
+
+TEAM = register(
+    Entity(
+        "Team",
+        "team",
+        (
+            Column("id", "id", "id", nullable=False),
+            Column(None, "tenant_id", "uuid", nullable=False),
+            Column("name", "name", "string", nullable=False),
+            Column("createdAt", "created_at", "datetime", nullable=False),
+        ),
+        (
+            ToMany(
+                "members",
+                "User",
+                "team_id",
+                (OrderKey("{t}.name", False, "text", "name"), OrderKey("{t}.id", False, "uuid", "id")),
+                through=("team_membership", "team_id", "user_id"),
+                connection=False,
+                default_first=None,
+            ),
+        ),
+    )
+)

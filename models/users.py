@@ -3,6 +3,7 @@ from __future__ import annotations
 from tortoise import fields
 
 from models.base import Role, TenantOwned
+from models.descriptors import Column, Entity, register
 
 
 class User(TenantOwned):
@@ -34,3 +35,21 @@ class ApiKey(TenantOwned):
 
     class Meta:
         table = "api_key"
+
+
+USER = register(
+    Entity(
+        "User",
+        "app_user",
+        (
+            Column("id", "id", "id", nullable=False),
+            Column(None, "tenant_id", "uuid", nullable=False),
+            Column("name", "name", "string", nullable=False),
+            Column("email", "email", "string", nullable=False),
+            Column("role", "role", "enum", nullable=False, enum=Role),
+            Column("isActive", "is_active", "bool", nullable=False),
+            Column("canStartConversations", "can_start_conversations", "bool", nullable=False),
+            Column(None, "created_at", "datetime", nullable=False),
+        ),
+    )
+)

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from authz.access import Access
 from authz.catalogue import P
+from models.activities import APPOINTMENT
 from models.db import execute, fetchrow, in_transaction
 from models.sql import Sql
 from resolvers import users as user_ops
@@ -17,7 +18,8 @@ from resolvers.errors import Errors, FieldErrorCode
 from resolvers.locate import locate_or_refuse
 from resolvers.pagination import SortKey
 
-COLUMNS = "a.id, a.tenant_id, a.customer_id, a.title, a.starts_at, a.ends_at, a.with_user_id, a.location, a.notes, a.created_by_id, a.created_at"
+COLUMNS = APPOINTMENT.select("a")
+RETURNING = ", ".join(APPOINTMENT.column_names)
 # A customer's appointments, the latest start first.
 APPOINTMENTS = ChildKind(
     "appointments",
@@ -81,7 +83,7 @@ async def schedule(access: Access, customer_id: UUID, data: dict[str, Any]) -> d
     row = await fetchrow(
         Sql(
             f"INSERT INTO appointment ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
-            f"RETURNING {COLUMNS.replace('a.', '')}",
+            f"RETURNING {RETURNING}",
             *values.values(),
         )
     )
@@ -105,8 +107,7 @@ async def reschedule(access: Access, appointment_id: UUID, data: dict[str, Any])
         assignments = ", ".join(f"{col} = %s" for col in values)
         row = await fetchrow(
             Sql(
-                f"UPDATE appointment SET {assignments} WHERE id = %s AND tenant_id = %s "
-                f"RETURNING {COLUMNS.replace('a.', '')}",
+                f"UPDATE appointment SET {assignments} WHERE id = %s AND tenant_id = %s RETURNING {RETURNING}",
                 *values.values(),
                 appointment_id,
                 access.principal.tenant_id,

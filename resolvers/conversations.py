@@ -16,6 +16,7 @@ from authz.errors import Forbidden
 from authz.masking import contact_hidden
 from authz.rows import rows_for
 from models import Channel, ConversationStatus
+from models.conversations import CONVERSATION, MESSAGE
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql
 from resolvers import contact_keys, customers, templates
@@ -40,14 +41,10 @@ from resolvers.pagination import SortKey
 
 BODY_MAX = 20_000
 MAX_START = 10
-CONVERSATION_COLUMNS = (
-    "v.id, v.tenant_id, v.customer_id, v.channel, v.handle, v.status, v.team_id, v.started_by_id, "
-    "v.last_message_at, v.closed_at, v.created_at"
-)
-MESSAGE_COLUMNS = (
-    "m.id, m.tenant_id, m.conversation_id, m.channel, m.direction, m.author_id, m.body, m.sent_at, m.status, "
-    "m.channel_message_id, m.template_id, m.created_at"
-)
+CONVERSATION_COLUMNS = CONVERSATION.select("v")
+CONVERSATION_RETURNING = ", ".join(CONVERSATION.column_names)
+MESSAGE_COLUMNS = MESSAGE.select("m")
+MESSAGE_RETURNING = ", ".join(MESSAGE.column_names)
 # A customer's conversations, the most recently active first.
 CONVERSATIONS = ChildKind(
     "conversations",
@@ -223,7 +220,7 @@ async def _store_inbound(
         conversation = await fetchrow(
             Sql(
                 "UPDATE conversation SET status = 'open', closed_at = NULL WHERE id = %s "
-                f"RETURNING {CONVERSATION_COLUMNS.replace('v.', '')}",
+                f"RETURNING {CONVERSATION_RETURNING}",
                 conversation["id"],
             )
         )
@@ -231,7 +228,7 @@ async def _store_inbound(
         conversation = await fetchrow(
             Sql(
                 f"INSERT INTO conversation (tenant_id, customer_id, channel, handle, last_message_at) "
-                f"VALUES (%s, %s, %s, %s, %s) RETURNING {CONVERSATION_COLUMNS.replace('v.', '')}",
+                f"VALUES (%s, %s, %s, %s, %s) RETURNING {CONVERSATION_RETURNING}",
                 p.tenant_id,
                 customer_id,
                 channel.value,
@@ -245,7 +242,7 @@ async def _store_inbound(
             f"INSERT INTO message (tenant_id, conversation_id, channel, direction, body, sent_at, status, "
             f"channel_message_id) VALUES (%s, %s, %s, 'inbound', %s, %s, 'received', %s) "
             "ON CONFLICT (tenant_id, channel, channel_message_id) WHERE channel_message_id IS NOT NULL DO NOTHING "
-            f"RETURNING {MESSAGE_COLUMNS.replace('m.', '')}",
+            f"RETURNING {MESSAGE_RETURNING}",
             p.tenant_id,
             conversation["id"],
             channel.value,
@@ -328,7 +325,7 @@ async def reply(access: Access, conversation_id: UUID, body: str) -> dict[str, A
         message = await fetchrow(
             Sql(
                 f"INSERT INTO message (tenant_id, conversation_id, channel, direction, author_id, body, sent_at, status) "
-                f"VALUES (%s, %s, %s, 'outbound', %s, %s, %s, 'queued') RETURNING {MESSAGE_COLUMNS.replace('m.', '')}",
+                f"VALUES (%s, %s, %s, 'outbound', %s, %s, %s, 'queued') RETURNING {MESSAGE_RETURNING}",
                 p.tenant_id,
                 conversation_id,
                 conversation["channel"],
@@ -353,7 +350,7 @@ async def set_status(access: Access, conversation_id: UUID, status: Conversation
         row = await fetchrow(
             Sql(
                 "UPDATE conversation SET status = %s, closed_at = CASE WHEN %s = 'closed' THEN now() END "
-                f"WHERE id = %s RETURNING {CONVERSATION_COLUMNS.replace('v.', '')}",
+                f"WHERE id = %s RETURNING {CONVERSATION_RETURNING}",
                 status.value,
                 status.value,
                 conversation_id,
@@ -464,7 +461,7 @@ async def start(access: Access, data: dict[str, Any]) -> list[dict[str, Any]]:
             conversation = await fetchrow(
                 Sql(
                     "INSERT INTO conversation (tenant_id, customer_id, channel, handle, team_id, started_by_id, "
-                    f"last_message_at) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {CONVERSATION_COLUMNS.replace('v.', '')}",
+                    f"last_message_at) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {CONVERSATION_RETURNING}",
                     p.tenant_id,
                     pk,
                     channel.value,

@@ -5,35 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from models.customers import CUSTOMER
 from resolvers.contact import InvalidContact, normalize_email, normalize_phone
 from resolvers.documents import normalize_document
 from resolvers.errors import Errors, FieldErrorCode
 from resolvers.text import fold
 
-# API field name -> (column, max length)
+# API field name -> (column, max length): the columns are the Customer descriptor's, the limits
+# are the validators' own.
+_ADDRESS = CUSTOMER.group_columns("address")
 TEXT_FIELDS: dict[str, tuple[str, int]] = {
-    "name": ("name", 200),
-    "tradeName": ("trade_name", 200),
+    "name": (CUSTOMER.by_api["name"].sql, 200),
+    "tradeName": (CUSTOMER.by_api["tradeName"].sql, 200),
 }
-ADDRESS_FIELDS: dict[str, tuple[str, int]] = {
-    "street": ("address_street", 200),
-    "number": ("address_number", 20),
-    "complement": ("address_complement", 100),
-    "neighbourhood": ("address_neighbourhood", 100),
-    "city": ("address_city", 100),
-    "state": ("address_state", 50),
-    "postalCode": ("address_postal_code", 20),
-    "country": ("address_country", 2),
-}
+ADDRESS_LIMITS = {"street": 200, "number": 20, "complement": 100, "neighbourhood": 100, "city": 100, "state": 50,
+                  "postalCode": 20, "country": 2}  # fmt: skip
+ADDRESS_FIELDS: dict[str, tuple[str, int]] = {api: (_ADDRESS[api].sql, limit) for api, limit in ADDRESS_LIMITS.items()}
 # Standard fields a company may require (API names) and the column holding each. Phones are kept
 # in E.164, so requiring `phone` requires country code, area code and number together.
 STANDARD_FIELDS: dict[str, str] = {
-    "name": "name",
-    "tradeName": "trade_name",
-    "email": "email",
-    "phone": "phone",
-    "whatsapp": "whatsapp",
-    "document": "document",
+    **{api: CUSTOMER.by_api[api].sql for api in ("name", "tradeName", "email", "phone", "whatsapp", "document")},
     **{f"address.{field}": column for field, (column, _) in ADDRESS_FIELDS.items() if field != "complement"},
 }
 ALWAYS_REQUIRED = "name"  # the column cannot be empty

@@ -15,6 +15,7 @@ from authz.access import Access
 from authz.catalogue import P
 from authz.masking import contact_hidden
 from authz.rows import visible_rows
+from models.customers import CUSTOMER
 from models.db import fetch, fetchrow, fetchval
 from models.sql import Sql, and_, join
 from resolvers.cursors import ListCursors
@@ -24,15 +25,8 @@ from resolvers.pagination import SortKey, after_condition, order_sql, page_size
 from resolvers.portfolios import Portfolio, portfolio_filter
 from resolvers.search import Segment, plan_search
 
-COLUMNS = (
-    "id", "tenant_id", "name", "trade_name", "email", "email_normalized", "phone", "phone_e164",
-    "whatsapp", "whatsapp_e164", "document", "address_street", "address_number",
-    "address_complement", "address_neighbourhood", "address_city", "address_state",
-    "address_postal_code", "address_country", "status", "origin_channel", "owner_id",
-    "billing_parent_id", "custom_fields", "created_by_id", "created_at", "updated_at",
-    "last_interaction_at", "last_contacted_at", "version",
-)  # fmt: skip
-SELECT = ", ".join(f"c.{col}" for col in COLUMNS)
+COLUMNS = CUSTOMER.column_names
+SELECT = CUSTOMER.select("c")
 RETURNING = ", ".join(COLUMNS)
 
 
@@ -176,7 +170,44 @@ def page_query(where: Sql, limit: int) -> Sql:
     return _select(keys) + where + Sql(" ORDER BY ") + order_sql(keys) + Sql(" LIMIT %s", limit + 1)
 
 
-async def list_customers(
+@dataclass(slots=True)
+class ListPlan:
+    """What one page of a customer list reads, before anything is read: the compiled read path
+    turns it into its one statement, ``list_customers`` runs it as is.
+
+    Either ``keys`` (one order, rows after ``resume``) or ``segments`` (a name search by
+    relevance: segments from ``start`` on, the first of them after ``resume``; a cursor holds its
+    segment's number first)."""
+
+    limit: int
+    where: Sql  # every row of the list (the total count)
+    base: Sql  # before the search
+    cursors: ListCursors
+    keys: tuple[SortKey, ...] = ()
+    segments: list[Segment] = field(default_factory=list)
+    start: int = 0
+    resume: list[Any] | None = None
+    after: bool = False
+    ignored: list[str] = field(default_factory=list)
+
+    def pages(self) -> list[tuple[int | None, Sql, tuple[SortKey, ...]]]:
+        """(segment number or None, condition, order) of each query the page walks, in order."""
+        if not self.segments:
+            where = self.where
+            if self.resume is not None:
+                where = and_(where, after_condition(self.keys, self.resume))
+            return [(None, where, self.keys)]
+        out: list[tuple[int | None, Sql, tuple[SortKey, ...]]] = []
+        for index in range(self.start, len(self.segments)):
+            keys = _numbered(self.segments[index].keys)
+            condition = and_(self.base, self.segments[index].condition)
+            if index == self.start and self.resume is not None:
+                condition = and_(condition, after_condition(keys, self.resume))
+            out.append((index, condition, keys))
+        return out
+
+
+async def plan_list(
     access: Access,
     *,
     first: int | None = None,
@@ -188,13 +219,9 @@ async def list_customers(
     filter: dict[str, Any] | None = None,
     lenient: bool = False,
     labels: dict[str, str] | None = None,
-    columns: Sql | None = None,
     origin: tuple[str, Any] = ("customers", None),
-) -> CustomerPage:
-    """A page of customers. ``lenient`` (with ``labels``) applies a saved filter: conditions on
-    tags, teams or fields deleted since are left out and listed in ``ignored``. ``columns``
-    replaces the row's columns (the compiled list path selects each node's JSON instead).
-    ``origin`` names the list for its cursors (the root list, or a saved filter by id)."""
+) -> ListPlan:
+    """The plan of a page of customers (see ``list_customers``); refuses bad arguments here."""
     limit = page_size(first)
     base, ignored = await customer_base(
         access, portfolio=portfolio, seller_id=seller_id, filter=filter, lenient=lenient, labels=labels
@@ -204,8 +231,8 @@ async def list_customers(
         raise ValidationFailed.one("sort.field", FieldErrorCode.NOT_ALLOWED, refused)
     if refused:  # a shared filter sorting by data hidden from this caller: its default order
         ignored, sort = [*ignored, f"sort by {refused}"], None
-    plan = await plan_search(access, search)
-    where = and_(base, plan.condition if plan else None)
+    search_plan = await plan_search(access, search)
+    where = and_(base, search_plan.condition if search_plan else None)
     cursors = ListCursors.of(
         access.principal,
         origin[0],
@@ -217,64 +244,57 @@ async def list_customers(
         filter=filter,
         lenient=lenient,
     )
+    plan = ListPlan(limit, where, base, cursors, after=after is not None, ignored=ignored)
+    relevance = sort is None or sort.field is SortField.RELEVANCE
+    if search_plan is not None and search_plan.segments and relevance:
+        plan.segments = search_plan.segments
+        if after:
+            opened = cursors.decode(after, 1 + len(plan.segments[0].keys))
+            segment = opened[0]
+            if not isinstance(segment, int) or isinstance(segment, bool) or not 0 <= segment < len(plan.segments):
+                raise ValidationFailed.one("after", FieldErrorCode.INVALID, "is not a valid cursor")
+            plan.start, plan.resume = segment, opened[1:]
+    else:
+        chosen = Sort() if sort is None or sort.field is SortField.RELEVANCE else sort
+        plan.keys = sort_keys(chosen)
+        if after:
+            plan.resume = cursors.decode(after, len(plan.keys))
+    return plan
+
+
+async def list_customers(
+    access: Access,
+    *,
+    columns: Sql | None = None,
+    **arguments: Any,
+) -> CustomerPage:
+    """A page of customers. ``lenient`` (with ``labels``) applies a saved filter: conditions on
+    tags, teams or fields deleted since are left out and listed in ``ignored``. ``columns``
+    replaces the row's columns. ``origin`` names the list for its cursors (the root list, or a
+    saved filter by id). The other arguments are ``plan_list``'s."""
+    plan = await plan_list(access, **arguments)
+    where = plan.where
 
     async def total_count() -> int:
         return await fetchval(Sql("SELECT count(*) FROM customer c WHERE ") + where)
 
-    relevance = sort is None or sort.field is SortField.RELEVANCE
-    if plan is not None and plan.segments and relevance:
-        rows, positions, has_next = await _by_relevance(base, plan.segments, limit, after, cursors, columns)
-    else:
-        chosen = Sort() if sort is None or sort.field is SortField.RELEVANCE else sort
-        keys = sort_keys(chosen)
-        page_where = where
-        if after:
-            page_where = and_(where, after_condition(keys, cursors.decode(after, len(keys))))
-        found = await fetch(
-            _select(keys, columns) + page_where + Sql(" ORDER BY ") + order_sql(keys) + Sql(" LIMIT %s", limit + 1)
-        )
-        has_next = len(found) > limit
-        rows = found[:limit]
-        positions = cursors.encode_rows([k.field for k in keys], rows)
-    return CustomerPage(rows, positions, has_next, after is not None, total_count, ignored)
-
-
-async def _by_relevance(
-    base: Sql,
-    segments: list[Segment],
-    limit: int,
-    after: str | None,
-    cursors: ListCursors,
-    columns: Sql | None = None,
-) -> tuple[list[dict[str, Any]], list[str], bool]:
-    """Walk the search's segments in order, each with its own keyset, until the page is full.
-    A cursor holds its segment's number and that segment's sort values."""
-    start, resume = 0, None
-    if after:
-        opened = cursors.decode(after, 1 + len(segments[0].keys))
-        segment = opened[0]
-        if not isinstance(segment, int) or isinstance(segment, bool) or not 0 <= segment < len(segments):
-            raise ValidationFailed.one("after", FieldErrorCode.INVALID, "is not a valid cursor")
-        start, resume = segment, opened[1:]
     rows: list[dict[str, Any]] = []
     positions: list[str] = []
-    for index in range(start, len(segments)):
-        keys = _numbered(segments[index].keys)
-        condition = and_(base, segments[index].condition)
-        if index == start and resume is not None:
-            condition = and_(condition, after_condition(keys, resume))
+    for segment, condition, keys in plan.pages():
         found = await fetch(
             _select(keys, columns)
             + condition
             + Sql(" ORDER BY ")
             + order_sql(keys)
-            + Sql(" LIMIT %s", limit + 1 - len(rows))
+            + Sql(" LIMIT %s", plan.limit + 1 - len(rows))
         )
         rows += found
-        positions += [cursors.encode([index, *(r[k.field] for k in keys)]) for r in found]
-        if len(rows) > limit:
+        head = [] if segment is None else [segment]
+        positions += [plan.cursors.encode([*head, *(r[k.field] for k in keys)]) for r in found]
+        if len(rows) > plan.limit:
             break
-    return rows[:limit], positions[:limit], len(rows) > limit
+    limit = plan.limit
+    return CustomerPage(rows[:limit], positions[:limit], len(rows) > limit, plan.after, total_count, plan.ignored)
 
 
 async def get_customer(access: Access, customer_id: UUID) -> dict[str, Any] | None:

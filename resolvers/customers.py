@@ -11,8 +11,9 @@ from uuid import UUID, uuid4
 from authz.access import Access
 from authz.catalogue import P, Permission
 from authz.errors import Forbidden
-from authz.masking import contact_hidden, unchecked_required
+from authz.masking import CONTACT_COLUMNS, contact_hidden, unchecked_required
 from authz.rows import refusal_for, rows_for
+from models.customers import CUSTOMER
 from models.db import execute, fetchrow, in_transaction
 from models.sql import Sql
 from resolvers import contact_keys, history
@@ -27,13 +28,8 @@ from resolvers.history import EventKind
 from resolvers.locate import locate_or_refuse
 from resolvers.owners import check_owner
 
-# Columns whose changes the history records (everything a client can write).
-TRACKED = [
-    "name", "trade_name", "email", "phone", "whatsapp", "document", "address_street", "address_number",
-    "address_complement", "address_neighbourhood", "address_city", "address_state", "address_postal_code",
-    "address_country", "status", "origin_channel", "owner_id", "custom_fields",
-]  # fmt: skip
-CONTACT_COLUMNS = {"email_normalized", "phone_e164", "whatsapp_e164"}
+# Columns whose changes the history records (everything a client can write): the descriptor's.
+TRACKED = list(CUSTOMER.tracked)
 
 
 class Outcome(StrEnum):
@@ -228,7 +224,7 @@ async def _apply(
     _require(access, {**current, **changes}, custom_after, fields, written)
     row = await write_row(p.tenant_id, current, changes)
     assert row is not None
-    if CONTACT_COLUMNS & changes.keys():
+    if set(CONTACT_COLUMNS) & changes.keys():  # the contact keys follow the contact columns
         await _claim_keys(access, row["id"], row)
     changed = history.diff(current, row, TRACKED)
     if changed:

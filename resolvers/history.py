@@ -22,7 +22,7 @@ from authz.catalogue import P
 from authz.masking import CONTACT_COLUMNS, custom_value_hidden
 from authz.rows import visible_rows
 from models import CustomFieldType
-from models.db import execute, fetch
+from models.db import execute, fetch, fetchval
 from models.sql import Sql
 
 
@@ -143,6 +143,35 @@ def insert_events(access: Access, kind: EventKind, source: str, data: Sql) -> Sq
 
 # --- reading ------------------------------------------------------------------------------
 
+# Custom field types whose values are not contact data; an unknown or unrecorded type counts as contact.
+_PLAIN_TYPES = [t.value for t in CustomFieldType if not custom_value_hidden(t, True)]
+
+
+def wholly_withheld(alias: str) -> Sql:
+    """The entries (table ``customer_event`` as ``alias``) left out altogether for a caller from
+    whom contact data is hidden: an edit whose every change is contact data, and the deletion of a
+    contact-type custom field (written only on the customers that held a value). Even shown empty,
+    such an entry would tell that a hidden value was set, changed or cleared. ``present`` drops the
+    same changes one by one; this is the whole-entry case, in SQL so pages and counts agree."""
+    a = alias
+    side = "CASE WHEN jsonb_typeof(c.value->{i}) = 'object' THEN c.value->{i} ELSE '{{}}'::jsonb END"
+    plain_custom = (
+        f"EXISTS (SELECT 1 FROM jsonb_object_keys({side.format(i=0)} || {side.format(i=1)}) k "
+        f"WHERE nullif(c.value->0->k, 'null'::jsonb) IS DISTINCT FROM nullif(c.value->1->k, 'null'::jsonb) "
+        f"AND coalesce({a}.data->'{CUSTOM_TYPES}'->>k, '') = ANY(%s::text[]))"
+    )
+    return Sql(
+        f"(({a}.kind = %s AND {a}.data ? 'removed' AND NOT coalesce({a}.data->>'{FIELD_TYPE}', '') = ANY(%s::text[])) "
+        f"OR ({a}.kind = %s AND jsonb_typeof({a}.data->'changes') = 'object' AND NOT EXISTS ("
+        f"SELECT 1 FROM jsonb_each({a}.data->'changes') c WHERE NOT c.key = ANY(%s::text[]) "
+        f"AND (c.key <> 'custom_fields' OR {plain_custom}))))",
+        EventKind.CUSTOM_FIELD_DELETED.value,
+        _PLAIN_TYPES,
+        EventKind.UPDATED.value,
+        list(CONTACT_COLUMNS),
+        _PLAIN_TYPES,
+    )
+
 
 def others(kind: str, data: dict[str, Any]) -> set[UUID]:
     """The customers other than its own that an entry names (merges name the other side)."""
@@ -163,6 +192,16 @@ def others(kind: str, data: dict[str, Any]) -> set[UUID]:
         except ValueError:
             continue
     return out
+
+
+async def wholly_withheld_entry(tenant_id: UUID, pk: UUID) -> bool:
+    """Whether entry ``pk`` is one ``wholly_withheld`` leaves out (for ``node(id)``)."""
+    found = await fetchval(
+        Sql("SELECT EXISTS (SELECT 1 FROM customer_event e WHERE e.id = %s AND e.tenant_id = %s AND ", pk, tenant_id)
+        + wholly_withheld("e")
+        + Sql(")")
+    )
+    return bool(found)
 
 
 async def readable_customers(access: Access, ids: set[UUID]) -> set[UUID]:
@@ -187,7 +226,6 @@ class Change:
     field: str  # column, or custom_fields.<key>
     before: Any
     after: Any
-    hidden: bool
 
 
 @dataclass(frozen=True)
@@ -214,8 +252,12 @@ def _custom_hidden(field_type: Any, contact_hidden: bool) -> bool:
 
 
 def present(kind: str, data: dict[str, Any], *, contact_hidden: bool, readable: set[UUID]) -> Presented:
-    """An entry as this caller may see it: contact values masked by the entry's own record of what
-    was contact data, and the other customer of a merge shown only when ``readable`` holds it."""
+    """An entry as this caller may see it: contact values judged by the entry's own record of what
+    was contact data, and the other customer of a merge shown only when ``readable`` holds it.
+
+    A change whose values are withheld is left out, not shown blank: "the phone was changed" would
+    tell that a hidden phone is (or was) there, and which values a merge took from a customer the
+    caller may not see."""
     data = dict(data or {})
     types = data.pop(CUSTOM_TYPES, None) or {}
     sources = data.pop(SOURCES, None)
@@ -239,18 +281,19 @@ def present(kind: str, data: dict[str, Any], *, contact_hidden: bool, readable: 
                     if old == new:
                         continue
                     field = CUSTOM_SOURCE + custom_key
-                    masked = _custom_hidden(types.get(custom_key), contact_hidden) or from_hidden_customer(field)
-                    changes.append(Change(field, None if masked else old, None if masked else new, masked))
+                    if not (_custom_hidden(types.get(custom_key), contact_hidden) or from_hidden_customer(field)):
+                        changes.append(Change(field, old, new))
                 continue
-            masked = (contact_hidden and column in CONTACT_COLUMNS) or from_hidden_customer(column)
+            withheld = (contact_hidden and column in CONTACT_COLUMNS) or from_hidden_customer(column)
             if column == CUSTOMER_COLUMN:  # the value is itself a customer
-                masked = masked or any(v is not None and not _readable(v, readable) for v in (before, after))
-            changes.append(Change(column, None if masked else before, None if masked else after, masked))
+                withheld = withheld or any(v is not None and not _readable(v, readable) for v in (before, after))
+            if not withheld:
+                changes.append(Change(column, before, after))
 
     if kind == EventKind.CUSTOM_FIELD_DELETED and "removed" in data:
         removed = data.pop("removed")
-        masked = _custom_hidden(field_type, contact_hidden)
-        changes.append(Change(CUSTOM_SOURCE + str(data.get("field")), None if masked else removed, None, masked))
+        if not _custom_hidden(field_type, contact_hidden):
+            changes.append(Change(CUSTOM_SOURCE + str(data.get("field")), removed, None))
     elif kind == EventKind.MERGED:
         data["duplicates"] = [d for d in duplicates if _readable(d.get("id"), readable)]
     elif kind == EventKind.MERGED_INTO:

@@ -8,6 +8,7 @@ from uuid import UUID
 from authz.access import Access
 from authz.catalogue import P
 from authz.rows import visible_rows
+from models.activities import NOTE
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import Sql
 from resolvers.children import ChildKind, RowsById
@@ -17,7 +18,7 @@ from resolvers.locate import locate_or_refuse
 from resolvers.pagination import SortKey
 
 BODY_MAX = 20_000
-NOTE_COLUMNS = "n.id, n.tenant_id, n.customer_id, n.author_id, n.author_name, n.body, n.created_at, n.edited_at"
+NOTE_COLUMNS = NOTE.select("n")
 # A customer's notes, newest first.
 NOTES = ChildKind(
     "notes",

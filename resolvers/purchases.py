@@ -9,6 +9,7 @@ from uuid import UUID
 
 from authz.access import Access
 from authz.catalogue import P, Scope
+from models.activities import PURCHASE
 from models.db import fetchrow
 from models.sql import Sql
 from resolvers.children import ChildKind, RowsById
@@ -16,7 +17,7 @@ from resolvers.customers import locate_for_change
 from resolvers.errors import Errors, FieldErrorCode, ValidationFailed
 from resolvers.pagination import SortKey
 
-COLUMNS = "id, tenant_id, customer_id, amount, currency, description, occurred_at, external_id, source, created_at"
+COLUMNS = ", ".join(PURCHASE.column_names)
 # A customer's purchases, the latest first.
 PURCHASES = ChildKind(
     "purchases",
@@ -25,7 +26,7 @@ PURCHASES = ChildKind(
     (SortKey("t.occurred_at", True, "timestamptz", "occurred_at"), SortKey("t.id", True, "uuid", "id")),
     Sql("purchase t"),
 )
-PURCHASE_ROWS = RowsById("purchases", "Purchase", "p", COLUMNS)
+PURCHASE_ROWS = RowsById("purchases", "Purchase", "p", PURCHASE.select("p"))
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_AMOUNT = Decimal("999999999999.99")
 

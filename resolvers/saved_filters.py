@@ -13,6 +13,7 @@ from authz.catalogue import P
 from authz.errors import Forbidden
 from authz.rows import locate_for, visible_rows
 from models.db import fetch, fetchrow, in_transaction
+from models.saved_filters import SAVED_FILTER
 from models.sql import Sql
 from resolvers.custom_values import option_key
 from resolvers.customer_filters import compile_filter
@@ -22,10 +23,7 @@ from resolvers.history import to_json
 from resolvers.locate import locate_or_refuse
 
 NAME_MAX = 120
-COLUMNS = (
-    "f.id, f.tenant_id, f.owner_id, f.name, f.conditions, f.search, f.sort, f.shared, f.labels, f.created_at, "
-    "f.updated_at"
-)
+COLUMNS = SAVED_FILTER.select("f")
 
 
 def sort_from(stored: dict[str, Any] | None) -> Sort | None:

@@ -23,7 +23,6 @@ from enum import StrEnum
 from authz.access import Access
 from authz.masking import contact_hidden
 from models import Channel
-from models.db import fetch
 from models.sql import Sql, and_, not_, or_
 from resolvers.contact import InvalidContact, display_key, normalize_email, normalize_phone
 from resolvers.documents import search_prefix
@@ -70,7 +69,7 @@ EXACT_ORDER = (SortKey('c.name_sort COLLATE "C"', False, "text", "name_sort"), S
 NEWEST_FIRST = (SortKey("c.created_at", True, "timestamptz", "created_at"), SortKey("c.id", True, "uuid", "id"))
 
 
-async def _name_search(access: Access, text: str, alias: str) -> Search:
+def _name_search(access: Access, text: str, alias: str) -> Search:
     folded = fold(text)
     words = folded.split()
     all_words = and_(*(Sql(f"{alias}.search_text LIKE %s", _like(w)) for w in words))
@@ -91,28 +90,18 @@ async def _name_search(access: Access, text: str, alias: str) -> Search:
         Segment(and_(prefix, not_(exact)), NAME_ORDER),
         Segment(and_(contains, not_(prefix)), NEWEST_FIRST),
     ]
-    # A tag of that name: looked up first (tags are few), so the planner sees concrete ids.
-    tag_ids = [
-        r["id"]
-        for r in await fetch(
-            Sql(
-                "SELECT id FROM tag WHERE tenant_id = %s AND name_key = %s",
-                access.principal.tenant_id,
-                " ".join(text.split()).casefold(),
-            )
-        )
-    ]
-    condition = contains
-    if tag_ids:
-        tagged = Sql(
-            f"{alias}.id IN (SELECT ct.customer_id FROM customer_tag ct WHERE ct.tenant_id = %s "
-            "AND ct.tag_id = ANY(%s::uuid[]))",
-            access.principal.tenant_id,
-            tag_ids,
-        )
-        # contains may be NULL (no email to match): NOT would drop the row from every segment.
-        segments.append(Segment(and_(tagged, not_(contains)), NEWEST_FIRST))
-        condition = or_(contains, tagged)
+    # A tag of that name, inside the same statement: tag names are unique per tenant, so the
+    # lookup is one probe of (tenant_id, name_key) and the list stays one statement.
+    tagged = Sql(
+        f"{alias}.id IN (SELECT ct.customer_id FROM customer_tag ct WHERE ct.tenant_id = %s "
+        "AND ct.tag_id = (SELECT g.id FROM tag g WHERE g.tenant_id = %s AND g.name_key = %s))",
+        access.principal.tenant_id,
+        access.principal.tenant_id,
+        " ".join(text.split()).casefold(),
+    )
+    # contains may be NULL (no email to match): NOT would drop the row from every segment.
+    segments.append(Segment(and_(tagged, not_(contains)), NEWEST_FIRST))
+    condition = or_(contains, tagged)
     return Search(SearchMode.NAME, condition, segments)
 
 
@@ -166,7 +155,7 @@ async def plan_search(access: Access, search: str | None, alias: str = "c") -> S
                 Sql(f"{alias}.whatsapp_e164 LIKE %s", _like(digits)),
             ]
         return Search(SearchMode.NUMBER, or_(*alternatives))
-    found = await _name_search(access, text, alias)
+    found = _name_search(access, text, alias)
     prefix = search_prefix(text)
     if prefix is not None:
         document = _document(prefix, alias)

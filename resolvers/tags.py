@@ -10,6 +10,7 @@ from authz.catalogue import P
 from authz.rows import visible_rows
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import FALSE, Sql
+from models.tags import TAG
 from resolvers import history
 from resolvers.errors import Errors, FieldErrorCode, NotFound
 from resolvers.history import EventKind
@@ -93,7 +94,7 @@ async def tags_of_customers(access: Access, customer_ids: list[UUID]) -> dict[UU
         return out
     rows = await fetch(
         Sql(
-            "SELECT ct.customer_id, t.id, t.name, t.color FROM customer_tag ct "
+            f"SELECT ct.customer_id, {TAG.select('t')} FROM customer_tag ct "
             "JOIN tag t ON t.id = ct.tag_id AND t.tenant_id = ct.tenant_id WHERE ct.customer_id = ANY(%s::uuid[]) AND ",
             customer_ids,
         )
@@ -110,7 +111,7 @@ async def list_tags(access: Access) -> list[dict[str, Any]]:
     access.require(P.CUSTOMER_READ)
     return await fetch(
         Sql(
-            "SELECT t.id, t.name, t.color, (SELECT count(*) FROM customer_tag ct JOIN customer c ON c.id = ct.customer_id "
+            f"SELECT {TAG.select('t')}, (SELECT count(*) FROM customer_tag ct JOIN customer c ON c.id = ct.customer_id "
             "WHERE ct.tenant_id = t.tenant_id AND ct.tag_id = t.id AND "
         )
         + visible_rows(access, "Customer", "c")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -12,6 +13,7 @@ from authz.catalogue import P
 from authz.errors import Forbidden
 from authz.rows import visible_rows
 from models import TaskPriority, TaskStatus
+from models.activities import TASK
 from models.db import fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql, and_
 from resolvers import users as user_ops
@@ -23,10 +25,8 @@ from resolvers.locate import locate_or_refuse
 from resolvers.pagination import SortKey, after_condition, order_by, page_size
 
 TITLE_MAX, DESCRIPTION_MAX = 200, 10_000
-TASK_COLUMNS = (
-    "k.id, k.tenant_id, k.customer_id, k.title, k.description, k.due_at, k.responsible_id, k.priority, "
-    "k.status, k.created_by_id, k.completed_at, k.created_at, k.updated_at"
-)
+TASK_COLUMNS = TASK.select("k")
+RETURNING = ", ".join(TASK.column_names)
 # Open work first by due date (no date last), then the newest.
 DUE_ORDER = (
     SortKey("coalesce(t.due_at, 'infinity'::timestamptz)", False, "timestamptz", "due_sort"),
@@ -101,7 +101,7 @@ async def create_task(access: Access, customer_id: UUID, data: dict[str, Any]) -
     row = await fetchrow(
         Sql(
             f"INSERT INTO task ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
-            f"RETURNING {TASK_COLUMNS.replace('k.', '')}",
+            f"RETURNING {RETURNING}",
             *values.values(),
         )
     )
@@ -128,7 +128,7 @@ async def update_task(access: Access, task_id: UUID, data: dict[str, Any]) -> di
         row = await fetchrow(
             Sql(
                 f"UPDATE task SET {assignments}updated_at = now() WHERE id = %s AND tenant_id = %s "
-                f"RETURNING {TASK_COLUMNS.replace('k.', '')}",
+                f"RETURNING {RETURNING}",
                 *values.values(),
                 task_id,
                 access.principal.tenant_id,
@@ -144,15 +144,23 @@ MY_ORDER = (
 )
 
 
-async def my_tasks(
-    access: Access,
-    *,
-    status: TaskStatus | None,
-    due_before: datetime | None,
-    first: int | None,
-    after: str | None,
-) -> tuple[list[dict[str, Any]], list[str], bool, Callable[[], Awaitable[int]]]:
-    """The caller's tasks on customers they may still see, soonest due first."""
+@dataclass(frozen=True, slots=True)
+class MyTasksPlan:
+    """What a page of ``myTasks`` reads (``task k JOIN customer c``), before anything is read."""
+
+    limit: int
+    where: Sql  # every task of the list (the total count)
+    page_where: Sql  # the page's: after the cursor, if any
+    cursors: ListCursors
+
+
+MY_TASKS_FROM = "task k"  # which tasks are visible is the Task rule's (in the WHERE)
+
+
+def plan_my_tasks(
+    access: Access, *, status: TaskStatus | None, due_before: datetime | None, first: int | None, after: str | None
+) -> MyTasksPlan:
+    """The caller's tasks on customers they may still see, soonest due first (``MY_ORDER``)."""
     limit = page_size(first)
     p = access.principal
     if p.user_id is None:
@@ -167,14 +175,29 @@ async def my_tasks(
     page_where = where
     if after:
         page_where = and_(where, after_condition(MY_ORDER, cursors.decode(after, len(MY_ORDER))))
+    return MyTasksPlan(limit, where, page_where, cursors)
+
+
+async def my_tasks(
+    access: Access,
+    *,
+    status: TaskStatus | None,
+    due_before: datetime | None,
+    first: int | None,
+    after: str | None,
+) -> tuple[list[dict[str, Any]], list[str], bool, Callable[[], Awaitable[int]]]:
+    """A page of the caller's tasks (see ``plan_my_tasks``)."""
+    plan = plan_my_tasks(access, status=status, due_before=due_before, first=first, after=after)
     rows = await fetch(
-        Sql(f"SELECT {TASK_COLUMNS}, coalesce(k.due_at, 'infinity'::timestamptz) AS due_sort FROM task k WHERE ")
-        + page_where
-        + Sql(f" ORDER BY {order_by(MY_ORDER)} LIMIT %s", limit + 1)
+        Sql(
+            f"SELECT {TASK_COLUMNS}, coalesce(k.due_at, 'infinity'::timestamptz) AS due_sort FROM {MY_TASKS_FROM} WHERE "
+        )
+        + plan.page_where
+        + Sql(f" ORDER BY {order_by(MY_ORDER)} LIMIT %s", plan.limit + 1)
     )
-    page = rows[:limit]
+    page = rows[: plan.limit]
 
     async def total_count() -> int:
-        return await fetchval(Sql("SELECT count(*) FROM task k WHERE ") + where)
+        return await fetchval(Sql(f"SELECT count(*) FROM {MY_TASKS_FROM} WHERE ") + plan.where)
 
-    return page, cursors.encode_rows([k.field for k in MY_ORDER], page), len(rows) > limit, total_count
+    return page, plan.cursors.encode_rows([k.field for k in MY_ORDER], page), len(rows) > plan.limit, total_count

@@ -13,12 +13,14 @@ from authz.rows import rows_for, visible_rows
 from models import Team
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import FALSE, Sql
+from models.teams import TEAM
 from resolvers import history
 from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import EventKind
 from resolvers.portfolios import check_batch
 from resolvers.users import USER_COLUMNS
 
+TEAM_COLUMNS = ", ".join(TEAM.column_names)
 NAME_MAX = 200
 NOT_MEMBER = "you are not a member of this team"
 
@@ -37,7 +39,7 @@ def _clean_name(raw: str) -> str:
 async def list_teams(access: Access) -> list[dict[str, Any]]:
     access.require(P.TEAM_READ)
     return await fetch(
-        Sql("SELECT t.id, t.name, t.created_at FROM team t WHERE ")
+        Sql(f"SELECT {TEAM.select('t')} FROM team t WHERE ")
         + visible_rows(access, "Team", "t")
         + Sql(" ORDER BY t.name")
     )
@@ -46,7 +48,7 @@ async def list_teams(access: Access) -> list[dict[str, Any]]:
 async def get_team(access: Access, team_id: UUID) -> dict[str, Any]:
     row = await fetchrow(
         Sql(
-            "SELECT id, name, created_at FROM team WHERE id = %s AND tenant_id = %s",
+            f"SELECT {TEAM_COLUMNS} FROM team WHERE id = %s AND tenant_id = %s",
             team_id,
             access.principal.tenant_id,
         )
@@ -191,7 +193,7 @@ async def teams_of_customers(access: Access, customer_ids: list[UUID]) -> dict[U
         return out
     rows = await fetch(
         Sql(
-            "SELECT ct.customer_id, t.id, t.name, t.created_at FROM customer_team ct JOIN team t ON t.id = ct.team_id "
+            f"SELECT ct.customer_id, {TEAM.select('t')} FROM customer_team ct JOIN team t ON t.id = ct.team_id "
             "AND t.tenant_id = ct.tenant_id WHERE ct.customer_id = ANY(%s::uuid[]) AND ",
             customer_ids,
         )
@@ -207,7 +209,5 @@ async def teams_by_id(access: Access, ids: list[UUID]) -> dict[UUID, dict[str, A
     where = visible_rows(access, "Team", "t")
     if where is FALSE:
         return {}
-    rows = await fetch(
-        Sql("SELECT t.id, t.name, t.created_at FROM team t WHERE t.id = ANY(%s::uuid[]) AND ", ids) + where
-    )
+    rows = await fetch(Sql(f"SELECT {TEAM.select('t')} FROM team t WHERE t.id = ANY(%s::uuid[]) AND ", ids) + where)
     return {r["id"]: r for r in rows}

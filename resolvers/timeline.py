@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from models.history import HISTORY_ENTRY
 from models.sql import Sql
 from resolvers.children import ChildKind, ChildList, RowsById
+from resolvers.history import wholly_withheld
 from resolvers.pagination import SortKey
 
 
@@ -29,29 +31,33 @@ SOURCES = {
 }
 
 
-def _source(kinds: list[TimelineKind]) -> Sql:
-    branches = [
-        f"SELECT '{kind.value}' AS kind, id, tenant_id, customer_id, {column} AS at FROM {table}"
-        for kind in kinds
-        for table, column in [SOURCES[kind]]
-    ]
-    return Sql("(" + " UNION ALL ".join(branches) + ") t")
+def _source(kinds: list[TimelineKind], contact_hidden: bool) -> Sql:
+    """The records of ``kinds``; without the history entries wholly withheld from a caller from whom
+    contact data is hidden when ``contact_hidden``."""
+    out = Sql("(")
+    for n, kind in enumerate(kinds):
+        table, column = SOURCES[kind]
+        out += Sql((" UNION ALL " if n else "") + f"SELECT '{kind.value}' AS kind, r.id, r.tenant_id, r.customer_id, ")
+        out += Sql(f"r.{column} AS at FROM {table} r")
+        if kind is TimelineKind.HISTORY and contact_hidden:
+            out += Sql(" WHERE NOT ") + wholly_withheld("r")
+    return out + Sql(") t")
 
 
 KEYS = (SortKey("t.at", True, "timestamptz", "at"), SortKey("t.id", True, "uuid", "id"))
 
 
-def _of_kinds(kinds: tuple[TimelineKind, ...] | None) -> ChildList:
-    """The timeline of the kinds asked for (all when None). The cursor is tied to them: a page of
-    another selection would skip items."""
+def _of_kinds(kinds: tuple[TimelineKind, ...] | None, contact_hidden: bool = False) -> ChildList:
+    """The timeline of the kinds asked for (all when None), as a caller from whom contact data is
+    hidden (``contact_hidden``) or not sees it. The cursor is tied to the kinds: a page of another
+    selection would skip items."""
     chosen = sorted(set(kinds or TimelineKind), key=list(TimelineKind).index)
-    return ChildList(_source(chosen), None, {"kinds": [k.value for k in chosen]})
+    return ChildList(_source(chosen, contact_hidden), None, {"kinds": [k.value for k in chosen]})
 
 
-# A customer's records of every kind in one list, newest first; the list takes the kinds.
+# A customer's records of every kind in one list, newest first; the list takes the kinds and
+# whether contact data is hidden from the caller.
 TIMELINE = ChildKind("timeline", "TimelineItem", "customer_id", KEYS, narrow=_of_kinds)
 
-EVENT_COLUMNS = (
-    "e.id, e.tenant_id, e.customer_id, e.kind, e.actor_id, e.actor_api_key_id, e.actor_name, e.data, e.created_at"
-)
+EVENT_COLUMNS = HISTORY_ENTRY.select("e")
 EVENT_ROWS = RowsById("events", "HistoryEntry", "e", EVENT_COLUMNS)

@@ -12,9 +12,10 @@ from authz.rows import visible_rows
 from models import Role
 from models.db import fetch, fetchrow, fetchval
 from models.sql import FALSE, Sql
+from models.users import USER
 from resolvers.errors import NotFound
 
-USER_COLUMNS = "u.id, u.tenant_id, u.email, u.name, u.role, u.is_active, u.can_start_conversations, u.created_at"
+USER_COLUMNS = USER.select("u")
 
 
 async def users_by_id(access: Access, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:

@@ -9,14 +9,16 @@ import strawberry
 from strawberry import UNSET
 
 from authz.catalogue import P
+from models.activities import APPOINTMENT
 from resolvers import appointments as appointment_ops
 from schema.context import Info
 from schema.deletion import DeleteInput, DeleteResult, DeleteSuccess
 from schema.errors import NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
-from schema.node import Node, to_global_id
+from schema.node import Node
 from schema.permissions import requires
 from schema.refs import CustomerRef, load_customer, load_user, pk_of, pks_in
+from schema.row_values import row_values
 from schema.users import User
 
 
@@ -34,13 +36,7 @@ class Appointment(Node):
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Appointment:
         return cls(
-            id=to_global_id("Appointment", row["id"]),
-            title=row["title"],
-            starts_at=row["starts_at"],
-            ends_at=row["ends_at"],
-            location=row["location"],
-            notes=row["notes"],
-            created_at=row["created_at"],
+            **row_values(APPOINTMENT, cls, row),
             _with=row["with_user_id"],
             _customer=row["customer_id"],
         )

@@ -15,6 +15,7 @@ from models import Channel as ModelChannel
 from models import ConversationStatus as ModelConversationStatus
 from models import DeliveryStatus as ModelDeliveryStatus
 from models import Direction as ModelDirection
+from models.conversations import CONVERSATION, MESSAGE
 from resolvers import conversations as conversation_ops
 from resolvers import errors as domain_errors
 from resolvers import templates as template_ops
@@ -28,6 +29,7 @@ from schema.node import Node, to_global_id
 from schema.pagination import Connection, build_connection, paged
 from schema.permissions import requires
 from schema.refs import CustomerRef, customer_from_row, load_customer, load_user, pk_of
+from schema.row_values import row_values
 from schema.teams import Team
 from schema.users import User
 
@@ -52,13 +54,7 @@ class Message(Node):
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Message:
         return cls(
-            id=to_global_id("Message", row["id"]),
-            channel=ModelChannel(row["channel"]),
-            direction=ModelDirection(row["direction"]),
-            body=row["body"],
-            sent_at=row["sent_at"],
-            status=ModelDeliveryStatus(row["status"]),
-            channel_message_id=row["channel_message_id"],
+            **row_values(MESSAGE, cls, row),
             _author=row["author_id"],
         )
 
@@ -83,12 +79,7 @@ class Conversation(Node):
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Conversation:
         return cls(
-            id=to_global_id("Conversation", row["id"]),
-            channel=ModelChannel(row["channel"]),
-            status=ModelConversationStatus(row["status"]),
-            last_message_at=row["last_message_at"],
-            closed_at=row["closed_at"],
-            created_at=row["created_at"],
+            **row_values(CONVERSATION, cls, row),
             _handle=row["handle"],
             _pk=row["id"],
             _customer=row["customer_id"],

@@ -12,6 +12,7 @@ from authz.masking import mask_row
 from models import CustomerStatus as ModelCustomerStatus
 from models import OriginChannel as ModelOriginChannel
 from models import TaskStatus as ModelTaskStatus
+from models.customers import CUSTOMER
 from resolvers import appointments as appointment_ops
 from resolvers import conversations as conversation_ops
 from resolvers import notes as note_ops
@@ -24,10 +25,11 @@ from schema.appointments import Appointment
 from schema.context import Info
 from schema.conversations import Conversation
 from schema.custom_values import CustomFieldValue, custom_field_values
-from schema.node import Node, to_global_id
+from schema.node import Node
 from schema.notes import Note
 from schema.pagination import Connection, build_connection, paged
 from schema.purchases import Purchase
+from schema.row_values import row_values
 from schema.tags import Tag
 from schema.tasks import Task, TaskStatus
 from schema.teams import Team
@@ -94,32 +96,7 @@ class Customer(Node):
         if hidden:
             row = mask_row(row)
         return cls(
-            id=to_global_id("Customer", row["id"]),
-            name=row["name"],
-            trade_name=row["trade_name"],
-            email=row["email"],
-            phone=row["phone"],
-            phone_e164=row["phone_e164"],
-            whatsapp=row["whatsapp"],
-            whatsapp_e164=row["whatsapp_e164"],
-            document=row["document"],
-            address=Address(
-                street=row["address_street"],
-                number=row["address_number"],
-                complement=row["address_complement"],
-                neighbourhood=row["address_neighbourhood"],
-                city=row["address_city"],
-                state=row["address_state"],
-                postal_code=row["address_postal_code"],
-                country=row["address_country"],
-            ),
-            status=ModelCustomerStatus(row["status"]),
-            origin_channel=ModelOriginChannel(row["origin_channel"]),
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            last_interaction_at=row["last_interaction_at"],
-            last_contacted_at=row["last_contacted_at"],
-            version=row["version"],
+            **row_values(CUSTOMER, cls, row, groups={"address": Address}),
             contact_hidden=hidden,
             _pk=row["id"],
             _owner_id=row["owner_id"],
@@ -253,7 +230,8 @@ class Customer(Node):
         # its published name (AnnotatedConnection).
         # One loader key per distinct selection of kinds, whatever order they were asked in.
         chosen = tuple(sorted(set(kinds), key=list(ModelTimelineKind).index)) if kinds else None
-        page = await info.context.loaders.pages(timeline_ops.TIMELINE).load((self._pk, chosen, first, after))
+        hidden = info.context.contact_hidden
+        page = await info.context.loaders.pages(timeline_ops.TIMELINE).load((self._pk, chosen, hidden, first, after))
         items = await timeline_items(info, page.rows)
         kept = [(item, cursor) for item, cursor in zip(items, page.cursors, strict=True) if item is not None]
         return build_connection(
@@ -261,7 +239,7 @@ class Customer(Node):
             [cursor for _, cursor in kept],
             has_next=page.has_next,
             has_previous=page.has_previous,
-            total_count=lambda: info.context.loaders.counts(timeline_ops.TIMELINE).load((self._pk, chosen)),
+            total_count=lambda: info.context.loaders.counts(timeline_ops.TIMELINE).load((self._pk, chosen, hidden)),
         )
 
     @strawberry.field(description="Teams the customer is attached to; their members may see it.")

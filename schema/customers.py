@@ -11,7 +11,6 @@ from strawberry.types.nodes import SelectedField
 from authz.access import Access
 from authz.catalogue import P
 from models import TaskStatus as ModelTaskStatus
-from models.sql import Sql
 from resolvers import customer_reads
 from resolvers import notes as note_ops
 from resolvers import tags as tag_ops
@@ -129,8 +128,7 @@ class CustomerQuery:
         return await customer_connection(info, page)
 
 
-async def customers_page(
-    access: Access,
+def list_arguments(
     *,
     first: int | None = 20,
     after: str | None = None,
@@ -139,24 +137,26 @@ async def customers_page(
     seller_id: strawberry.ID | None = None,
     sort: CustomerSort | None = None,
     filter: CustomerFilter | None = None,
-    columns: Sql | None = None,
-) -> customer_reads.CustomerPage:
-    """The ``customers`` field's arguments, as the API takes them, applied to the list. The
-    compiled list path (schema/fast_list.py) comes through here too, with its own ``columns``."""
+) -> dict[str, Any]:
+    """The ``customers`` field's arguments, as the API takes them, as the list reads them
+    (``customer_reads.plan_list``). The compiled read path (schema/compile) comes through here too."""
     check_page_arguments({"first": first})  # the compiled path runs no field extension
     seller = None
     if seller_id is not None:
         seller = parse_id(seller_id, "User")
         if seller is None:
             raise InvalidInput.one("sellerId", FieldErrorCode.INVALID, "is not a user id")
-    return await customer_reads.list_customers(
-        access,
-        first=first,
-        after=after,
-        search=search,
-        portfolio=portfolio,
-        seller_id=seller,
-        sort=Sort(SortField(sort.field), sort.direction is SortDirection.DESC) if sort else None,
-        filter=filter_from_api(provided(filter)) if filter else None,
-        columns=columns,
-    )
+    return {
+        "first": first,
+        "after": after,
+        "search": search,
+        "portfolio": portfolio,
+        "seller_id": seller,
+        "sort": Sort(SortField(sort.field), sort.direction is SortDirection.DESC) if sort else None,
+        "filter": filter_from_api(provided(filter)) if filter else None,
+    }
+
+
+async def customers_page(access: Access, **arguments: Any) -> customer_reads.CustomerPage:
+    """A page of the ``customers`` field (its arguments as the API takes them)."""
+    return await customer_reads.list_customers(access, **list_arguments(**arguments))

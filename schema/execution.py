@@ -19,10 +19,10 @@ from typing import Any
 from graphql import GraphQLError
 from graphql.pyutils import Path, Undefined
 
-from schema.fast_list import CompiledListExecutionContext
+from schema.compile import CompiledExecutionContext
 
 
-class CrmExecutionContext(CompiledListExecutionContext):
+class CrmExecutionContext(CompiledExecutionContext):
     def execute_operation(self, serially: bool | None = None) -> Any:
         if hasattr(self.context_value, "executed"):
             self.context_value.executed = True

@@ -8,13 +8,15 @@ from typing import Annotated, Any
 import strawberry
 
 from authz.catalogue import P
+from models.activities import NOTE
 from resolvers import notes as note_ops
 from schema.context import Info
 from schema.deletion import DeleteInput, DeleteResult, DeleteSuccess
 from schema.errors import NotFound, ValidationFailed, returns_errors
-from schema.node import Node, to_global_id
+from schema.node import Node
 from schema.permissions import requires
 from schema.refs import CustomerRef, load_customer, pk_of, user_of
+from schema.row_values import row_values
 from schema.users import User
 
 
@@ -31,11 +33,7 @@ class Note(Node):
     @classmethod
     def from_row(cls, row: dict[str, Any], users: dict[Any, Any] | None = None) -> Note:
         return cls(
-            id=to_global_id("Note", row["id"]),
-            body=row["body"],
-            author_name=row["author_name"],
-            created_at=row["created_at"],
-            edited_at=row["edited_at"],
+            **row_values(NOTE, cls, row),
             _author=row["author_id"],
             _customer=row["customer_id"],
             _users=users,

@@ -10,13 +10,15 @@ import strawberry
 from strawberry import UNSET
 
 from authz.catalogue import P
+from models.activities import PURCHASE
 from resolvers import purchases as purchase_ops
 from schema.context import Info
 from schema.errors import NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
-from schema.node import Node, to_global_id
+from schema.node import Node
 from schema.permissions import requires
 from schema.refs import CustomerRef, load_customer, pk_of
+from schema.row_values import row_values
 
 
 @strawberry.type
@@ -32,13 +34,7 @@ class Purchase(Node):
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Purchase:
         return cls(
-            id=to_global_id("Purchase", row["id"]),
-            amount=row["amount"],
-            currency=row["currency"],
-            description=row["description"],
-            occurred_at=row["occurred_at"],
-            external_id=row["external_id"],
-            source=row["source"],
+            **row_values(PURCHASE, cls, row),
             _customer=row["customer_id"],
         )
 

@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 
 from authz.catalogue import P
 from authz.masking import custom_value_hidden
+from models.saved_filters import SAVED_FILTER
 from resolvers import customer_reads
 from resolvers import saved_filters as filter_ops
 from resolvers.customer_filters import compile_filter
@@ -21,9 +22,10 @@ from schema.customer_type import Customer
 from schema.customers import customer_connection
 from schema.errors import NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
-from schema.node import Node, parse_id, to_global_id
+from schema.node import Node, parse_id
 from schema.pagination import Connection, paged
 from schema.permissions import requires
+from schema.row_values import row_values
 from schema.users import User
 
 
@@ -39,12 +41,7 @@ class SavedFilter(Node):
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> SavedFilter:
         return cls(
-            id=to_global_id("SavedFilter", row["id"]),
-            name=row["name"],
-            shared=row["shared"],
-            search=row["search"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
+            **row_values(SAVED_FILTER, cls, row),
             _row=row,
         )
 

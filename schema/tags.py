@@ -5,12 +5,14 @@ from typing import Annotated, Any
 import strawberry
 
 from authz.catalogue import P
+from models.tags import TAG
 from resolvers import tags as tag_ops
 from resolvers.errors import NotFound as Missing
 from schema.context import Info
 from schema.errors import NotFound, returns_errors
-from schema.node import Node, parse_id, to_global_id
+from schema.node import Node, parse_id
 from schema.permissions import requires
+from schema.row_values import row_values
 
 
 @strawberry.type
@@ -20,7 +22,7 @@ class Tag(Node):
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Tag:
-        return cls(id=to_global_id("Tag", row["id"]), name=row["name"], color=row["color"])
+        return cls(**row_values(TAG, cls, row))
 
 
 @strawberry.type(description="A tag and how many of the customers you may see hold it.")

@@ -11,14 +11,16 @@ from strawberry import UNSET
 from authz.catalogue import P
 from models import TaskPriority as ModelTaskPriority
 from models import TaskStatus as ModelTaskStatus
+from models.activities import TASK
 from resolvers import tasks as task_ops
 from schema.context import Info
 from schema.errors import NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
-from schema.node import Node, to_global_id
+from schema.node import Node
 from schema.pagination import Connection, build_connection, paged
 from schema.permissions import requires
 from schema.refs import CustomerRef, load_customer, pk_of, pks_in, user_of
+from schema.row_values import row_values
 from schema.users import User
 
 TaskPriority = strawberry.enum(ModelTaskPriority, name="TaskPriority")
@@ -43,15 +45,7 @@ class Task(Node):
     @classmethod
     def from_row(cls, row: dict[str, Any], users: dict[Any, Any] | None = None) -> Task:
         return cls(
-            id=to_global_id("Task", row["id"]),
-            title=row["title"],
-            description=row["description"],
-            due_at=row["due_at"],
-            priority=ModelTaskPriority(row["priority"]),
-            status=ModelTaskStatus(row["status"]),
-            completed_at=row["completed_at"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
+            **row_values(TASK, cls, row),
             _responsible=row["responsible_id"],
             _created_by=row["created_by_id"],
             _customer=row["customer_id"],

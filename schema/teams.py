@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import strawberry
 
 from authz.catalogue import P
+from models.teams import TEAM
 from resolvers import teams as team_ops
 from resolvers.errors import FieldErrorCode
 from resolvers.errors import NotFound as Missing
@@ -15,8 +16,9 @@ from resolvers.errors import ValidationFailed as InvalidInput
 from resolvers.kinds import a_kind
 from schema.context import Info
 from schema.errors import NotFound, ValidationFailed, returns_errors
-from schema.node import Node, parse_id, to_global_id
+from schema.node import Node, parse_id
 from schema.permissions import requires
+from schema.row_values import row_values
 from schema.users import User
 
 
@@ -28,7 +30,7 @@ class Team(Node):
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Team:
-        return cls(id=to_global_id("Team", row["id"]), name=row["name"], created_at=row["created_at"], _pk=row["id"])
+        return cls(**row_values(TEAM, cls, row), _pk=row["id"])
 
     @strawberry.field
     async def members(self, info: Info) -> list[User]:

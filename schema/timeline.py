@@ -19,6 +19,7 @@ from resolvers import tasks as task_ops
 from resolvers import timeline as timeline_ops
 from resolvers.history import EventKind
 from resolvers.timeline import TimelineKind as ModelTimelineKind
+from schema import history_names as names
 from schema.appointments import Appointment
 from schema.context import Info
 from schema.conversations import Conversation
@@ -32,31 +33,20 @@ from schema.users import User
 HistoryKind = strawberry.enum(EventKind, name="HistoryKind")
 TimelineKind = strawberry.enum(ModelTimelineKind, name="TimelineKind")
 
-# Column names in history data -> the API field a client knows.
-FIELD_NAMES = {
-    "trade_name": "tradeName", "origin_channel": "originChannel", "owner_id": "ownerId",
-    "custom_fields": "customFields", "billing_parent_id": "billingParentId",
-    "address_street": "address.street", "address_number": "address.number",
-    "address_complement": "address.complement", "address_neighbourhood": "address.neighbourhood",
-    "address_city": "address.city", "address_state": "address.state",
-    "address_postal_code": "address.postalCode", "address_country": "address.country",
-}  # fmt: skip
-
-
-def _api_field(field: str) -> str:
-    if field.startswith(history.CUSTOM_SOURCE):
-        return "customFields." + field.removeprefix(history.CUSTOM_SOURCE)
-    return FIELD_NAMES.get(field, field)
-
 
 @strawberry.type
 class FieldChange:
-    field: str
-    before: JSON | None
+    field: str = strawberry.field(
+        description="The field as the API names it: tradeName, address.city, owner, customFields.<key>..."
+    )
+    before: JSON | None = strawberry.field(
+        description="Values as the API shows them: ids are global ids, enum values their names (ACTIVE)."
+    )
     after: JSON | None
     hidden: bool = strawberry.field(
-        description="True when the values are withheld from you: contact data hidden from you, or values "
-        "a merge took from a customer you may not see."
+        default=False,
+        description="Always false. Kept for older clients.",
+        deprecation_reason="Always false: changes withheld from you are left out of the entry.",
     )
 
 
@@ -65,10 +55,13 @@ class HistoryEntry(Node):
     kind: HistoryKind
     at: datetime
     actor_name: str = strawberry.field(description="The user's or API key's name at the time.")
-    changes: list[FieldChange]
+    changes: list[FieldChange] = strawberry.field(
+        description="What changed, as you may see it: a change whose values are withheld from you (contact data "
+        "hidden from you, values a merge took from a customer you may not see) is left out."
+    )
     details: JSON = strawberry.field(
-        description="Kind-specific facts: tags added/removed, merge ids and counts... A merge names the other "
-        "customer only if you may see it."
+        description="Kind-specific facts: tags added/removed, merge ids and counts... (keys in camelCase, ids "
+        "global). A merge names the other customer only if you may see it."
     )
     _actor: strawberry.Private[Any]
 
@@ -82,10 +75,14 @@ class HistoryEntry(Node):
             at=row["created_at"],
             actor_name=row["actor_name"],
             changes=[
-                FieldChange(field=_api_field(c.field), before=c.before, after=c.after, hidden=c.hidden)
+                FieldChange(
+                    field=names.field_name(c.field),
+                    before=names.field_value(c.field, c.before),
+                    after=names.field_value(c.field, c.after),
+                )
                 for c in shown.changes
             ],
-            details=cast(JSON, shown.details),
+            details=cast(JSON, names.details(row["kind"], shown.details)),
             _actor=row["actor_id"],
         )
 
@@ -108,6 +105,8 @@ async def history_entry(info: Info, pk: Any) -> HistoryEntry | None:
     row = await info.context.loaders.rows(timeline_ops.EVENT_ROWS).load(pk)
     if row is None:
         return None
+    if info.context.contact_hidden and await history.wholly_withheld_entry(row["tenant_id"], pk):
+        return None  # left out of the timeline for this caller, so out of reach by id too
     return (await history_entries(info, [row]))[0]
 
 

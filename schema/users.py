@@ -7,10 +7,12 @@ import strawberry
 from authz.catalogue import P
 from authz.catalogue import Scope as AuthzScope
 from models import Role as ModelRole
+from models.users import USER
 from resolvers import users as user_ops
 from schema.context import Info
-from schema.node import Node, to_global_id
+from schema.node import Node
 from schema.permissions import requires
+from schema.row_values import row_values
 
 Role = strawberry.enum(ModelRole, name="Role")
 Scope = strawberry.enum(AuthzScope, name="Scope", description="How much of the company a permission covers.")
@@ -26,14 +28,7 @@ class User(Node):
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> User:
-        return cls(
-            id=to_global_id("User", row["id"]),
-            name=row["name"],
-            email=row["email"],
-            role=ModelRole(row["role"]),
-            is_active=row["is_active"],
-            can_start_conversations=row["can_start_conversations"],
-        )
+        return cls(**row_values(USER, cls, row))
 
 
 @strawberry.type(description="An action the caller may take, and over which customers.")

@@ -267,7 +267,8 @@ async def test_unexpected_errors_are_masked(gql, factory, monkeypatch):
     async def broken(*args, **kwargs):
         raise RuntimeError('relation "customer" does not exist: SELECT secret FROM internals')
 
-    monkeypatch.setattr(customer_reads, "list_customers", broken)
+    # Both paths plan the list here (the compiled read path and the general executor).
+    monkeypatch.setattr(customer_reads, "plan_list", broken)
     body = await gql.post(LIST, as_=admin)
 
     assert body["errors"][0]["message"] == "Unexpected error."

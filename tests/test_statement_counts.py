@@ -1,4 +1,6 @@
-"""Nested fields load through DataLoaders: a page costs the same statements whatever its size."""
+"""A read costs the same statements whatever its size: the compiled read path answers a query
+over compiled types with one statement (plus authentication), and the general executor batches
+nested fields through DataLoaders."""
 
 from __future__ import annotations
 
@@ -43,11 +45,11 @@ async def test_customers_with_tags_and_owner_cost_a_fixed_number_of_statements(
 
     assert len(data["customers"]["nodes"]) == first
     assert all(len(n["tags"]) == 2 for n in data["customers"]["nodes"])
-    # authenticate + page (tags and owner built inside it by the compiled list path) + count
-    assert counter.count == 3, counter.statements
+    # authenticate + the one statement of the compiled read path (page, count, tags and owners)
+    assert counter.count == 2, counter.statements
 
 
-# A fragment takes the same page off the compiled path: the general executor batches instead.
+# The general executor (the compiled path switched off) batches instead.
 PAGE_WITH_FRAGMENT = """
 fragment Row on Customer { id name email tags { id name } owner { id name } }
 query($first: Int) { customers(first: $first) { totalCount nodes { ...Row } } }
@@ -55,7 +57,12 @@ query($first: Int) { customers(first: $first) { totalCount nodes { ...Row } } }
 
 
 @pytest.mark.parametrize("first", [1, 50])
-async def test_the_general_path_batches_tags_and_owners(gql, count_statements, tenant_with_customers, first):
+async def test_the_general_path_batches_tags_and_owners(
+    gql, count_statements, tenant_with_customers, first, monkeypatch
+):
+    from schema.compile import execution
+
+    monkeypatch.setattr(execution, "ENABLED", False)
     admin = tenant_with_customers
     with count_statements() as counter:
         data = await gql.data(PAGE_WITH_FRAGMENT, {"first": first}, as_=admin)
@@ -140,8 +147,8 @@ async def test_a_page_with_tags_open_tasks_and_last_note_costs_fixed_statements(
     nodes = data["customers"]["nodes"]
     assert len(nodes) == first
     assert all(len(n["openTasks"]) == 3 and n["lastNote"]["body"] == "note 2" for n in nodes)
-    # authenticate, page, tags, open tasks, last notes, users (task responsibles and note authors together)
-    assert counter.count == 6, counter.statements
+    # authenticate + the one compiled statement
+    assert counter.count == 2, counter.statements
 
 
 async def test_the_profile_query_costs_a_fixed_small_number_of_statements(gql, count_statements, busy_tenant):
@@ -204,5 +211,51 @@ async def test_custom_field_values_cost_one_statement_per_request_whatever_the_p
 
     assert len(data["customers"]["nodes"]) == first
     assert all(len(n["customFields"]) == 2 for n in data["customers"]["nodes"])
-    # authenticate + page + count + the tenant's definitions, once
-    assert counter.count == 4, counter.statements
+    # authenticate + the one compiled statement (the definitions are joined in it)
+    assert counter.count == 2, counter.statements
+
+
+DEEP = """
+query($first: Int, $notes: Int, $id: ID!) {
+  customers(first: $first) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node {
+      id name owner { name } tags { name } customFields { key value }
+      notes(first: $notes) { totalCount pageInfo { endCursor } edges { cursor node { body author { name } } } }
+      tasks(status: OPEN, first: $notes) { nodes { title responsible { name } } }
+      openTasks { title } lastNote { body }
+      conversations(first: 2) { nodes { channel messages(first: $notes) { nodes { body author { name } } } } }
+    } }
+  }
+  customer(id: $id) { name notes(first: 1) { nodes { body } } purchases { totalCount } appointments { nodes { title } } }
+}
+"""
+
+
+@pytest.mark.parametrize(("first", "notes"), [(1, 1), (12, 3), (12, 20)])
+async def test_compiled_shapes_cost_two_statements_whatever_the_page_size_and_nesting(
+    gql, count_statements, busy_tenant, first, notes
+):
+    _, admin, _, customers = busy_tenant
+    with count_statements() as counter:
+        data = await gql.data(DEEP, {"first": first, "notes": notes, "id": customers[0][1]}, as_=admin)
+
+    edges = data["customers"]["edges"]
+    assert len(edges) == first
+    assert all(len(e["node"]["notes"]["edges"]) == min(notes, 3) for e in edges)
+    assert data["customer"]["notes"]["nodes"][0]["body"] == "note 2"
+    # authenticate + the one compiled statement
+    assert counter.count == 2, counter.statements
+
+
+@pytest.mark.parametrize("search", ["Busy", "busy 1", "a", "b"])
+async def test_a_name_search_costs_two_statements(gql, count_statements, busy_tenant, search):
+    """The tag of that name is looked up inside the list's statement, not before it."""
+    _, admin, _, _ = busy_tenant
+    query = "query($q: String) { customers(first: 20, search: $q) { totalCount nodes { id name tags { name } } } }"
+    with count_statements() as counter:
+        data = await gql.data(query, {"q": search}, as_=admin)
+
+    assert data["customers"]["totalCount"] >= 1  # "a" and "b" are tags of every busy customer
+    assert counter.count == 2, counter.statements

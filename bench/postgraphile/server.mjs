@@ -29,16 +29,16 @@ const preset = {
 
 const pgl = postgraphile(preset);
 const serv = pgl.createServ(grafserv);
+// One request listener: /healthz here, everything else to grafserv (two listeners would both answer).
+const graphql = serv.createHandler();
 const server = createServer((req, res) => {
   if (req.url === "/healthz") {
     res.writeHead(200).end("ok");
+  } else {
+    graphql(req, res);
   }
 });
 server.once("listening", () => console.log(`postgraphile listening on ${port}`));
-serv.addTo(server).catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
 server.listen(Number(port), "127.0.0.1");
 const stop = () => server.close(() => pgl.release().then(() => process.exit(0)));
 process.on("SIGINT", stop);

@@ -11,7 +11,7 @@ TIMELINE = """query($id: ID!, $first: Int, $after: String, $kinds: [TimelineKind
     nodes { __typename
       ... on Note { body } ... on Task { title } ... on Appointment { title } ... on Purchase { amount currency }
       ... on Conversation { channel }
-      ... on HistoryEntry { kind actorName actor { email } changes { field before after hidden } details } } } } }"""
+      ... on HistoryEntry { kind actorName actor { email } changes { field before after } details } } } } }"""
 
 
 async def act(gql, user, mutation, **input_fields):
@@ -76,7 +76,7 @@ async def test_the_timeline_mixes_every_kind_newest_first_and_pages(gql, factory
     assert kinds[-2:] == ["Appointment", "Purchase"]
     history = [n for n in everything["nodes"] if n["__typename"] == "HistoryEntry"]
     assert [h["kind"] for h in history] == ["TAGS_CHANGED", "UPDATED", "CREATED"]
-    assert history[1]["changes"] == [{"field": "tradeName", "before": None, "after": "Trade", "hidden": False}]
+    assert history[1]["changes"] == [{"field": "tradeName", "before": None, "after": "Trade"}]
     assert history[0]["details"] == {"added": ["vip"], "removed": []}
     assert history[2]["actor"]["email"] == admin.email
 
@@ -111,8 +111,7 @@ async def test_history_hides_contact_changes_from_those_who_may_not_see_them(gql
     for_admin = (await gql.data(TIMELINE, {"id": cid, "kinds": ["HISTORY"]}, as_=admin))["customer"]["timeline"]
 
     edit = for_seller["nodes"][0]["changes"]
-    assert {"field": "phone", "before": None, "after": None, "hidden": True} in edit
-    assert {"field": "name", "before": "Ana", "after": "Ana Maria", "hidden": False} in edit
+    assert edit == [{"field": "name", "before": "Ana", "after": "Ana Maria"}]  # the phone change is left out
     assert "9888" not in str(for_seller) and "9777" not in str(for_seller)
     assert any(c["after"] == "11 97777-0000" for c in for_admin["nodes"][0]["changes"])
 
@@ -260,11 +259,8 @@ async def test_history_hides_custom_contact_values_and_names_each_custom_change(
     for_seller = (await gql.data(TIMELINE, {"id": cid, "kinds": ["HISTORY"]}, as_=seller))["customer"]["timeline"]
     for_admin = (await gql.data(TIMELINE, {"id": cid, "kinds": ["HISTORY"]}, as_=admin))["customer"]["timeline"]
 
-    assert sorted(for_seller["nodes"][0]["changes"], key=lambda c: c["field"]) == [
-        {"field": "customFields.mobile", "before": None, "after": None, "hidden": True},
-        {"field": "customFields.segment", "before": None, "after": "Retail", "hidden": False},
-    ]
+    assert for_seller["nodes"][0]["changes"] == [{"field": "customFields.segment", "before": None, "after": "Retail"}]
     assert "98888" not in str(for_seller)
-    assert {"field": "customFields.mobile", "before": None, "after": "+5511988880000", "hidden": False} in for_admin[
-        "nodes"
-    ][0]["changes"]
+    assert {"field": "customFields.mobile", "before": None, "after": "+5511988880000"} in for_admin["nodes"][0][
+        "changes"
+    ]

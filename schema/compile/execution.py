@@ -1,0 +1,286 @@
+"""The compiled read path: a query over compiled types becomes one SQL statement whose result is
+the JSON of ``data``, built by PostgreSQL; Python passes its bytes through.
+
+Roots: ``customers`` (every argument, through ``resolvers.customer_reads.plan_list``, so the rows,
+their order and their cursors are the general path's), ``customer(id)``, ``node(id)`` on the
+described kinds and ``myTasks`` (through ``resolvers.tasks.plan_my_tasks``). Any other root, any field the compiler does not know, a mutation, a caller
+without the root field's permission or with arguments the list refuses: the general executor runs
+the whole request (and answers the error, if any, as it always does). A debug log names the
+field that sent a request there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from graphql import ExecutionResult, GraphQLField, located_error
+from graphql.execution.collect_fields import FieldDetailsList, collect_fields
+from graphql.language import OperationType
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_arguments
+from strawberry.utils.await_maybe import await_maybe
+
+from authz.access import Access
+from authz.errors import Forbidden, Unauthenticated
+from authz.masking import contact_hidden
+from authz.rows import ROW_RULES, visible_rows
+from models.db import fetchval
+from models.descriptors import ENTITIES
+from models.sql import FALSE, Sql, join
+from resolvers import customer_reads
+from resolvers import tasks as task_ops
+from resolvers.errors import DomainError
+from schema.compile.compiler import Compiler, Page, Unsupported, build_object
+from schema.compile.sealing import CursorLists
+from schema.compile.values import cursor_value
+from schema.customers import list_arguments
+from schema.node import from_global_id, parse_id
+from schema.permissions import Requires
+
+log = logging.getLogger("crm.graphql")
+
+# Off in the differential test to make the general executor answer everything.
+ENABLED = True
+
+# Kinds ``node(id)`` answers here: their general builder renders the located row as it is.
+NODE_KINDS = frozenset(
+    {"Customer", "Note", "Task", "Appointment", "Purchase", "Conversation", "Message", "Tag", "Team", "User"}
+)
+
+
+@dataclass
+class CompiledQuery:
+    sql: Sql | None  # None: nothing to read (``{ __typename }``), ``data`` is ``constant``
+    cursors: CursorLists
+    first_key: str
+    first_details: FieldDetailsList
+    constant: dict[str, Any] | None = None
+
+
+Root = Callable[["Roots", str, GraphQLField, FieldDetailsList], Awaitable[Sql]]
+
+
+@dataclass
+class Roots:
+    compiler: Compiler
+    context: StrawberryGraphQLCoreExecutionContext
+
+    @property
+    def access(self) -> Access:
+        return self.compiler.access
+
+    def python_arguments(self, graphql_field: GraphQLField, details: FieldDetailsList) -> dict[str, Any]:
+        """The field's arguments as its resolver would get them (coerced, then Strawberry's types)."""
+        definition = graphql_field.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
+        raw = self.compiler.arguments("Query", graphql_field_name(details), details)
+        strawberry_schema = self.context.schema._strawberry_schema  # type: ignore[attr-defined]
+        return convert_arguments(
+            raw,
+            definition.arguments,
+            scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+            config=strawberry_schema.config,
+        )
+
+    async def customers(self, key: str, graphql_field: GraphQLField, details: FieldDetailsList) -> Sql:
+        compiler = self.compiler
+        arguments = self.python_arguments(graphql_field, details)
+        plan = await customer_reads.plan_list(self.access, **list_arguments(**arguments))
+        customer = ENTITIES["Customer"]
+        where = plan.where
+        page = Page(
+            "c", plan.limit, plan.after, lambda: Sql("(SELECT count(*) FROM customer c WHERE ") + where + Sql(")")
+        )
+        body, uses_cursors = compiler.connection(customer, page, details)
+        index = compiler.cursors.add(plan.cursors) if uses_cursors else -1
+        selects = []
+        for segment, condition, keys in plan.pages():
+            if any(k.params for k in keys):
+                raise Unsupported("customers (a parameterised order)")
+            order = ", ".join(f"{k.expr} {'DESC' if k.descending else 'ASC'}" for k in keys)
+            cursor = Sql("")
+            if uses_cursors:
+                values = ([str(segment)] if segment is not None else []) + [cursor_value(k.expr, k.cast) for k in keys]
+                cursor = Sql(", ") + compiler.cursors.placeholder(index, None, values) + Sql(" AS _cur")
+            selects.append(
+                Sql(f"(SELECT c.*, {segment or 0} AS _seg, row_number() OVER (ORDER BY {order}) AS _r")
+                + cursor
+                + Sql(" FROM customer c WHERE ")
+                + condition
+                + Sql(f" ORDER BY {order} LIMIT {plan.limit + 1})")
+            )
+        rows = (
+            Sql("(SELECT p.*, row_number() OVER (ORDER BY p._seg, p._r) AS _rn FROM (")
+            + join(" UNION ALL ", selects)
+            + Sql(f") p ORDER BY p._seg, p._r LIMIT {plan.limit + 1}) c")
+        )
+        return Sql("(SELECT ") + body + Sql(" FROM ") + rows + Sql(" GROUP BY ())")
+
+    async def my_tasks(self, key: str, graphql_field: GraphQLField, details: FieldDetailsList) -> Sql:
+        compiler = self.compiler
+        arguments = self.python_arguments(graphql_field, details)
+        plan = task_ops.plan_my_tasks(self.access, **arguments)
+        where = plan.where
+        page = Page(
+            "k", plan.limit, arguments.get("after") is not None,
+            lambda: Sql(f"(SELECT count(*) FROM {task_ops.MY_TASKS_FROM} WHERE ") + where + Sql(")"),
+        )  # fmt: skip
+        body, uses_cursors = compiler.connection(ENTITIES["Task"], page, details)
+        order = ", ".join(f"{k.expr} {'DESC' if k.descending else 'ASC'}" for k in task_ops.MY_ORDER)
+        cursor = Sql("")
+        if uses_cursors:
+            index = compiler.cursors.add(plan.cursors)
+            values = [cursor_value(k.expr, k.cast) for k in task_ops.MY_ORDER]
+            cursor = Sql(", ") + compiler.cursors.placeholder(index, None, values) + Sql(" AS _cur")
+        rows = (
+            Sql(f"(SELECT k.*, row_number() OVER (ORDER BY {order}) AS _rn")
+            + cursor
+            + Sql(f" FROM {task_ops.MY_TASKS_FROM} WHERE ")
+            + plan.page_where
+            + Sql(f" ORDER BY {order} LIMIT {plan.limit + 1}) k")
+        )
+        return Sql("(SELECT ") + body + Sql(" FROM ") + rows + Sql(" GROUP BY ())")
+
+    async def customer(self, key: str, graphql_field: GraphQLField, details: FieldDetailsList) -> Sql:
+        pk = parse_id(self.compiler.arguments("Query", "customer", details)["id"], "Customer")
+        if pk is None:
+            return Sql("NULL")
+        # A merged-away customer's id answers the customer it was merged into.
+        return (
+            Sql("(SELECT ")
+            + self.compiler.entity(ENTITIES["Customer"], "c", details)
+            + Sql(
+                " FROM customer c WHERE c.id = (SELECT coalesce(m.merged_into_id, m.id) FROM customer m "
+                "WHERE m.id = %s AND m.tenant_id = %s) AND ",
+                pk,
+                self.access.principal.tenant_id,
+            )
+            + visible_rows(self.access, "Customer", "c")
+            + Sql(")")
+        )
+
+    async def node(self, key: str, graphql_field: GraphQLField, details: FieldDetailsList) -> Sql:
+        parsed = from_global_id(self.compiler.arguments("Query", "node", details)["id"])
+        if parsed is None:
+            return Sql("NULL")
+        kind, pk = parsed
+        if kind not in ROW_RULES:
+            return Sql("NULL")  # as the general path answers an id of no kind it knows
+        if kind not in NODE_KINDS:
+            raise Unsupported(f"node on {kind}")
+        entity = ENTITIES[kind]
+        rule = visible_rows(self.access, kind, "x")
+        if rule is FALSE:
+            return Sql("NULL")
+        node = self.compiler.entity(entity, "x", details)
+        follows = ROW_RULES[kind].follows
+        if follows is None:
+            return Sql("(SELECT ") + node + Sql(f" FROM {entity.table} x WHERE x.id = %s AND ", pk) + rule + Sql(")")
+        return (
+            Sql("(SELECT ")
+            + node
+            + Sql(
+                f" FROM {entity.table} asked JOIN {entity.table} x ON x.id = coalesce(asked.{follows}, asked.id) "
+                "AND x.tenant_id = asked.tenant_id WHERE asked.id = %s AND asked.tenant_id = %s AND ",
+                pk,
+                self.access.principal.tenant_id,
+            )
+            + rule
+            + Sql(")")
+        )
+
+
+def graphql_field_name(details: FieldDetailsList) -> str:
+    return details[0].node.name.value
+
+
+ROOTS: dict[str, Root] = {
+    "customers": Roots.customers,
+    "customer": Roots.customer,
+    "node": Roots.node,
+    "myTasks": Roots.my_tasks,
+}
+
+
+def _allowed(access: Access, graphql_field: GraphQLField) -> bool:
+    """The root field's own ``Requires`` declaration decides, as on the general path."""
+    definition = graphql_field.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
+    declared = [e for e in definition.extensions if isinstance(e, Requires)]
+    return bool(declared) and all(e.public or all(access.can(p) for p in e.permissions) for e in declared)
+
+
+async def compile_operation(context: StrawberryGraphQLCoreExecutionContext, access: Access) -> CompiledQuery:
+    schema = context.schema
+    query_type = schema.query_type
+    assert query_type is not None
+    compiler = Compiler(
+        schema, context.fragments, context.variable_values, context.operation, access, contact_hidden(access)
+    )
+    roots = Roots(compiler, context)
+    collected = collect_fields(schema, context.fragments, context.variable_values, query_type, context.operation)
+    if collected.new_defer_usages:
+        raise Unsupported("@defer")
+    parts: list[tuple[str, Sql]] = []
+    reads = False
+    for key, details in collected.grouped_field_set.items():
+        name = graphql_field_name(details)
+        if name == "__typename":
+            parts.append((key, Sql("'Query'")))
+            continue
+        reads = True
+        build = ROOTS.get(name)
+        if build is None:
+            raise Unsupported(f"Query.{name}")
+        graphql_field = query_type.fields[name]
+        if not _allowed(access, graphql_field):
+            raise Unsupported(f"Query.{name} (not allowed: the general path refuses it)")
+        parts.append((key, await build(roots, key, graphql_field, details)))
+    if not parts:
+        raise Unsupported("an empty operation")
+    first_key, first_details = next(iter(collected.grouped_field_set.items()))
+    if not reads:
+        constant = dict.fromkeys(collected.grouped_field_set, "Query")
+        return CompiledQuery(None, compiler.cursors, first_key, first_details, constant)
+    statement = Sql("SELECT convert_to(") + build_object(parts) + Sql("::text, 'UTF8')")
+    return CompiledQuery(statement, compiler.cursors, first_key, first_details)
+
+
+class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """Runs a query the compiler covers as one statement, anything else as usual."""
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        if not ENABLED or self.operation.operation is not OperationType.QUERY:
+            return super().execute_operation(serially)
+        access = getattr(self.context_value, "_access", None)
+        if access is None or not access.authenticated:
+            return super().execute_operation(serially)  # the general executor answers UNAUTHENTICATED
+        return self._compiled(access, serially)
+
+    async def _compiled(self, access: Access, serially: bool | None) -> Any:
+        try:
+            query = await compile_operation(self, access)
+        except Unsupported as exc:
+            log.debug("general executor: the compiler does not know %s", exc.where)
+            return await await_maybe(super().execute_operation(serially))
+        except (Unauthenticated, Forbidden, DomainError):
+            # Refused arguments (a page size, a cursor, an id): the general path words the error.
+            return await await_maybe(super().execute_operation(serially))
+        except Exception:
+            # Never worth failing a request over: the general path answers (or reports, masked).
+            log.warning("the compiler failed on an operation; the general executor runs it", exc_info=True)
+            return await await_maybe(super().execute_operation(serially))
+        if query.sql is None:
+            return ExecutionResult(data=query.constant, errors=None)
+        try:
+            body = await fetchval(query.sql)
+        except Exception as exc:
+            # Reported (and masked, or answered as TIMEOUT) as the general path reports a resolver's error.
+            error = located_error(exc, [d.node for d in query.first_details], [query.first_key])
+            return ExecutionResult(data=None, errors=[error])
+        # The JSON of ``data`` as PostgreSQL wrote it: orjson writes a Fragment's bytes as they are.
+        data: Any = orjson.Fragment(query.cursors.seal(body))
+        return ExecutionResult(data=data, errors=None)

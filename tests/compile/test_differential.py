@@ -1,0 +1,263 @@
+"""The compiled read path answers exactly what the general executor answers.
+
+A corpus of documents drawn from a grammar over the compiled types (tests/compile/corpus.py) is
+sent twice, down the compiled path and with it switched off, by an admin, a supervisor, a seller
+and an API key, with contact hiding on and off and restricted visibility on and off. The answers
+must be equal byte for byte once their keys are sorted. Nearly every document must actually have
+been compiled (refusals are answered by the general executor on both sides).
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import orjson
+import pytest
+
+from models.db import execute
+from models.sql import Sql
+from schema.compile import execution
+from tests.compile.corpus import documents
+from tests.helpers import gid
+
+SEED = 11
+DOCUMENTS = 320
+T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+
+
+async def insert(table: str, **values: Any) -> UUID:
+    values.setdefault("id", uuid4())
+    columns = list(values)
+    await execute(
+        Sql(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
+            *values.values(),
+        )
+    )
+    return values["id"]
+
+
+@pytest.fixture
+async def company(factory):
+    tenant = await factory.tenant()
+    t = tenant.id
+    team_a, team_b = await factory.team(tenant, "Alpha"), await factory.team(tenant, "Beta")
+    admin = await factory.user(tenant, "admin", name="Alice Admin")
+    supervisor = await factory.user(tenant, "supervisor", teams=[team_a], name="Sue Supervisor")
+    seller = await factory.user(tenant, "seller", teams=[team_a], name="Sam Seller")
+    other = await factory.user(tenant, "seller", teams=[team_b], name="Sam Seller")  # same name: ties by id
+    _, key = await factory.api_key(tenant, "seller", other)
+    for key_, type_, extra in [
+        ("txt", "text", {}),
+        ("num", "number", {}),
+        ("dec", "decimal", {}),
+        ("day", "date", {}),
+        ("flag", "boolean", {}),
+        ("multi", "multi_select", {"options": ["a", "b", "c"]}),
+        ("mail", "email", {}),
+        ("tel", "phone", {}),
+        ("old", "text", {"archived": True}),
+    ]:
+        await factory.custom_field(tenant, key_, type_, **extra)
+    tags = {
+        name: await insert("tag", tenant_id=t, name=name, name_key=name.casefold(), color=color)
+        for name, color in [("vip", "#f00"), ("Zeta", None), ("ana", "#0f0")]
+    }
+    owners = [seller.id, other.id, None, admin.id]
+    people = [
+        ("Ana Lima", {"email": "ana@example.com", "email_normalized": "ana@example.com", "phone": "11 98765-4321",
+                      "phone_e164": "+5511987654321", "address_city": "Recife", "address_street": "Rua A"}),
+        ("Ana Souza", {"whatsapp": "+55 21 99876-5432", "whatsapp_e164": "+5521998765432", "document": "52998224725",
+                       "origin_channel": "api"}),
+        ("Anabela Dias", {"trade_name": "Dias & Cia", "address_country": "BR", "status": "inactive"}),
+        ("Bruno Reis", {"address_city": "Olinda", "address_postal_code": "53000-000", "origin_channel": "whatsapp"}),
+        ("Carla Dias", {"email": "carla@example.com", "email_normalized": "carla@example.com", "trade_name": "Carla ME"}),
+        ("ana lima", {"last_contacted_at": T0 - timedelta(days=3)}),
+        ("Davi Melo", {"custom_fields": '{"txt": "hello", "num": 5, "dec": "10.50", "day": "2026-01-31", '
+                                        '"flag": true, "multi": ["a", "c"], "mail": "d@x.com", "tel": "+5511999990000", '
+                                        '"old": "gone"}'}),
+        ("Eva Nunes", {"custom_fields": '{"num": 2.5, "flag": false, "txt": null}'}),
+        ("Fabi Micro", {}),
+        ("Gil Vip", {"last_interaction_at": T0 - timedelta(hours=5)}),
+        ("Hugo Zeta", {"email": "hugo@example.com", "email_normalized": "hugo@example.com"}),
+        ("Ivo", {}),
+    ]  # fmt: skip
+    customers = []
+    for i, (name, extra) in enumerate(people):
+        columns = dict(extra)
+        custom = columns.pop("custom_fields", None)
+        created = T0 - timedelta(days=i // 2)  # pairs share a creation time: ties by id
+        if i == 8:
+            created = created.replace(microsecond=120)
+        pk = await factory.customer(
+            tenant,
+            name=name,
+            owner=owners[i % len(owners)],
+            teams=[team_a] if i % 3 == 0 else [team_b] if i % 3 == 1 else [],
+            created_at=created,
+            last_interaction_at=columns.pop("last_interaction_at", T0 - timedelta(days=i % 4) if i % 5 else None),
+            **columns,
+        )
+        if custom:
+            await execute(Sql("UPDATE customer SET custom_fields = %s::jsonb WHERE id = %s", custom, pk))
+        customers.append(pk)
+        for j, tag in enumerate(tags.values()):
+            if (i + j) % 3 == 0:
+                await insert("customer_tag", tenant_id=t, customer_id=pk, tag_id=tag)
+        authors = [seller.id, admin.id, None]
+        for n in range(i % 5):
+            await insert(
+                "note",
+                tenant_id=t,
+                customer_id=pk,
+                author_id=authors[n % 3],
+                author_name="Someone",
+                body=f"note {n} on {name}",
+                created_at=T0 - timedelta(hours=n // 2),  # ties by id
+                edited_at=T0 if n == 1 else None,
+            )
+        for n in range(i % 4):
+            await insert(
+                "task",
+                tenant_id=t,
+                customer_id=pk,
+                title=f"task {n}",
+                due_at=None if n == 0 else T0 + timedelta(days=n - 2),
+                status=["open", "done", "open", "canceled"][n],
+                priority=["low", "normal", "high", "urgent"][n],
+                responsible_id=[seller.id, other.id, None, admin.id][n],
+                created_by_id=admin.id,
+            )
+        for n in range(i % 3):
+            await insert(
+                "appointment",
+                tenant_id=t,
+                customer_id=pk,
+                title=f"meet {n}",
+                starts_at=T0 + timedelta(days=n),
+                ends_at=T0 + timedelta(days=n, hours=1),
+                with_user_id=seller.id if n else None,
+            )
+            await insert(
+                "purchase",
+                tenant_id=t,
+                customer_id=pk,
+                amount="10.50" if n else "1200.00",
+                currency="BRL",
+                occurred_at=T0 - timedelta(days=n),
+                external_id=f"ext-{i}-{n}" if n else None,
+            )
+        for n in range(i % 3):
+            conversation = await insert(
+                "conversation",
+                tenant_id=t,
+                customer_id=pk,
+                channel=["whatsapp", "instagram"][n],
+                handle=["+5511987654321", ""][n],
+                status="open" if n else "closed",
+                last_message_at=T0 - timedelta(minutes=n),
+                closed_at=None if n else T0,
+                team_id=team_a if n else None,
+                started_by_id=seller.id if n else None,
+            )
+            for m in range(n + 2):
+                await insert(
+                    "message",
+                    tenant_id=t,
+                    conversation_id=conversation,
+                    channel=["whatsapp", "instagram"][n],
+                    direction="outbound" if m % 2 else "inbound",
+                    author_id=seller.id if m % 2 else None,
+                    body=f"message {m}",
+                    sent_at=T0 - timedelta(minutes=10 - m),
+                    status="sent" if m % 2 else "received",
+                    channel_message_id=f"wamid-{conversation}-{m}" if m else None,
+                )
+    # A customer merged into the first one: its id answers the first.
+    merged = await factory.customer(tenant, name="Ana Lima (old)", owner=seller, merged_into_id=customers[0])
+    notes = [r["id"] for r in await fetch_ids("note", t)]
+    tasks = [r["id"] for r in await fetch_ids("task", t)]
+    conversations = [r["id"] for r in await fetch_ids("conversation", t)]
+    ids = {
+        "customers": [gid(c, "Customer") for c in customers[:6]]
+        + [gid(merged, "Customer"), "not-an-id", gid(notes[0], "Note")],
+        "nodes": [
+            gid(customers[1], "Customer"),
+            gid(customers[3], "Customer"),
+            gid(merged, "Customer"),
+            gid(notes[0], "Note"),
+            gid(notes[-1], "Note"),
+            gid(tasks[0], "Task"),
+            gid(tasks[-1], "Task"),
+            gid(conversations[0], "Conversation"),
+            gid(seller.id, "User"),
+            gid(tags["vip"], "Tag"),
+            gid(uuid4(), "Customer"),
+        ],
+        "seller": gid(seller.id, "User"),
+        "tag": gid(tags["vip"], "Tag"),
+    }
+    callers = {"admin": admin, "supervisor": supervisor, "seller": seller, "api key": key}
+    return {"tenant": tenant, "callers": callers, "ids": ids}
+
+
+async def fetch_ids(table: str, tenant_id: UUID) -> list[dict[str, Any]]:
+    from models.db import fetch
+
+    return await fetch(Sql(f"SELECT id FROM {table} WHERE tenant_id = %s ORDER BY created_at, id", tenant_id))
+
+
+async def post(http, query: str, variables: dict[str, Any], caller: Any) -> bytes:
+    headers = {"X-Api-Key": caller} if isinstance(caller, str) else {"Authorization": f"Bearer {caller.token}"}
+    response = await http.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+def canonical(body: bytes) -> bytes:
+    return orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS)
+
+
+@pytest.fixture
+def compiled_count(monkeypatch):
+    calls: list[int] = []
+    real = execution.fetchval
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(execution, "fetchval", counting)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("hide_contact", "restricted"), list(itertools.product([False, True], [True, False])), ids=lambda v: str(v)
+)
+async def test_both_paths_answer_the_corpus_alike(http, factory, company, compiled_count, hide_contact, restricted):
+    await factory.set_tenant(
+        company["tenant"], hide_contact_from_sellers=hide_contact, restricted_visibility=restricted
+    )
+    callers = list(company["callers"].items())
+    corpus = documents(SEED + hide_contact * 2 + restricted, DOCUMENTS // 4, company["ids"])
+    compiled = refused = 0
+    # Each document as two of the callers, in turn: every caller meets half of the corpus.
+    runs = [(q, v, callers[(n + k) % len(callers)]) for n, (q, v) in enumerate(corpus) for k in (0, 1)]
+    for query, variables, (who, caller) in runs:
+        before = len(compiled_count)
+        fast = await post(http, query, variables, caller)
+        took_compiled = len(compiled_count) > before
+        execution.ENABLED = False
+        try:
+            slow = await post(http, query, variables, caller)
+        finally:
+            execution.ENABLED = True
+        assert canonical(fast) == canonical(slow), f"as {who}:\n{query}\n{variables}\n{fast!r}\n{slow!r}"
+        compiled += took_compiled
+        refused += b'"errors"' in slow
+    # Every document is over compiled types: only refusals (answered by the general path) are not compiled.
+    assert compiled + refused >= len(runs), (compiled, refused, len(runs))
+    assert compiled >= len(runs) * 0.8, (compiled, len(runs))
