@@ -6,8 +6,6 @@ from authz.catalogue import CATALOGUE, Permission, Scope
 from authz.errors import Forbidden, Unauthenticated
 from authz.policy import CompiledPolicy
 from authz.principal import Principal
-from authz.scopes import row_filter
-from models.sql import FALSE, Sql, and_
 
 
 class Access:
@@ -65,15 +63,3 @@ class Access:
 
     def granted(self) -> list[tuple[Permission, Scope]]:
         return [(perm, s) for perm in CATALOGUE.values() if (s := self.scope(perm)) is not None]
-
-    def rows(self, perm: Permission, alias: str = "c") -> Sql:
-        """The filter for rows of ``perm.object`` this caller may act on: tenant first, then scope.
-
-        Without any grant the filter is FALSE (not an error): to the caller those rows do not
-        exist, exactly like rows that never existed.
-        """
-        p = self.principal
-        scope = self.scope(perm)
-        if scope is None:
-            return FALSE
-        return and_(Sql(f"{alias}.tenant_id = %s", p.tenant_id), row_filter(perm.rows, p, scope, alias))

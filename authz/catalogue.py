@@ -37,7 +37,6 @@ class Permission:
     action: str
     scopes: tuple[Scope, ...]
     description: str
-    rows: str = "customer"  # the kind of row a team/own scope filters (see authz/scopes.py)
     # With the company's restricted visibility turned off, a grant of this permission covers
     # the whole tenant whatever its scope (reading only; changes keep their scope).
     widens_when_unrestricted: bool = False
@@ -70,7 +69,8 @@ def _p(
 
 
 class P:
-    """Every permission, by name. Row-scoped ones apply to customers (and what hangs off them)."""
+    """Every permission, by name. Row-scoped ones apply to customers (and what hangs off them);
+    authz/rows.py turns their scope into the rows of each kind."""
 
     CUSTOMER_READ = _p(
         "customer",

@@ -1,4 +1,9 @@
-"""Why a user may or may not do something to a customer, in words (``crm policy explain``)."""
+"""Why a user may or may not do something to a customer, in words (``crm policy explain``).
+
+The words come from the policy; the decision about a given customer is the one the row rules of
+authz/rows.py take (``ruled``), the same that every read and write applies, so the explanation
+can never approve what the API refuses.
+"""
 
 from __future__ import annotations
 
@@ -45,7 +50,20 @@ SCOPE_MEANING = {
 }
 
 
-def explain(policy: CompiledPolicy, who: Subject, perm: Permission, target: Target | None) -> Verdict:
+def explain(
+    policy: CompiledPolicy, who: Subject, perm: Permission, target: Target | None, ruled: bool | None = None
+) -> Verdict:
+    """``ruled``: whether the row rule for ``perm`` finds the target for this user (None when no
+    rule covers it); it decides, and a disagreement with the words is said."""
+    verdict = _in_words(policy, who, perm, target)
+    if ruled is None or ruled == verdict.allowed:
+        return verdict
+    said = "allows" if ruled else "refuses"
+    verdict.reasons.append(f"The row rule for {perm.key} (authz/rows.py) {said} it.")
+    return Verdict(ruled, verdict.reasons)
+
+
+def _in_words(policy: CompiledPolicy, who: Subject, perm: Permission, target: Target | None) -> Verdict:
     reasons = [f"{who.email} has role '{who.role}' in tenant '{who.tenant_slug}'; asking for {perm.key}."]
     found = policy.explain(who.role, who.tenant_slug, perm)
     if found.scope is None:

@@ -1,11 +1,12 @@
-"""Which rows of each kind a caller may see: one rule per kind, default deny.
+"""Which rows of each kind a caller may see or act on: one rule per (kind, permission), default deny.
 
-A kind is named as the API names it (the Relay type name). Its rule is the permission a caller
-needs to see any row of it (the same one its root field requires) and the filter, in SQL, of the
-rows that permission shows. ``node(id)`` locates rows through this registry, and the schema test
-insists every type implementing ``Node`` has a rule here and that its root field asks for the
-same permission, so a kind added later cannot be reached around its rule. A kind without a rule
-shows nothing.
+A kind is named as the API names it (the Relay type name). Its reading rule is registered under
+``READ``: the permission a caller needs to see any row of it (the one its root field requires)
+and the filter, in SQL, of the rows that permission shows. Acting on a row (editing a note,
+cancelling an appointment, tagging a customer) has its own rule, registered under the permission
+it takes. Root fields, nested lists, rows read by id, ``node(id)``, a mutation's "locate this row
+for update" and ``crm policy explain`` all take their filter from here, so no rule is written
+twice. A kind or permission without a rule sees nothing.
 
 Children follow their parent: a note, task, appointment, purchase, conversation, history entry
 or merge is visible exactly when its customer is; a message when its conversation is.
@@ -19,32 +20,76 @@ from typing import Any
 from uuid import UUID
 
 from authz.access import Access
-from authz.catalogue import P, Permission
+from authz.catalogue import P, Permission, Scope
 from models.db import fetchrow
-from models.sql import FALSE, Sql, and_
+from models.sql import FALSE, TRUE, Sql, and_, or_
 
 Where = Callable[[Access, str], Sql]
+READ = "read"  # the registry's name for reading a kind (its root field's permission decides)
 
 
 @dataclass(frozen=True, slots=True)
 class RowRule:
     table: str
-    # What a caller needs to see any row of the kind; None: every signed-in caller of the tenant.
+    # What a caller needs to see or act on any row under this rule; None: every signed-in caller
+    # of the tenant (the filter may still narrow it to nothing).
     permission: Permission | None
-    # The rows the caller may see, for the table under ``alias`` (the tenant included).
+    # The rows the caller may see or act on, for the table under ``alias`` (the tenant included).
     where: Where
     # A column naming the row that now stands for this one (a customer merged into another):
     # an old id keeps resolving, to the row it became, under that row's rule.
     follows: str | None = None
+    # Why a row the caller can see is refused under this rule (the row as read is given).
+    refusal: Callable[[Access, dict[str, Any]], str] | None = None
+    # Whether rows of the kind are API objects with a global id (``node(id)`` finds them).
+    node: bool = True
+
+
+# --- the customer scope: the one place a granted scope becomes SQL ---------------------------
+
+
+def _scope_sql(access: Access, scope: Scope, alias: str) -> Sql:
+    """Customers (as ``alias``) that ``scope`` covers for the caller; the tenant is not part of it."""
+    p = access.principal
+    if scope is Scope.ALL:
+        return TRUE
+    if p.user_id is None:
+        return FALSE
+    own = Sql(f"{alias}.owner_id = %s", p.user_id)
+    if scope is Scope.OWN or not p.team_ids:
+        return own
+    in_team = Sql(
+        "EXISTS (SELECT 1 FROM customer_team ct WHERE ct.tenant_id = "
+        f"{alias}.tenant_id AND ct.customer_id = {alias}.id AND ct.team_id = ANY(%s::uuid[]))",
+        list(p.team_ids),
+    )
+    return or_(own, in_team)
 
 
 def _tenant(access: Access, alias: str) -> Sql:
     return Sql(f"{alias}.tenant_id = %s", access.principal.tenant_id)
 
 
-def customers(access: Access, alias: str) -> Sql:
-    """Customers the caller may read: tenant, the read scope, and not merged away."""
-    return and_(access.rows(P.CUSTOMER_READ, alias), Sql(f"{alias}.merged_into_id IS NULL"))
+def customer_scope(access: Access, perm: Permission, alias: str = "c") -> Sql:
+    """Customers (as ``alias``), merged-away ones included, that the caller's grant of ``perm``
+    covers: tenant first, then scope. FALSE without a grant: to the caller those rows do not
+    exist. Only history and merges look at merged-away rows; everything else reads ``rows_for``."""
+    scope = access.scope(perm)
+    if scope is None:
+        return FALSE
+    return and_(_tenant(access, alias), _scope_sql(access, scope, alias))
+
+
+def _live(perm: Permission) -> Where:
+    """Customers the caller may act on with ``perm``: tenant, scope, and not merged away."""
+
+    def where(access: Access, alias: str) -> Sql:
+        return and_(customer_scope(access, perm, alias), Sql(f"{alias}.merged_into_id IS NULL"))
+
+    return where
+
+
+customers = _live(P.CUSTOMER_READ)
 
 
 def _through(parent_table: str, column: str, parent: Where) -> Where:
@@ -52,12 +97,15 @@ def _through(parent_table: str, column: str, parent: Where) -> Where:
 
     def where(access: Access, alias: str) -> Sql:
         up = f"{alias}_{column}"
+        inner = parent(access, up)
+        if inner is FALSE:
+            return FALSE
         exists = (
             Sql(
                 f"EXISTS (SELECT 1 FROM {parent_table} {up} WHERE {up}.id = {alias}.{column} "
                 f"AND {up}.tenant_id = {alias}.tenant_id AND "
             )
-            + parent(access, up)
+            + inner
             + Sql(")")
         )
         return and_(_tenant(access, alias), exists)
@@ -65,49 +113,157 @@ def _through(parent_table: str, column: str, parent: Where) -> Where:
     return where
 
 
+def _both(*wheres: Where) -> Where:
+    def where(access: Access, alias: str) -> Sql:
+        return and_(*(w(access, alias) for w in wheres))
+
+    return where
+
+
 _with_customer = _through("customer", "customer_id", customers)
+
+
+def _with_customer_for(perm: Permission) -> Where:
+    """Children of a customer the caller sees and may act on with ``perm`` (e.g. a task to edit)."""
+    return _through("customer", "customer_id", _both(customers, _live(perm)))
+
+
+def _customer_refusal(perm: Permission) -> Callable[[Access, dict[str, Any]], str]:
+    return lambda _access, _row: perm.refusal("this customer")
+
+
+# --- rules of other kinds ------------------------------------------------------------------
 
 
 def _own_or_shared(access: Access, alias: str) -> Sql:
     return and_(_tenant(access, alias), Sql(f"({alias}.owner_id = %s OR {alias}.shared)", access.principal.user_id))
 
 
+def _filter_to_change(access: Access, alias: str) -> Sql:
+    """A list its owner changes; a shared one also those who may share lists."""
+    mine = Sql(f"{alias}.owner_id = %s", access.principal.user_id)
+    shared = Sql(f"{alias}.shared") if access.can(P.SAVED_FILTER_SHARE) else FALSE
+    return and_(_own_or_shared(access, alias), or_(mine, shared))
+
+
+def _note_to_change(access: Access, alias: str) -> Sql:
+    """A moderator changes any note they see; its author one on a customer they still write notes on."""
+    if access.can(P.NOTE_MODERATE):
+        return _with_customer(access, alias)
+    user = access.principal.user_id
+    if user is None:
+        return FALSE
+    return and_(Sql(f"{alias}.author_id = %s", user), _with_customer_for(P.NOTE_WRITE)(access, alias))
+
+
+def _note_refusal(access: Access, row: dict[str, Any]) -> str:
+    if row["author_id"] is not None and row["author_id"] == access.principal.user_id:
+        return P.NOTE_WRITE.refusal("this customer")
+    return "Only the note's author (or a moderator) may change it."
+
+
 def _the_callers_tenant(access: Access, alias: str) -> Sql:
     return Sql(f"{alias}.id = %s", access.principal.tenant_id)
 
 
-ROW_RULES: dict[str, RowRule] = {
-    "Customer": RowRule("customer", P.CUSTOMER_READ, customers, follows="merged_into_id"),
-    "Note": RowRule("note", P.CUSTOMER_READ, _with_customer),
-    "Task": RowRule("task", P.CUSTOMER_READ, _with_customer),
-    "Appointment": RowRule("appointment", P.CUSTOMER_READ, _with_customer),
-    "Purchase": RowRule("purchase", P.CUSTOMER_READ, _with_customer),
-    "Conversation": RowRule("conversation", P.CUSTOMER_READ, _with_customer),
-    "Message": RowRule("message", P.CUSTOMER_READ, _through("conversation", "conversation_id", _with_customer)),
-    "HistoryEntry": RowRule("customer_event", P.CUSTOMER_READ, _with_customer),
-    "Merge": RowRule("customer_merge", P.CUSTOMER_READ, _through("customer", "primary_id", customers)),
-    "Tag": RowRule("tag", P.CUSTOMER_READ, _tenant),
-    "Team": RowRule("team", P.TEAM_READ, _tenant),
-    "User": RowRule("app_user", P.USER_READ, _tenant),
-    "CustomField": RowRule("custom_field", P.CUSTOM_FIELD_READ, _tenant),
-    "MessageTemplate": RowRule("message_template", P.TEMPLATE_READ, _tenant),
-    "SavedFilter": RowRule("saved_filter", P.SAVED_FILTER_WRITE, _own_or_shared),
-    "Tenant": RowRule("tenant", None, _the_callers_tenant),
+# Permissions whose scope decides which customers one may act on.
+CUSTOMER_ACTIONS = (
+    P.CUSTOMER_UPDATE,
+    P.CUSTOMER_TAG,
+    P.CUSTOMER_ASSIGN,
+    P.CUSTOMER_MERGE,
+    P.CUSTOMER_TEAMS,
+    P.DUPLICATE_READ,
+    P.NOTE_WRITE,
+    P.TASK_WRITE,
+    P.APPOINTMENT_WRITE,
+    P.PURCHASE_WRITE,
+    P.CONVERSATION_REPLY,
+)
+
+RULES: dict[tuple[str, str], RowRule] = {
+    ("Customer", READ): RowRule("customer", P.CUSTOMER_READ, customers, follows="merged_into_id"),
+    **{
+        ("Customer", perm.key): RowRule("customer", perm, _live(perm), refusal=_customer_refusal(perm))
+        for perm in CUSTOMER_ACTIONS
+    },
+    ("Note", READ): RowRule("note", P.CUSTOMER_READ, _with_customer),
+    ("Note", P.NOTE_WRITE.key): RowRule("note", None, _note_to_change, refusal=_note_refusal),
+    ("Task", READ): RowRule("task", P.CUSTOMER_READ, _with_customer),
+    ("Task", P.TASK_WRITE.key): RowRule(
+        "task", P.TASK_WRITE, _with_customer_for(P.TASK_WRITE), refusal=_customer_refusal(P.TASK_WRITE)
+    ),
+    ("Appointment", READ): RowRule("appointment", P.CUSTOMER_READ, _with_customer),
+    ("Appointment", P.APPOINTMENT_WRITE.key): RowRule(
+        "appointment",
+        P.APPOINTMENT_WRITE,
+        _with_customer_for(P.APPOINTMENT_WRITE),
+        refusal=_customer_refusal(P.APPOINTMENT_WRITE),
+    ),
+    ("Purchase", READ): RowRule("purchase", P.CUSTOMER_READ, _with_customer),
+    ("Conversation", READ): RowRule("conversation", P.CUSTOMER_READ, _with_customer),
+    ("Conversation", P.CONVERSATION_REPLY.key): RowRule(
+        "conversation",
+        P.CONVERSATION_REPLY,
+        _with_customer_for(P.CONVERSATION_REPLY),
+        refusal=_customer_refusal(P.CONVERSATION_REPLY),
+    ),
+    ("Message", READ): RowRule("message", P.CUSTOMER_READ, _through("conversation", "conversation_id", _with_customer)),
+    ("HistoryEntry", READ): RowRule("customer_event", P.CUSTOMER_READ, _with_customer),
+    # A customer's timeline mixes its notes, tasks, conversations... : each item is the customer's.
+    ("TimelineItem", READ): RowRule("customer_event", P.CUSTOMER_READ, _with_customer, node=False),
+    ("Merge", READ): RowRule("customer_merge", P.CUSTOMER_READ, _through("customer", "primary_id", customers)),
+    ("Tag", READ): RowRule("tag", P.CUSTOMER_READ, _tenant),
+    ("Team", READ): RowRule("team", P.TEAM_READ, _tenant),
+    ("User", READ): RowRule("app_user", P.USER_READ, _tenant),
+    ("CustomField", READ): RowRule("custom_field", P.CUSTOM_FIELD_READ, _tenant),
+    ("MessageTemplate", READ): RowRule("message_template", P.TEMPLATE_READ, _tenant),
+    ("SavedFilter", READ): RowRule("saved_filter", P.SAVED_FILTER_WRITE, _own_or_shared),
+    ("SavedFilter", P.SAVED_FILTER_WRITE.key): RowRule(
+        "saved_filter",
+        P.SAVED_FILTER_WRITE,
+        _filter_to_change,
+        refusal=lambda _a, _r: "Only its owner (or, for a shared list, who may share lists) changes this list.",
+    ),
+    ("Tenant", READ): RowRule("tenant", None, _the_callers_tenant),
 }
+
+# The kinds ``node(id)`` and the schema test know: every kind of API object with a reading rule.
+ROW_RULES: dict[str, RowRule] = {kind: rule for (kind, action), rule in RULES.items() if action == READ and rule.node}
+
+
+def rule_for(kind: str, permission: Permission | None = None) -> RowRule | None:
+    """The rule for reading ``kind`` (``permission`` None, or the permission reading takes) or
+    acting on it with ``permission``."""
+    if permission is None:
+        return RULES.get((kind, READ))
+    rule = RULES.get((kind, permission.key))
+    if rule is None and (read := RULES.get((kind, READ))) is not None and read.permission == permission:
+        return read
+    return rule
+
+
+def _admits(access: Access, rule: RowRule | None) -> bool:
+    return rule is not None and (rule.permission is None or access.can(rule.permission))
 
 
 def may_see_kind(access: Access, kind: str) -> bool:
     """Whether the caller may see rows of ``kind`` at all (default deny)."""
-    rule = ROW_RULES.get(kind)
-    return rule is not None and (rule.permission is None or access.can(rule.permission))
+    return _admits(access, rule_for(kind))
+
+
+def rows_for(access: Access, kind: str, permission: Permission | None, alias: str) -> Sql:
+    """The filter of the rows of ``kind`` (as ``alias``) the caller may read (``permission``
+    None) or act on with ``permission``; FALSE for none, and for a kind or permission without a rule."""
+    rule = rule_for(kind, permission)
+    if rule is None or not _admits(access, rule):
+        return FALSE
+    return rule.where(access, alias)
 
 
 def visible_rows(access: Access, kind: str, alias: str) -> Sql:
     """The filter of the rows of ``kind`` (as ``alias``) the caller may see; FALSE for none."""
-    rule = ROW_RULES.get(kind)
-    if rule is None or not may_see_kind(access, kind):
-        return FALSE
-    return rule.where(access, alias)
+    return rows_for(access, kind, None, alias)
 
 
 async def locate(access: Access, kind: str, pk: UUID) -> dict[str, Any] | None:
@@ -116,7 +272,7 @@ async def locate(access: Access, kind: str, pk: UUID) -> dict[str, Any] | None:
     None whether the row does not exist or is hidden: the answer never tells the two apart.
     One statement; the columns are the table's own.
     """
-    rule = ROW_RULES.get(kind)
+    rule = rule_for(kind)
     where = visible_rows(access, kind, "x")
     if rule is None or where is FALSE:
         return None
@@ -134,3 +290,39 @@ async def locate(access: Access, kind: str, pk: UUID) -> dict[str, Any] | None:
             + where
         )
     return await fetchrow(query)
+
+
+async def locate_for(
+    access: Access,
+    kind: str,
+    permission: Permission | None,
+    pk: UUID,
+    lock: bool = True,
+    *,
+    columns: str | None = None,
+    alias: str = "x",
+) -> dict[str, Any] | None:
+    """The row of ``kind`` with id ``pk`` if the caller may act on it with ``permission`` (read it,
+    for None), locked ``FOR UPDATE`` unless ``lock`` is false; None otherwise. ``columns`` are
+    written with ``alias`` (all the table's columns by default). See ``refusal_for`` for why."""
+    rule = rule_for(kind, permission)
+    where = rows_for(access, kind, permission, alias)
+    if rule is None or where is FALSE:
+        return None
+    return await fetchrow(
+        Sql(f"SELECT {columns or alias + '.*'} FROM {rule.table} {alias} WHERE {alias}.id = %s AND ", pk)
+        + where
+        + Sql(f" FOR UPDATE OF {alias}" if lock else "")
+    )
+
+
+async def refusal_for(access: Access, kind: str, permission: Permission, pk: UUID) -> str | None:
+    """Why ``locate_for`` found nothing: the refusal to say when the caller can see the row
+    (Forbidden), None when they cannot (NotFound, exactly as for an id that never existed)."""
+    seen = await locate_for(access, kind, None, pk, lock=False)
+    if seen is None:
+        return None
+    rule = rule_for(kind, permission)
+    if rule is not None and rule.refusal is not None:
+        return rule.refusal(access, seen)
+    return permission.refusal("this customer")

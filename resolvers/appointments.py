@@ -14,8 +14,8 @@ from models.sql import Sql
 from resolvers import users as user_ops
 from resolvers.children import ChildKind, RowsById
 from resolvers.customers import locate_for_change
-from resolvers.errors import Errors, FieldErrorCode, NotFound
-from resolvers.live import live_rows
+from resolvers.errors import Errors, FieldErrorCode
+from resolvers.locate import locate_or_refuse
 from resolvers.pagination import SortKey
 
 COLUMNS = APPOINTMENT.select("a")
@@ -23,11 +23,12 @@ RETURNING = ", ".join(APPOINTMENT.column_names)
 # A customer's appointments, the latest start first.
 APPOINTMENTS = ChildKind(
     "appointments",
+    "Appointment",
     "customer_id",
     (SortKey("t.starts_at", True, "timestamptz", "starts_at"), SortKey("t.id", True, "uuid", "id")),
     Sql("appointment t"),
 )
-APPOINTMENT_ROWS = RowsById("appointments", "appointment", "a", COLUMNS)
+APPOINTMENT_ROWS = RowsById("appointments", "Appointment", "a", COLUMNS)
 
 
 async def _clean(
@@ -91,18 +92,9 @@ async def schedule(access: Access, customer_id: UUID, data: dict[str, Any]) -> d
 
 
 async def _locate(access: Access, appointment_id: UUID) -> dict[str, Any]:
-    row = await fetchrow(
-        Sql(
-            f"SELECT {COLUMNS} FROM appointment a JOIN customer c ON c.id = a.customer_id WHERE a.id = %s AND ",
-            appointment_id,
-        )
-        + live_rows(access, P.CUSTOMER_READ)
-        + Sql(" FOR UPDATE OF a")
+    return await locate_or_refuse(
+        access, "Appointment", P.APPOINTMENT_WRITE, appointment_id, columns=COLUMNS, alias="a"
     )
-    if row is None:
-        raise NotFound("Appointment", str(appointment_id))
-    await locate_for_change(access, row["customer_id"], P.APPOINTMENT_WRITE, lock=False)
-    return row
 
 
 async def reschedule(access: Access, appointment_id: UUID, data: dict[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 Each kind of child row is declared once, as a ``ChildKind`` (where its rows are, how each
 parent's list is ordered, what the list's arguments narrow) and a ``RowsById`` (how a row is read
-by its id); the functions here serve every kind from that declaration.
+by its id); the functions here serve every kind from that declaration. Which rows the caller may
+see is not declared here: both name their kind, and its rule in authz/rows.py filters every read.
 
 Nested connections load through DataLoaders; a batch holds the parents of one request that ask
 for the same page (same first/after/filter), and a window function cuts each parent's page.
@@ -17,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from authz.principal import Principal
+from authz.access import Access
+from authz.rows import rule_for, visible_rows
 from models.db import fetch
-from models.sql import Sql, and_
+from models.sql import FALSE, Sql, and_
 from resolvers.cursors import ANOTHER_LIST, ListCursors, open_cursor
 from resolvers.errors import FieldErrorCode, ValidationFailed
 from resolvers.pagination import SortKey, after_condition, order_by, page_size
@@ -46,14 +48,16 @@ class ChildList:
 
 @dataclass(frozen=True, slots=True)
 class ChildKind:
-    """A kind of row listed under a parent: ``parent`` is the column naming the parent, ``keys``
-    the order of each parent's list, ``tag`` names its lists (cursors are bound to it).
+    """A kind of row listed under a parent: ``kind`` names its rule in authz/rows.py, ``parent``
+    is the column naming the parent, ``keys`` the order of each parent's list, ``tag`` names its
+    lists (cursors are bound to it).
 
     ``source`` serves a list without arguments; ``narrow`` turns a list's arguments (e.g. a task
-    status) into its ``ChildList``. Rows are always kept to the caller's tenant.
+    status) into its ``ChildList``. Rows are always kept to those the kind's rule lets the caller see.
     """
 
     tag: str
+    kind: str
     parent: str
     keys: tuple[SortKey, ...]
     source: Sql | None = None
@@ -68,7 +72,7 @@ class ChildKind:
 
 async def child_pages(
     kind: ChildKind,
-    caller: Principal,
+    access: Access,
     parents: Sequence[UUID],
     params: tuple[Any, ...] = (),
     *,
@@ -80,10 +84,10 @@ async def child_pages(
     list of the first page (no edges, no cursors to seal)."""
     chosen = kind.list(params)
     limit = page_size(first)
-    lists = ListCursors.of(caller, kind.tag, **chosen.arguments)
+    lists = ListCursors.of(access.principal, kind.tag, **chosen.arguments)
     cursors = {parent: lists.child(parent) for parent in parents}
     out: dict[UUID, ChildPage] = {}
-    conditions = and_(Sql("t.tenant_id = %s", caller.tenant_id), chosen.where)
+    conditions = and_(visible_rows(access, kind.kind, "t"), chosen.where)
     if after:
         identity, values = open_cursor(after)
         if len(values) != len(kind.keys):
@@ -120,12 +124,14 @@ async def child_pages(
 
 
 async def child_counts(
-    kind: ChildKind, tenant_id: UUID, parents: Sequence[UUID], params: tuple[Any, ...] = ()
+    kind: ChildKind, access: Access, parents: Sequence[UUID], params: tuple[Any, ...] = ()
 ) -> dict[UUID, int]:
     """How many children each parent has in the list ``params`` choose (for totalCount, computed
     only when asked)."""
     chosen = kind.list(params)
-    where = and_(Sql("t.tenant_id = %s", tenant_id), chosen.where)
+    where = and_(visible_rows(access, kind.kind, "t"), chosen.where)
+    if where is FALSE:
+        return dict.fromkeys(parents, 0)
     rows = await fetch(
         Sql(f"SELECT t.{kind.parent} AS parent, count(*)::int AS n FROM ")
         + chosen.source
@@ -140,21 +146,22 @@ async def child_counts(
 
 @dataclass(frozen=True, slots=True)
 class RowsById:
-    """How rows of one kind are read by id: ``table`` under ``alias``, the ``columns`` (written
-    with that alias) its API type needs. ``name`` names its loader."""
+    """How rows of one kind are read by id: the table of ``kind``'s rule in authz/rows.py under
+    ``alias``, the ``columns`` (written with that alias) its API type needs. ``name`` names its
+    loader. Only rows the rule lets the caller see are answered."""
 
     name: str
-    table: str
+    kind: str
     alias: str
     columns: str
 
-    async def fetch(self, tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+    async def fetch(self, access: Access, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
         a = self.alias
+        rule = rule_for(self.kind)
+        where = visible_rows(access, self.kind, a)
+        if rule is None or where is FALSE:
+            return {}
         rows = await fetch(
-            Sql(
-                f"SELECT {self.columns} FROM {self.table} {a} WHERE {a}.tenant_id = %s AND {a}.id = ANY(%s::uuid[])",
-                tenant_id,
-                ids,
-            )
+            Sql(f"SELECT {self.columns} FROM {rule.table} {a} WHERE {a}.id = ANY(%s::uuid[]) AND ", ids) + where
         )
         return {r["id"]: r for r in rows}

@@ -11,9 +11,10 @@ from typing import Any
 from uuid import UUID
 
 from authz.access import Access
-from authz.catalogue import P
+from authz.catalogue import P, Permission
 from authz.errors import Forbidden
 from authz.masking import contact_hidden
+from authz.rows import rows_for
 from models import Channel, ConversationStatus
 from models.conversations import CONVERSATION, MESSAGE
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
@@ -35,7 +36,7 @@ from resolvers.errors import (
 )
 from resolvers.handles import HANDLE_MAX, normalize_handle
 from resolvers.inbound_names import inbound_name
-from resolvers.live import live_rows
+from resolvers.locate import locate_or_refuse
 from resolvers.pagination import SortKey
 
 BODY_MAX = 20_000
@@ -47,6 +48,7 @@ MESSAGE_RETURNING = ", ".join(MESSAGE.column_names)
 # A customer's conversations, the most recently active first.
 CONVERSATIONS = ChildKind(
     "conversations",
+    "Conversation",
     "customer_id",
     (SortKey("t.last_message_at", True, "timestamptz", "last_message_at"), SortKey("t.id", True, "uuid", "id")),
     Sql("conversation t"),
@@ -54,12 +56,13 @@ CONVERSATIONS = ChildKind(
 # A conversation's messages, newest first.
 MESSAGES = ChildKind(
     "messages",
+    "Message",
     "conversation_id",
     (SortKey("t.sent_at", True, "timestamptz", "sent_at"), SortKey("t.id", True, "uuid", "id")),
     Sql("message t"),
 )
-CONVERSATION_ROWS = RowsById("conversations", "conversation", "v", CONVERSATION_COLUMNS)
-MESSAGE_ROWS = RowsById("messages", "message", "m", MESSAGE_COLUMNS)
+CONVERSATION_ROWS = RowsById("conversations", "Conversation", "v", CONVERSATION_COLUMNS)
+MESSAGE_ROWS = RowsById("messages", "Message", "m", MESSAGE_COLUMNS)
 # The customer field a channel's address lives in, if any (Instagram and webchat use handles).
 CHANNEL_FIELD = {Channel.WHATSAPP: "whatsapp", Channel.SMS: "phone", Channel.PHONE: "phone", Channel.EMAIL: "email"}
 CONTACT_CHANNELS = frozenset(CHANNEL_FIELD)
@@ -300,20 +303,10 @@ async def _describe(
     return Inbound(message, conversation, customer, customer_created, duplicate)
 
 
-async def _conversation_for(access: Access, conversation_id: UUID, perm: Any) -> dict[str, Any]:
-    row = await fetchrow(
-        Sql(
-            f"SELECT {CONVERSATION_COLUMNS} FROM conversation v JOIN customer c ON c.id = v.customer_id "
-            "WHERE v.id = %s AND ",
-            conversation_id,
-        )
-        + live_rows(access, P.CUSTOMER_READ)
-        + Sql(" FOR UPDATE OF v")
+async def _conversation_for(access: Access, conversation_id: UUID, perm: Permission) -> dict[str, Any]:
+    return await locate_or_refuse(
+        access, "Conversation", perm, conversation_id, columns=CONVERSATION_COLUMNS, alias="v"
     )
-    if row is None:
-        raise NotFound("Conversation", str(conversation_id))
-    await customers.locate_for_change(access, row["customer_id"], perm, lock=False)
-    return row
 
 
 async def reply(access: Access, conversation_id: UUID, body: str) -> dict[str, Any]:
@@ -433,7 +426,7 @@ async def start(access: Access, data: dict[str, Any]) -> list[dict[str, Any]]:
                     "WHERE c.id = ANY(%s::uuid[]) AND ",
                     ids,
                 )
-                + live_rows(access, P.CONVERSATION_REPLY)
+                + rows_for(access, "Customer", P.CONVERSATION_REPLY, "c")
                 + Sql(" ORDER BY c.id FOR UPDATE")
             )
         }

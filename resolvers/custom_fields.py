@@ -15,6 +15,7 @@ from uuid import UUID
 
 from authz.access import Access
 from authz.catalogue import P
+from authz.rows import locate_for
 from models import CustomFieldType
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql
@@ -65,13 +66,7 @@ async def list_definitions(access: Access, *, include_archived: bool = False) ->
 
 
 async def get_definition(access: Access, field_id: UUID) -> FieldDef | None:
-    if not access.can(P.CUSTOM_FIELD_READ):
-        return None
-    row = await fetchrow(
-        Sql(
-            f"SELECT {COLUMNS} FROM custom_field WHERE id = %s AND tenant_id = %s", field_id, access.principal.tenant_id
-        )
-    )
+    row = await locate_for(access, "CustomField", None, field_id, lock=False, columns=COLUMNS)
     return FieldDef.from_row(row) if row else None
 
 

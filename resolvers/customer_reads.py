@@ -14,13 +14,13 @@ from uuid import UUID
 from authz.access import Access
 from authz.catalogue import P
 from authz.masking import contact_hidden
+from authz.rows import visible_rows
 from models.customers import CUSTOMER
 from models.db import fetch, fetchrow, fetchval
 from models.sql import Sql, and_, join
 from resolvers.cursors import ListCursors
 from resolvers.customer_filters import compile_filter
 from resolvers.errors import FieldErrorCode, ValidationFailed
-from resolvers.live import live_rows
 from resolvers.pagination import SortKey, after_condition, order_sql, page_size
 from resolvers.portfolios import Portfolio, portfolio_filter
 from resolvers.search import Segment, plan_search
@@ -143,7 +143,7 @@ async def customer_base(
         seller_id = UUID(str(f["sellerId"])) if f.get("sellerId") else None
     compiled = await compile_filter(access, f, lenient=lenient, labels=labels)
     condition = and_(
-        live_rows(access, P.CUSTOMER_READ),
+        visible_rows(access, "Customer", "c"),
         portfolio_filter(access, portfolio, seller_id),
         compiled.condition,
     )
@@ -312,7 +312,7 @@ async def get_customer(access: Access, customer_id: UUID) -> dict[str, Any] | No
             customer_id,
             access.principal.tenant_id,
         )
-        + live_rows(access, P.CUSTOMER_READ)
+        + visible_rows(access, "Customer", "c")
     )
 
 
@@ -322,7 +322,7 @@ async def get_customers(access: Access, ids: list[UUID]) -> dict[UUID, dict[str,
         return {}
     rows = await fetch(
         Sql(f"SELECT {SELECT} FROM customer c WHERE c.id = ANY(%s::uuid[]) AND ", ids)
-        + live_rows(access, P.CUSTOMER_READ)
+        + visible_rows(access, "Customer", "c")
     )
     return {r["id"]: r for r in rows}
 

@@ -12,8 +12,9 @@ from authz.access import Access
 from authz.catalogue import P, Permission
 from authz.errors import Forbidden
 from authz.masking import CONTACT_COLUMNS, contact_hidden, unchecked_required
+from authz.rows import refusal_for, rows_for
 from models.customers import CUSTOMER
-from models.db import execute, fetchrow, fetchval, in_transaction
+from models.db import execute, fetchrow, in_transaction
 from models.sql import Sql
 from resolvers import contact_keys, history
 from resolvers import tags as tag_ops
@@ -24,7 +25,7 @@ from resolvers.customer_reads import RETURNING, SELECT, reread
 from resolvers.duplicates import DuplicateFound, OnDuplicate, hits_for
 from resolvers.errors import Errors, NotFound, VersionConflict
 from resolvers.history import EventKind
-from resolvers.live import live_rows
+from resolvers.locate import locate_or_refuse
 from resolvers.owners import check_owner
 
 # Columns whose changes the history records (everything a client can write): the descriptor's.
@@ -179,7 +180,7 @@ async def _fold_into_existing(
     target = hits[0]
     current = await fetchrow(
         Sql(f"SELECT {SELECT} FROM customer c WHERE c.id = %s AND ", target.customer_id)
-        + live_rows(access, P.CUSTOMER_UPDATE)
+        + rows_for(access, "Customer", P.CUSTOMER_UPDATE, "c")
         + Sql(" FOR UPDATE")
     )
     if current is None or not access.can(P.CUSTOMER_UPDATE):
@@ -261,24 +262,15 @@ async def locate_for_change(
 
     A customer the caller cannot even read answers NotFound, exactly like a missing id.
     """
-    row = await fetchrow(
-        Sql(f"SELECT {SELECT} FROM customer c WHERE c.id = %s AND ", customer_id)
-        + live_rows(access, perm)
-        + Sql(" FOR UPDATE" if lock else "")
-    )
-    if row is not None:
-        return row
-    await refuse(access, customer_id, perm)
+    return await locate_or_refuse(access, "Customer", perm, customer_id, lock=lock, columns=SELECT, alias="c")
 
 
 async def refuse(access: Access, customer_id: UUID, perm: Permission) -> NoReturn:
     """Why the caller may not act on a customer: Forbidden when they can see it, else NotFound,
     exactly as for an id that never existed."""
-    visible = await fetchval(
-        Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", customer_id) + live_rows(access, P.CUSTOMER_READ)
-    )
-    if visible:
-        raise Forbidden(perm.refusal("this customer"))
+    refusal = await refusal_for(access, "Customer", perm, customer_id)
+    if refusal is not None:
+        raise Forbidden(refusal)
     raise NotFound("Customer", str(customer_id))
 
 

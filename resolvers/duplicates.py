@@ -10,6 +10,7 @@ from uuid import UUID
 
 from authz.access import Access
 from authz.catalogue import P
+from authz.rows import rows_for, visible_rows
 from models.db import fetch, fetchval
 from models.sql import TRUE, Sql
 from resolvers import contact_keys
@@ -19,7 +20,6 @@ from resolvers.cursors import ListCursors
 from resolvers.customer_fields import clean_customer_fields
 from resolvers.customer_reads import get_customers
 from resolvers.errors import DomainError
-from resolvers.live import live_rows
 from resolvers.pagination import SortKey, after_condition, order_by, page_size
 
 
@@ -83,7 +83,7 @@ async def candidates(access: Access, data: dict[str, Any], exclude_id: UUID | No
 async def _readable(access: Access, customer_id: UUID) -> bool:
     return bool(
         await fetchval(
-            Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", customer_id) + live_rows(access, P.CUSTOMER_READ)
+            Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", customer_id) + visible_rows(access, "Customer", "c")
         )
     )
 
@@ -116,7 +116,7 @@ async def groups(
             "FROM customer_contact_key k JOIN customer c ON c.id = k.customer_id WHERE k.tenant_id = %s AND ",
             access.principal.tenant_id,
         )
-        + live_rows(access, P.DUPLICATE_READ)
+        + rows_for(access, "Customer", P.DUPLICATE_READ, "c")
         + Sql(" GROUP BY k.kind, k.value HAVING count(DISTINCT c.id) > 1")
     )
     # Sealed: a group's cursor holds its key (a phone number, an email).

@@ -20,10 +20,10 @@ from uuid import UUID
 from authz.access import Access
 from authz.catalogue import P
 from authz.masking import CONTACT_COLUMNS, custom_value_hidden
+from authz.rows import visible_rows
 from models import CustomFieldType
 from models.db import execute, fetch, fetchval
 from models.sql import Sql
-from resolvers.live import live_rows
 
 
 class EventKind(StrEnum):
@@ -216,7 +216,7 @@ async def readable_customers(access: Access, ids: set[UUID]) -> set[UUID]:
             access.principal.tenant_id,
             list(ids),
         )
-        + live_rows(access, P.CUSTOMER_READ)
+        + visible_rows(access, "Customer", "c")
     )
     return {r["id"] for r in rows}
 

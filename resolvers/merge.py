@@ -20,6 +20,7 @@ from authz.access import Access
 from authz.catalogue import P
 from authz.errors import Forbidden
 from authz.masking import contact_hidden, unchecked_required
+from authz.rows import customer_scope, locate_for, rows_for
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql, and_
 from resolvers import contact_keys, history
@@ -30,7 +31,6 @@ from resolvers.customer_reads import SELECT, get_customers, reread
 from resolvers.customers import refuse, write_row
 from resolvers.errors import DomainError, Errors, FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import EventKind
-from resolvers.live import live_rows
 from resolvers.owners import check_owner
 
 MAX_DUPLICATES = 20
@@ -226,7 +226,7 @@ def _check_hidden_choices(access: Access, choices: dict[str, UUID], fields: list
 def _actionable(access: Access, alias: str = "c") -> Sql:
     """Customers the caller may merge (or unmerge): within its merge scope and its read scope, so
     neither a merge nor its undo ever touches, or answers, a customer the caller cannot see."""
-    return and_(live_rows(access, P.CUSTOMER_MERGE, alias), access.rows(P.CUSTOMER_READ, alias))
+    return and_(rows_for(access, "Customer", P.CUSTOMER_MERGE, alias), customer_scope(access, P.CUSTOMER_READ, alias))
 
 
 async def _lock_participants(access: Access, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
@@ -392,7 +392,8 @@ async def undo_merge(access: Access, merge_id: UUID) -> tuple[dict[str, Any], li
             raise NotFound("Merge", str(merge_id))
         # A merge is visible with its primary (as node(id) shows it); acting on it needs more.
         visible = await fetchval(
-            Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", merge["primary_id"]) + access.rows(P.CUSTOMER_READ)
+            Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", merge["primary_id"])
+            + customer_scope(access, P.CUSTOMER_READ)
         )
         if not visible:
             raise NotFound("Merge", str(merge_id))
@@ -550,21 +551,17 @@ async def undo_merge(access: Access, merge_id: UUID) -> tuple[dict[str, Any], li
 async def _all_actionable(access: Access, ids: list[UUID], *, live: bool = True) -> bool:
     """Whether the caller may merge and read every customer of ``ids`` (``live=False``: judged by
     the rows whatever their merged state)."""
-    scope = _actionable(access) if live else and_(access.rows(P.CUSTOMER_MERGE), access.rows(P.CUSTOMER_READ))
+    scope = (
+        _actionable(access)
+        if live
+        else and_(customer_scope(access, P.CUSTOMER_MERGE), customer_scope(access, P.CUSTOMER_READ))
+    )
     found = await fetchval(Sql("SELECT count(*) FROM customer c WHERE c.id = ANY(%s::uuid[]) AND ", ids) + scope)
     return found == len(set(ids))
 
 
 async def get_merge(access: Access, merge_id: UUID) -> MergeRecord | None:
-    row = await fetchrow(
-        Sql(
-            "SELECT m.* FROM customer_merge m JOIN customer c ON c.id = m.primary_id "
-            "WHERE m.id = %s AND m.tenant_id = %s AND ",
-            merge_id,
-            access.principal.tenant_id,
-        )
-        + access.rows(P.CUSTOMER_READ)
-    )
+    row = await locate_for(access, "Merge", None, merge_id, lock=False)
     if row is None:
         return None
     snapshot = row["snapshot"]

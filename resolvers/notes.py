@@ -7,14 +7,14 @@ from uuid import UUID
 
 from authz.access import Access
 from authz.catalogue import P
-from authz.errors import Forbidden
+from authz.rows import visible_rows
 from models.activities import NOTE
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import Sql
 from resolvers.children import ChildKind, RowsById
 from resolvers.customers import locate_for_change
-from resolvers.errors import Errors, FieldErrorCode, NotFound
-from resolvers.live import live_rows
+from resolvers.errors import Errors, FieldErrorCode
+from resolvers.locate import locate_or_refuse
 from resolvers.pagination import SortKey
 
 BODY_MAX = 20_000
@@ -22,11 +22,12 @@ NOTE_COLUMNS = NOTE.select("n")
 # A customer's notes, newest first.
 NOTES = ChildKind(
     "notes",
+    "Note",
     "customer_id",
     (SortKey("t.created_at", True, "timestamptz", "created_at"), SortKey("t.id", True, "uuid", "id")),
     Sql("note t"),
 )
-NOTE_ROWS = RowsById("notes", "note", "n", NOTE_COLUMNS)
+NOTE_ROWS = RowsById("notes", "Note", "n", NOTE_COLUMNS)
 
 
 def _clean_body(raw: str) -> str:
@@ -61,21 +62,9 @@ async def add_note(access: Access, customer_id: UUID, body: str) -> dict[str, An
 
 
 async def _note_for_change(access: Access, note_id: UUID) -> dict[str, Any]:
-    """The note, when the caller may change it: its author (still writing notes on the customer)
-    or a moderator. Others get NotFound if they cannot see it, else Forbidden."""
-    row = await fetchrow(
-        Sql(f"SELECT {NOTE_COLUMNS} FROM note n JOIN customer c ON c.id = n.customer_id WHERE n.id = %s AND ", note_id)
-        + live_rows(access, P.CUSTOMER_READ)
-        + Sql(" FOR UPDATE OF n")
-    )
-    if row is None:
-        raise NotFound("Note", str(note_id))
-    if access.can(P.NOTE_MODERATE):
-        return row
-    if row["author_id"] is not None and row["author_id"] == access.principal.user_id:
-        await locate_for_change(access, row["customer_id"], P.NOTE_WRITE, lock=False)
-        return row
-    raise Forbidden("Only the note's author (or a moderator) may change it.")
+    """The note (locked), when the caller may change it: its author (still writing notes on the
+    customer) or a moderator. Others get NotFound if they cannot see it, else Forbidden."""
+    return await locate_or_refuse(access, "Note", P.NOTE_WRITE, note_id, columns=NOTE_COLUMNS, alias="n")
 
 
 async def edit_note(access: Access, note_id: UUID, body: str) -> dict[str, Any]:
@@ -101,14 +90,13 @@ async def delete_note(access: Access, note_id: UUID) -> None:
         await execute(Sql("DELETE FROM note WHERE id = %s AND tenant_id = %s", note_id, access.principal.tenant_id))
 
 
-async def last_notes(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+async def last_notes(access: Access, customer_ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
     rows = await fetch(
         Sql(
-            f"SELECT DISTINCT ON (n.customer_id) {NOTE_COLUMNS} FROM note n "
-            "WHERE n.tenant_id = %s AND n.customer_id = ANY(%s::uuid[]) "
-            "ORDER BY n.customer_id, n.created_at DESC, n.id DESC",
-            tenant_id,
+            f"SELECT DISTINCT ON (n.customer_id) {NOTE_COLUMNS} FROM note n WHERE n.customer_id = ANY(%s::uuid[]) AND ",
             customer_ids,
         )
+        + visible_rows(access, "Note", "n")
+        + Sql(" ORDER BY n.customer_id, n.created_at DESC, n.id DESC")
     )
     return {r["customer_id"]: r for r in rows}

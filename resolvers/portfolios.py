@@ -11,12 +11,12 @@ from uuid import UUID
 
 from authz.access import Access
 from authz.catalogue import P, Scope
+from authz.rows import rows_for, visible_rows
 from models.db import execute, fetch, in_transaction
 from models.sql import Sql
 from resolvers import history
 from resolvers.errors import FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import EventKind
-from resolvers.live import live_rows
 from resolvers.owners import check_owner
 from resolvers.users import USER_COLUMNS
 
@@ -73,7 +73,7 @@ async def _reassign(access: Access, ids: list[UUID], owner_id: UUID | None) -> i
     async with in_transaction():
         rows = await fetch(
             Sql("SELECT c.id, c.owner_id FROM customer c WHERE c.id = ANY(%s::uuid[]) AND ", ids)
-            + live_rows(access, P.CUSTOMER_UPDATE)
+            + rows_for(access, "Customer", P.CUSTOMER_UPDATE, "c")
             + Sql(" ORDER BY c.id FOR UPDATE")
         )
         found = {r["id"]: r["owner_id"] for r in rows}
@@ -127,7 +127,7 @@ async def portfolios(access: Access) -> list[PortfolioSummary]:
             f"SELECT {USER_COLUMNS}, count(c.id)::int AS customers, max(c.last_contacted_at) AS last_contacted_at "
             "FROM app_user u LEFT JOIN customer c ON c.owner_id = u.id AND ",
         )
-        + live_rows(access, P.CUSTOMER_READ)
+        + visible_rows(access, "Customer", "c")
         + Sql(
             " WHERE u.tenant_id = %s GROUP BY u.id HAVING (u.role = 'seller' AND u.is_active) OR count(c.id) > 0 "
             "ORDER BY count(c.id) DESC, u.name",

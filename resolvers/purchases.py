@@ -21,11 +21,12 @@ COLUMNS = ", ".join(PURCHASE.column_names)
 # A customer's purchases, the latest first.
 PURCHASES = ChildKind(
     "purchases",
+    "Purchase",
     "customer_id",
     (SortKey("t.occurred_at", True, "timestamptz", "occurred_at"), SortKey("t.id", True, "uuid", "id")),
     Sql("purchase t"),
 )
-PURCHASE_ROWS = RowsById("purchases", "purchase", "p", PURCHASE.select("p"))
+PURCHASE_ROWS = RowsById("purchases", "Purchase", "p", PURCHASE.select("p"))
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_AMOUNT = Decimal("999999999999.99")
 

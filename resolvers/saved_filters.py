@@ -11,14 +11,16 @@ from tortoise.exceptions import IntegrityError
 from authz.access import Access
 from authz.catalogue import P
 from authz.errors import Forbidden
+from authz.rows import locate_for, visible_rows
 from models.db import fetch, fetchrow, in_transaction
 from models.saved_filters import SAVED_FILTER
 from models.sql import Sql
 from resolvers.custom_values import option_key
 from resolvers.customer_filters import compile_filter
 from resolvers.customer_reads import Sort, SortField
-from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
+from resolvers.errors import Errors, FieldErrorCode, ValidationFailed
 from resolvers.history import to_json
+from resolvers.locate import locate_or_refuse
 
 NAME_MAX = 120
 COLUMNS = SAVED_FILTER.select("f")
@@ -117,35 +119,22 @@ async def save_filter(access: Access, data: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def visible_filters(access: Access) -> Sql:
-    """One's own lists and the company's shared ones."""
-    p = access.principal
-    return Sql("f.tenant_id = %s AND (f.owner_id = %s OR f.shared)", p.tenant_id, p.user_id)
-
-
 async def get_filter(access: Access, filter_id: UUID) -> dict[str, Any] | None:
-    return await fetchrow(
-        Sql(f"SELECT {COLUMNS} FROM saved_filter f WHERE f.id = %s AND ", filter_id) + visible_filters(access)
-    )
+    return await locate_for(access, "SavedFilter", None, filter_id, lock=False, columns=COLUMNS, alias="f")
 
 
 async def list_filters(access: Access) -> list[dict[str, Any]]:
     access.require(P.SAVED_FILTER_WRITE)
     return await fetch(
         Sql(f"SELECT {COLUMNS} FROM saved_filter f WHERE ")
-        + visible_filters(access)
+        + visible_rows(access, "SavedFilter", "f")
         + Sql(" ORDER BY f.shared, lower(f.name), f.id")
     )
 
 
 async def _for_change(access: Access, filter_id: UUID) -> dict[str, Any]:
-    """Its owner changes a list; a shared one also those who may share lists."""
-    row = await get_filter(access, filter_id)
-    if row is None:
-        raise NotFound("SavedFilter", str(filter_id))
-    if row["owner_id"] != access.principal.user_id and not (row["shared"] and access.can(P.SAVED_FILTER_SHARE)):
-        raise Forbidden("Only its owner (or, for a shared list, who may share lists) changes this list.")
-    return row
+    """Its owner changes a list; a shared one also those who may share lists (authz/rows.py)."""
+    return await locate_or_refuse(access, "SavedFilter", P.SAVED_FILTER_WRITE, filter_id, columns=COLUMNS, alias="f")
 
 
 async def update_filter(access: Access, filter_id: UUID, data: dict[str, Any]) -> dict[str, Any]:

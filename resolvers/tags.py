@@ -7,13 +7,13 @@ from uuid import UUID
 
 from authz.access import Access
 from authz.catalogue import P
+from authz.rows import visible_rows
 from models.db import execute, fetch, fetchrow, in_transaction
-from models.sql import Sql
+from models.sql import FALSE, Sql
 from models.tags import TAG
 from resolvers import history
 from resolvers.errors import Errors, FieldErrorCode, NotFound
 from resolvers.history import EventKind
-from resolvers.live import live_rows
 
 TAG_MAX_LENGTH = 80
 MAX_TAGS_PER_CALL = 50
@@ -86,17 +86,21 @@ async def detach(tenant_id: UUID, customer_id: UUID, names: list[str]) -> list[s
     return sorted(r["name"] for r in rows)
 
 
-async def tags_of_customers(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+async def tags_of_customers(access: Access, customer_ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+    """Each customer's tags (the Tag rule)."""
+    out: dict[UUID, list[dict[str, Any]]] = {cid: [] for cid in customer_ids}
+    where = visible_rows(access, "Tag", "t")
+    if where is FALSE:
+        return out
     rows = await fetch(
         Sql(
             f"SELECT ct.customer_id, {TAG.select('t')} FROM customer_tag ct "
-            "JOIN tag t ON t.id = ct.tag_id WHERE ct.tenant_id = %s AND ct.customer_id = ANY(%s::uuid[]) "
-            "ORDER BY t.name_key",
-            tenant_id,
+            "JOIN tag t ON t.id = ct.tag_id AND t.tenant_id = ct.tenant_id WHERE ct.customer_id = ANY(%s::uuid[]) AND ",
             customer_ids,
         )
+        + where
+        + Sql(" ORDER BY t.name_key")
     )
-    out: dict[UUID, list[dict[str, Any]]] = {cid: [] for cid in customer_ids}
     for row in rows:
         out[row["customer_id"]].append(row)
     return out
@@ -110,8 +114,10 @@ async def list_tags(access: Access) -> list[dict[str, Any]]:
             f"SELECT {TAG.select('t')}, (SELECT count(*) FROM customer_tag ct JOIN customer c ON c.id = ct.customer_id "
             "WHERE ct.tenant_id = t.tenant_id AND ct.tag_id = t.id AND "
         )
-        + live_rows(access, P.CUSTOMER_READ)
-        + Sql(")::int AS customers FROM tag t WHERE t.tenant_id = %s ORDER BY t.name_key", access.principal.tenant_id)
+        + visible_rows(access, "Customer", "c")
+        + Sql(")::int AS customers FROM tag t WHERE ")
+        + visible_rows(access, "Tag", "t")
+        + Sql(" ORDER BY t.name_key")
     )
 
 

@@ -11,6 +11,7 @@ from uuid import UUID
 from authz.access import Access
 from authz.catalogue import P
 from authz.errors import Forbidden
+from authz.rows import visible_rows
 from models import TaskPriority, TaskStatus
 from models.activities import TASK
 from models.db import fetch, fetchrow, fetchval, in_transaction
@@ -19,8 +20,8 @@ from resolvers import users as user_ops
 from resolvers.children import ChildKind, ChildList, RowsById
 from resolvers.cursors import ListCursors
 from resolvers.customers import locate_for_change
-from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
-from resolvers.live import live_rows
+from resolvers.errors import Errors, FieldErrorCode, ValidationFailed
+from resolvers.locate import locate_or_refuse
 from resolvers.pagination import SortKey, after_condition, order_by, page_size
 
 TITLE_MAX, DESCRIPTION_MAX = 200, 10_000
@@ -41,8 +42,8 @@ def _with_status(status: TaskStatus | None) -> ChildList:
 
 
 # A customer's tasks, soonest due first; the list takes a status.
-TASKS = ChildKind("tasks", "customer_id", DUE_ORDER, narrow=_with_status)
-TASK_ROWS = RowsById("tasks", "task", "k", TASK_COLUMNS)
+TASKS = ChildKind("tasks", "Task", "customer_id", DUE_ORDER, narrow=_with_status)
+TASK_ROWS = RowsById("tasks", "Task", "k", TASK_COLUMNS)
 
 
 def _clean(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -112,17 +113,7 @@ async def update_task(access: Access, task_id: UUID, data: dict[str, Any]) -> di
     access.require(P.TASK_WRITE)
     values = _clean(data, creating=False)
     async with in_transaction():
-        current = await fetchrow(
-            Sql(
-                f"SELECT {TASK_COLUMNS} FROM task k JOIN customer c ON c.id = k.customer_id WHERE k.id = %s AND ",
-                task_id,
-            )
-            + live_rows(access, P.CUSTOMER_READ)
-            + Sql(" FOR UPDATE OF k")
-        )
-        if current is None:
-            raise NotFound("Task", str(task_id))
-        await locate_for_change(access, current["customer_id"], P.TASK_WRITE, lock=False)
+        current = await locate_or_refuse(access, "Task", P.TASK_WRITE, task_id, columns=TASK_COLUMNS, alias="k")
         if data.get("responsibleId") is not None:
             await _check_responsible(access, data["responsibleId"], current["customer_id"])
             values["responsible_id"] = data["responsibleId"]
@@ -163,7 +154,7 @@ class MyTasksPlan:
     cursors: ListCursors
 
 
-MY_TASKS_FROM = "task k JOIN customer c ON c.id = k.customer_id"
+MY_TASKS_FROM = "task k"  # which tasks are visible is the Task rule's (in the WHERE)
 
 
 def plan_my_tasks(
@@ -178,7 +169,7 @@ def plan_my_tasks(
         Sql("k.tenant_id = %s AND k.responsible_id = %s", p.tenant_id, p.user_id),
         Sql("k.status = %s", status.value) if status else None,
         Sql("k.due_at < %s", due_before) if due_before else None,
-        live_rows(access, P.CUSTOMER_READ),
+        visible_rows(access, "Task", "k"),
     )
     cursors = ListCursors.of(p, "myTasks", status=status, due_before=due_before)
     page_where = where

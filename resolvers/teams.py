@@ -9,14 +9,14 @@ from tortoise.exceptions import IntegrityError
 
 from authz.access import Access
 from authz.catalogue import P
+from authz.rows import rows_for, visible_rows
 from models import Team
 from models.db import execute, fetch, fetchrow, in_transaction
-from models.sql import Sql
+from models.sql import FALSE, Sql
 from models.teams import TEAM
 from resolvers import history
 from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import EventKind
-from resolvers.live import live_rows
 from resolvers.portfolios import check_batch
 from resolvers.users import USER_COLUMNS
 
@@ -39,7 +39,9 @@ def _clean_name(raw: str) -> str:
 async def list_teams(access: Access) -> list[dict[str, Any]]:
     access.require(P.TEAM_READ)
     return await fetch(
-        Sql(f"SELECT {TEAM_COLUMNS} FROM team WHERE tenant_id = %s ORDER BY name", access.principal.tenant_id)
+        Sql(f"SELECT {TEAM.select('t')} FROM team t WHERE ")
+        + visible_rows(access, "Team", "t")
+        + Sql(" ORDER BY t.name")
     )
 
 
@@ -128,7 +130,7 @@ async def change_customer_teams(access: Access, team_id: UUID, customer_ids: lis
             raise ValidationFailed.one("teamId", FieldErrorCode.NOT_ALLOWED, NOT_MEMBER)
         rows = await fetch(
             Sql("SELECT c.id FROM customer c WHERE c.id = ANY(%s::uuid[]) AND ", ids)
-            + live_rows(access, P.CUSTOMER_TEAMS)
+            + rows_for(access, "Customer", P.CUSTOMER_TEAMS, "c")
             + Sql(" ORDER BY c.id FOR UPDATE")
         )
         found = {r["id"] for r in rows}
@@ -163,38 +165,49 @@ async def change_customer_teams(access: Access, team_id: UUID, customer_ids: lis
     return len(changed_ids)
 
 
-async def members_of(tenant_id: UUID, team_ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+async def members_of(access: Access, team_ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+    """Each team's members the caller may see (the User rule)."""
+    out: dict[UUID, list[dict[str, Any]]] = {t: [] for t in team_ids}
+    where = visible_rows(access, "User", "u")
+    if where is FALSE:
+        return out
     rows = await fetch(
         Sql(
             f"SELECT m.team_id, {USER_COLUMNS} FROM team_membership m JOIN app_user u ON u.id = m.user_id "
-            "WHERE m.tenant_id = %s AND m.team_id = ANY(%s::uuid[]) ORDER BY u.name, u.id",
-            tenant_id,
+            "AND u.tenant_id = m.tenant_id WHERE m.team_id = ANY(%s::uuid[]) AND ",
             team_ids,
         )
+        + where
+        + Sql(" ORDER BY u.name, u.id")
     )
-    out: dict[UUID, list[dict[str, Any]]] = {t: [] for t in team_ids}
     for row in rows:
         out[row["team_id"]].append(row)
     return out
 
 
-async def teams_of_customers(tenant_id: UUID, customer_ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+async def teams_of_customers(access: Access, customer_ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+    """Each customer's teams the caller may see (the Team rule)."""
+    out: dict[UUID, list[dict[str, Any]]] = {c: [] for c in customer_ids}
+    where = visible_rows(access, "Team", "t")
+    if where is FALSE:
+        return out
     rows = await fetch(
         Sql(
             f"SELECT ct.customer_id, {TEAM.select('t')} FROM customer_team ct JOIN team t ON t.id = ct.team_id "
-            "WHERE ct.tenant_id = %s AND ct.customer_id = ANY(%s::uuid[]) ORDER BY t.name",
-            tenant_id,
+            "AND t.tenant_id = ct.tenant_id WHERE ct.customer_id = ANY(%s::uuid[]) AND ",
             customer_ids,
         )
+        + where
+        + Sql(" ORDER BY t.name")
     )
-    out: dict[UUID, list[dict[str, Any]]] = {c: [] for c in customer_ids}
     for row in rows:
         out[row["customer_id"]].append(row)
     return out
 
 
-async def teams_by_id(tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
-    rows = await fetch(
-        Sql(f"SELECT {TEAM_COLUMNS} FROM team WHERE tenant_id = %s AND id = ANY(%s::uuid[])", tenant_id, ids)
-    )
+async def teams_by_id(access: Access, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+    where = visible_rows(access, "Team", "t")
+    if where is FALSE:
+        return {}
+    rows = await fetch(Sql(f"SELECT {TEAM.select('t')} FROM team t WHERE t.id = ANY(%s::uuid[]) AND ", ids) + where)
     return {r["id"]: r for r in rows}

@@ -10,6 +10,7 @@ from tortoise.exceptions import IntegrityError
 
 from authz.access import Access
 from authz.catalogue import P
+from authz.rows import visible_rows
 from models import Channel, MessageTemplate
 from models.db import fetch, fetchrow
 from models.sql import Sql
@@ -66,12 +67,9 @@ def _clean(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
 async def list_templates(access: Access, *, include_archived: bool = False) -> list[dict[str, Any]]:
     access.require(P.TEMPLATE_READ)
     return await fetch(
-        Sql(
-            f"SELECT {COLUMNS} FROM message_template WHERE tenant_id = %s "
-            + ("" if include_archived else "AND NOT archived ")
-            + "ORDER BY name",
-            access.principal.tenant_id,
-        )
+        Sql(f"SELECT {COLUMNS} FROM message_template x WHERE ")
+        + visible_rows(access, "MessageTemplate", "x")
+        + Sql(("" if include_archived else " AND NOT x.archived") + " ORDER BY x.name")
     )
 
 

@@ -57,7 +57,7 @@ def _of_kinds(kinds: tuple[TimelineKind, ...] | None, contact_hidden: bool = Fal
 
 # A customer's records of every kind in one list, newest first; the list takes the kinds and
 # whether contact data is hidden from the caller.
-TIMELINE = ChildKind("timeline", "customer_id", KEYS, narrow=_of_kinds)
+TIMELINE = ChildKind("timeline", "TimelineItem", "customer_id", KEYS, narrow=_of_kinds)
 
 EVENT_COLUMNS = HISTORY_ENTRY.select("e")
-EVENT_ROWS = RowsById("events", "customer_event", "e", EVENT_COLUMNS)
+EVENT_ROWS = RowsById("events", "HistoryEntry", "e", EVENT_COLUMNS)

@@ -8,25 +8,30 @@ from uuid import UUID
 from authz.access import Access
 from authz.catalogue import P
 from authz.principal import Principal
+from authz.rows import visible_rows
 from models import Role
 from models.db import fetch, fetchrow, fetchval
-from models.sql import Sql
+from models.sql import FALSE, Sql
 from models.users import USER
 from resolvers.errors import NotFound
-from resolvers.live import live_rows
 
 USER_COLUMNS = USER.select("u")
 
 
-async def users_by_id(tenant_id: UUID, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
-    rows = await fetch(
-        Sql(
-            f"SELECT {USER_COLUMNS} FROM app_user u WHERE u.tenant_id = %s AND u.id = ANY(%s::uuid[])",
-            tenant_id,
-            ids,
-        )
-    )
+async def users_by_id(access: Access, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+    """The users of ``ids`` the caller may see (the User rule, authz/rows.py)."""
+    where = visible_rows(access, "User", "u")
+    if where is FALSE:
+        return {}
+    rows = await fetch(Sql(f"SELECT {USER_COLUMNS} FROM app_user u WHERE u.id = ANY(%s::uuid[]) AND ", ids) + where)
     return {r["id"]: r for r in rows}
+
+
+async def own_user(tenant_id: UUID, user_id: UUID) -> dict[str, Any] | None:
+    """The caller's own user, whether or not the role may see the company's users."""
+    return await fetchrow(
+        Sql(f"SELECT {USER_COLUMNS} FROM app_user u WHERE u.tenant_id = %s AND u.id = %s", tenant_id, user_id)
+    )
 
 
 async def active_user(tenant_id: UUID, user_id: UUID) -> dict[str, Any] | None:
@@ -58,7 +63,7 @@ async def may_see_customer(access: Access, user: dict[str, Any], customer_id: UU
     )
     return bool(
         await fetchval(
-            Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", customer_id) + live_rows(other, P.CUSTOMER_READ)
+            Sql("SELECT 1 FROM customer c WHERE c.id = %s AND ", customer_id) + visible_rows(other, "Customer", "c")
         )
     )
 
@@ -66,7 +71,9 @@ async def may_see_customer(access: Access, user: dict[str, Any], customer_id: UU
 async def list_users(access: Access) -> list[dict[str, Any]]:
     access.require(P.USER_READ)
     return await fetch(
-        Sql(f"SELECT {USER_COLUMNS} FROM app_user u WHERE u.tenant_id = %s ORDER BY u.name", access.principal.tenant_id)
+        Sql(f"SELECT {USER_COLUMNS} FROM app_user u WHERE ")
+        + visible_rows(access, "User", "u")
+        + Sql(" ORDER BY u.name")
     )
 
 

@@ -10,7 +10,6 @@ from strawberry.types.nodes import SelectedField
 
 from authz.access import Access
 from authz.catalogue import P
-from authz.rows import may_see_kind
 from models import TaskStatus as ModelTaskStatus
 from resolvers import customer_reads
 from resolvers import notes as note_ops
@@ -59,17 +58,16 @@ async def prefetch_for_page(info: Info, rows: list[dict[str, Any]]) -> dict[str,
     assert isinstance(root, SelectedField)  # the field being resolved, never a fragment
     wanted = selected_below(root, ("nodes",), ("edges", "node"))
     access = info.context.access
-    tenant = access.principal.tenant_id
     ids = [r["id"] for r in rows]
     jobs: dict[str, Any] = {}
     if "tags" in wanted:
-        jobs["tags"] = tag_ops.tags_of_customers(tenant, ids)
-    if "teams" in wanted and may_see_kind(access, "Team"):
-        jobs["teams"] = team_ops.teams_of_customers(tenant, ids)
+        jobs["tags"] = tag_ops.tags_of_customers(access, ids)
+    if "teams" in wanted:
+        jobs["teams"] = team_ops.teams_of_customers(access, ids)
     if "openTasks" in wanted:
         jobs["openTasks"] = child_pages(
             task_ops.TASKS,
-            access.principal,
+            access,
             ids,
             (ModelTaskStatus.OPEN,),
             first=OPEN_TASKS,
@@ -77,7 +75,7 @@ async def prefetch_for_page(info: Info, rows: list[dict[str, Any]]) -> dict[str,
             with_cursors=False,
         )
     if "lastNote" in wanted:
-        jobs["lastNote"] = note_ops.last_notes(tenant, ids)
+        jobs["lastNote"] = note_ops.last_notes(access, ids)
     if not jobs and "owner" not in wanted:
         return None
     found = dict(zip(jobs, await asyncio.gather(*jobs.values()), strict=True))
@@ -85,9 +83,8 @@ async def prefetch_for_page(info: Info, rows: list[dict[str, Any]]) -> dict[str,
     for page in (found.get("openTasks") or {}).values():
         people.update(v for t in page.rows for v in (t["responsible_id"], t["created_by_id"]) if v)
     people.update(n["author_id"] for n in (found.get("lastNote") or {}).values() if n["author_id"])
-    # Users hidden from the caller (authz/rows.py) are left to the loader, which answers null.
-    visible = people and may_see_kind(access, "User")
-    found["users"] = await user_ops.users_by_id(tenant, list(people)) if visible else {}
+    # Users hidden from the caller (authz/rows.py) are not read: the loader answers null for them.
+    found["users"] = await user_ops.users_by_id(access, list(people)) if people else {}
     return found
 
 

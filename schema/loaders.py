@@ -10,8 +10,6 @@ from uuid import UUID
 from strawberry.dataloader import DataLoader
 
 from authz.access import Access
-from authz.principal import Principal
-from authz.rows import may_see_kind
 from resolvers import custom_fields as field_ops
 from resolvers import history, notes
 from resolvers import tags as tag_ops
@@ -24,7 +22,7 @@ from resolvers.errors import DomainError
 from schema.permissions import api_error
 
 Row = dict[str, Any]
-ByIds = Callable[[UUID, list[UUID]], Awaitable[dict[UUID, Any]]]
+ByIds = Callable[[Access, list[UUID]], Awaitable[dict[UUID, Any]]]
 Pages = Callable[..., Awaitable[dict[UUID, ChildPage]]]
 
 
@@ -45,28 +43,19 @@ class Loaders:
         self._access = access
         self._cache: dict[str, DataLoader[Any, Any]] = {}
 
-    def _tenant(self) -> UUID:
-        assert self._access is not None
-        return self._access.principal.tenant_id
-
-    def _may_see(self, kind: str) -> bool:
-        assert self._access is not None
-        return may_see_kind(self._access, kind)
-
     def _get(self, name: str, batch: Callable[[Sequence[Any]], Awaitable[list[Any]]]) -> DataLoader[Any, Any]:
         loader = self._cache.get(name)
         if loader is None:
             loader = self._cache[name] = DataLoader(load_fn=batch)
         return loader
 
-    def _by_id(self, name: str, fetch: ByIds, default: Any = None, kind: str | None = None) -> DataLoader[UUID, Any]:
-        """``kind``: the kind of row it answers, when its rule may hide it from a caller who sees
-        the parent (authz/rows.py), e.g. a customer's owner needs user:read like ``users`` does."""
+    def _by_id(self, name: str, fetch: ByIds, default: Any = None) -> DataLoader[UUID, Any]:
+        """Rows by id (or lists per parent id) as ``fetch`` reads them: each kind's fetch applies
+        its rule of authz/rows.py itself, so a row the caller may not see loads as ``default``."""
 
         async def batch(ids: Sequence[UUID]) -> list[Any]:
-            if kind is not None and not self._may_see(kind):
-                return [default() if callable(default) else default for _ in ids]
-            found = await fetch(self._tenant(), list(ids))
+            assert self._access is not None
+            found = await fetch(self._access, list(ids))
             return [found.get(i, default() if callable(default) else default) for i in ids]
 
         return self._get(name, batch)
@@ -81,7 +70,7 @@ class Loaders:
             for params, parents in groups.items():
                 found: dict[UUID, ChildPage | Exception]
                 try:
-                    fetched = await fetch(self._access.principal, parents, *params)
+                    fetched = await fetch(self._access, parents, *params)
                     # A cursor of another parent's list fails only the field it was given to.
                     found = {parent: _answer(page) for parent, page in fetched.items()}
                 except DomainError as exc:
@@ -97,30 +86,25 @@ class Loaders:
 
     @property
     def users(self) -> DataLoader[UUID, Row | None]:
-        return self._by_id("users", user_ops.users_by_id, kind="User")
+        return self._by_id("users", user_ops.users_by_id)
 
     @property
     def teams(self) -> DataLoader[UUID, Row | None]:
-        return self._by_id("teams", team_ops.teams_by_id, kind="Team")
+        return self._by_id("teams", team_ops.teams_by_id)
 
     @property
     def customers(self) -> DataLoader[UUID, Row | None]:
         """Customers the caller may see (others load as None), e.g. the customer of a task."""
 
-        async def visible(_: UUID, ids: list[UUID]) -> dict[UUID, Row]:
-            assert self._access is not None
-            return await get_customers(self._access, ids)
-
-        return self._by_id("customers", visible)
+        return self._by_id("customers", get_customers)
 
     @property
     def readable_customers(self) -> DataLoader[UUID, bool]:
         """Whether the caller may read each customer now, a merged-away one judged as the customer
         it was merged into (for history naming the other side of a merge)."""
 
-        async def readable(_: UUID, ids: list[UUID]) -> dict[UUID, bool]:
-            assert self._access is not None
-            return dict.fromkeys(await history.readable_customers(self._access, set(ids)), True)
+        async def readable(access: Access, ids: list[UUID]) -> dict[UUID, bool]:
+            return dict.fromkeys(await history.readable_customers(access, set(ids)), True)
 
         return self._by_id("readable_customers", readable, False)
 
@@ -136,11 +120,11 @@ class Loaders:
 
     @property
     def customer_teams(self) -> DataLoader[UUID, list[Row]]:
-        return self._by_id("customer_teams", team_ops.teams_of_customers, list, kind="Team")
+        return self._by_id("customer_teams", team_ops.teams_of_customers, list)
 
     @property
     def team_members(self) -> DataLoader[UUID, list[Row]]:
-        return self._by_id("team_members", team_ops.members_of, list, kind="User")
+        return self._by_id("team_members", team_ops.members_of, list)
 
     @property
     def last_note(self) -> DataLoader[UUID, Row | None]:
@@ -151,9 +135,9 @@ class Loaders:
     def pages(self, kind: ChildKind) -> DataLoader[tuple[Any, ...], ChildPage]:
         """Keys ``(parent, *arguments, first, after)``: the list's arguments as ``kind`` takes them."""
 
-        async def fetch(caller: Principal, parents: list[UUID], *params: Any) -> dict[UUID, ChildPage]:
+        async def fetch(access: Access, parents: list[UUID], *params: Any) -> dict[UUID, ChildPage]:
             *arguments, first, after = params
-            return await child_pages(kind, caller, parents, tuple(arguments), first=first, after=after)
+            return await child_pages(kind, access, parents, tuple(arguments), first=first, after=after)
 
         return self._paged(f"{kind.tag} pages", fetch)
 
@@ -165,8 +149,9 @@ class Loaders:
             for parent, *rest in keys:
                 groups[tuple(rest)].append(parent)
             counts: dict[tuple[Any, ...], int] = {}
+            assert self._access is not None
             for params, parents in groups.items():
-                for parent, n in (await child_counts(kind, self._tenant(), parents, params)).items():
+                for parent, n in (await child_counts(kind, self._access, parents, params)).items():
                     counts[(parent, *params)] = n
             return [counts[key] for key in keys]
 

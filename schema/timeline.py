@@ -100,9 +100,10 @@ async def history_entries(info: Info, rows: list[dict[str, Any]]) -> list[Histor
 
 
 async def history_entry(info: Info, pk: Any) -> HistoryEntry | None:
-    """One entry by id (for ``node(id)``): visible with its customer, masked like every entry."""
+    """One entry by id (for ``node(id)``): visible with its customer (its rule in authz/rows.py),
+    masked like every entry."""
     row = await info.context.loaders.rows(timeline_ops.EVENT_ROWS).load(pk)
-    if row is None or await info.context.loaders.customers.load(row["customer_id"]) is None:
+    if row is None:
         return None
     if info.context.contact_hidden and await history.wholly_withheld_entry(row["tenant_id"], pk):
         return None  # left out of the timeline for this caller, so out of reach by id too

@@ -52,7 +52,7 @@ class Me:
             return None
         # One's own user, whether or not the role may list the company's users.
         principal = info.context.access.principal
-        row = (await user_ops.users_by_id(principal.tenant_id, [self._user_id])).get(self._user_id)
+        row = await user_ops.own_user(principal.tenant_id, self._user_id)
         return User.from_row(row) if row else None
 
     @strawberry.field(description="Every permission the caller holds, so an app can hide what it may not do.")

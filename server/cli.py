@@ -416,9 +416,12 @@ def policy_explain(
     tenant: Annotated[str | None, typer.Option(help="Tenant slug, when the email exists in several.")] = None,
 ) -> None:
     """Say which policy line allows or denies ACTION for USER (on CUSTOMER), and why."""
+    from authz.access import Access
     from authz.catalogue import CATALOGUE
     from authz.explain import Subject, Target, Verdict, explain
     from authz.policy import PolicyInvalid, load_policy
+    from authz.principal import Principal, TenantSettings
+    from authz.rows import locate_for, rule_for
     from models import Customer as CustomerModel
     from models import CustomerTeam, Team, TeamMembership, Tenant, User
     from schema.node import parse_id
@@ -467,7 +470,19 @@ def policy_explain(
                 cast(list[uuid.UUID], list(team_ids)),
                 row.merged_into_id,
             )
-        return explain(policy, who, perm, target)
+        ruled = None
+        if target is not None and rule_for("Customer", perm) is not None:
+            principal = Principal(
+                company.id,
+                company.slug,
+                person.role,
+                person.id,
+                tuple(cast(list[uuid.UUID], list(memberships))),
+                TenantSettings(restricted_visibility=company.restricted_visibility),
+            )
+            found = await locate_for(Access(principal, policy), "Customer", perm, target.id, lock=False)
+            ruled = found is not None
+        return explain(policy, who, perm, target, ruled)
 
     verdict = with_orm(work)
     typer.echo(str(verdict))

@@ -26,7 +26,6 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.utils.await_maybe import await_maybe
 
 from authz.access import Access
-from authz.catalogue import P
 from authz.errors import Forbidden, Unauthenticated
 from authz.masking import contact_hidden
 from authz.rows import ROW_RULES, visible_rows
@@ -36,7 +35,6 @@ from models.sql import FALSE, Sql, join
 from resolvers import customer_reads
 from resolvers import tasks as task_ops
 from resolvers.errors import DomainError
-from resolvers.live import live_rows
 from schema.compile.cache import CompiledCache
 from schema.compile.compiler import Compiler, Page, Unsupported, build_object
 from schema.compile.sealing import CursorLists
@@ -173,7 +171,7 @@ class Roots:
                 pk,
                 self.access.principal.tenant_id,
             )
-            + live_rows(self.access, P.CUSTOMER_READ)
+            + visible_rows(self.access, "Customer", "c")
             + Sql(")")
         )
 
