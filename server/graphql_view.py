@@ -29,6 +29,8 @@ from authz.authenticate import authenticate, credential_from_headers
 from authz.errors import Unauthenticated
 from authz.policy_store import PolicyStore
 from authz.tokens import TokenConfig
+from schema.compile import repeats
+from schema.compile.execution import answer_repeat
 from schema.context import Context
 from schema.schema import with_codes
 from server.graphql_http import GRAPHQL_RESPONSE_JSON, GraphQLRequest, Refusal, decode_request, negotiate
@@ -84,7 +86,17 @@ class GraphQLView:
             log.info("request refused (%d): %s", refusal.status, refusal.message)
             return self.respond(refusal.body, refusal.status, media, refusal.headers)
         context = await self.get_context(request)
-        result = await self.execute(graphql_request, context)
+        key = self.repeat_key(graphql_request, context)
+        if key is not None:
+            data = await answer_repeat(key)
+            if data is not None:
+                context.executed = True
+                return self.respond({"data": data}, 200, media)
+        remembered = repeats.current.set(key)
+        try:
+            result = await self.execute(graphql_request, context)
+        finally:
+            repeats.current.reset(remembered)
         body: dict[str, Any] = {}
         executed = context.executed
         if executed or media != GRAPHQL_RESPONSE_JSON:
@@ -95,6 +107,14 @@ class GraphQLView:
             body["extensions"] = result.extensions
         status = 400 if not executed and media == GRAPHQL_RESPONSE_JSON else 200
         return self.respond(body, status, media)
+
+    @staticmethod
+    def repeat_key(request: GraphQLRequest, context: Context) -> repeats.Key | None:
+        """The key of a query the compiled path may have answered before (schema/compile/repeats.py)."""
+        access = context._access
+        if access is None or not access.authenticated or request.extensions:
+            return None
+        return repeats.request_key(request.query, request.operation_name, request.variables, access)
 
     async def execute(self, request: GraphQLRequest, context: Context) -> ExecutionResult:
         try:

@@ -37,6 +37,7 @@ from resolvers import tasks as task_ops
 from resolvers.errors import DomainError
 from schema.compile.cache import CompiledCache
 from schema.compile.compiler import Compiler, Page, Unsupported, build_object
+from schema.compile.repeats import REPEATS, Key
 from schema.compile.sealing import CursorLists
 from schema.compile.values import cursor_value
 from schema.customers import list_arguments
@@ -233,11 +234,37 @@ async def compile_operation(context: StrawberryGraphQLCoreExecutionContext, acce
     if key is not None:
         cached = COMPILED.get(key, context.operation)
         if cached is not None:
+            REPEATS.remember(cached)
             return cached
     roots, query = await _compile(context, access)
     if key is not None and roots.cacheable:
         COMPILED.put(key, context.operation, query)
+        REPEATS.remember(query)
     return query
+
+
+async def answer_repeat(key: Key) -> Any:
+    """The ``data`` of a request answered here before (schema/compile/repeats.py), or None: not
+    seen, or its statement failed (the whole pipeline then runs it again and reports the error)."""
+    if not ENABLED:
+        return None
+    query = REPEATS.get(key)
+    if query is None:
+        return None
+    try:
+        return await _data(query)
+    except Exception:
+        REPEATS.forget(key)
+        log.debug("a repeated request's statement failed; the pipeline runs it", exc_info=True)
+        return None
+
+
+async def _data(query: CompiledQuery) -> Any:
+    if query.sql is None:
+        return query.constant
+    body = await fetchval(query.sql)
+    # The JSON of ``data`` as PostgreSQL wrote it: orjson writes a Fragment's bytes as they are.
+    return orjson.Fragment(query.cursors.seal(body))
 
 
 async def _compile(context: StrawberryGraphQLCoreExecutionContext, access: Access) -> tuple[Roots, CompiledQuery]:
@@ -300,14 +327,10 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
             # Never worth failing a request over: the general path answers (or reports, masked).
             log.warning("the compiler failed on an operation; the general executor runs it", exc_info=True)
             return await await_maybe(super().execute_operation(serially))
-        if query.sql is None:
-            return ExecutionResult(data=query.constant, errors=None)
         try:
-            body = await fetchval(query.sql)
+            data = await _data(query)
         except Exception as exc:
             # Reported (and masked, or answered as TIMEOUT) as the general path reports a resolver's error.
             error = located_error(exc, [d.node for d in query.first_details], [query.first_key])
             return ExecutionResult(data=None, errors=[error])
-        # The JSON of ``data`` as PostgreSQL wrote it: orjson writes a Fragment's bytes as they are.
-        data: Any = orjson.Fragment(query.cursors.seal(body))
         return ExecutionResult(data=data, errors=None)
