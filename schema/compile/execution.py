@@ -62,6 +62,7 @@ NODE_KINDS = frozenset(
         "Team",
         "User",
         "SavedFilter",
+        "MessageTemplate",
     }
 )
 

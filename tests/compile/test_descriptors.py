@@ -92,5 +92,6 @@ COMPUTED = {
     "Customer": {"contactHidden", "customFields"},
     "Task": {"overdue"},
     "SavedFilter": {"filter", "sort", "ignored"},
+    "MessageTemplate": {"placeholders"},
     "HistoryEntry": {"kind", "changes", "details"},
 }

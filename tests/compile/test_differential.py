@@ -194,6 +194,13 @@ async def company(factory):
         ("shared", '{"field": "created_at", "descending": false}'),
     ]:
         await execute(Sql("UPDATE saved_filter SET sort = %s::jsonb WHERE id = %s", sort, saved[name]))
+    templates = [
+        await insert("message_template", tenant_id=t, name=name, body=body, channel=channel, archived=archived)
+        for name, body, channel, archived in [
+            ("hello", "Hi {{firstName}}", "whatsapp", False),
+            ("any", "Thanks", None, True),
+        ]
+    ]
     ids = {
         "customers": [gid(c, "Customer") for c in customers[:6]]
         + [gid(merged, "Customer"), "not-an-id", gid(notes[0], "Note")],
@@ -209,6 +216,7 @@ async def company(factory):
             gid(seller.id, "User"),
             gid(tags["vip"], "Tag"),
             *(gid(pk, "SavedFilter") for pk in saved.values()),
+            *(gid(pk, "MessageTemplate") for pk in templates),
             gid(uuid4(), "Customer"),
         ],
         "seller": gid(seller.id, "User"),
@@ -333,3 +341,24 @@ async def test_saved_lists_by_id_are_compiled_and_answered_alike(http, company, 
         assert canonical(fast) == canonical(slow), f"as {who}: {fast!r}\n{slow!r}"
         answered.append(orjson.loads(fast)["data"]["node"] is not None)
     assert any(answered) and not all(answered)  # the admin's private list is hidden from the others
+
+
+TEMPLATE_NODE = (
+    "query($id: ID!) { node(id: $id) { __typename id ... on MessageTemplate { name body channel archived } } }"
+)
+
+
+async def test_message_templates_by_id_are_compiled_and_answered_alike(http, company, compiled_count):
+    templates = [pk for pk in company["ids"]["nodes"] if pk.startswith("TWVzc2FnZVRlbXBsYXRl")]  # "MessageTemplate"
+    assert len(templates) == 2
+    for (who, caller), pk in itertools.product(company["callers"].items(), templates):
+        before = len(compiled_count)
+        fast = await post(http, TEMPLATE_NODE, {"id": pk}, caller)
+        assert len(compiled_count) > before, who
+        execution.ENABLED = False
+        try:
+            slow = await post(http, TEMPLATE_NODE, {"id": pk}, caller)
+        finally:
+            execution.ENABLED = True
+        assert canonical(fast) == canonical(slow), f"as {who}: {fast!r}\n{slow!r}"
+        assert orjson.loads(fast)["data"]["node"] is not None
