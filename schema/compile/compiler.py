@@ -392,6 +392,9 @@ def _saved_sort(alias: str) -> Sql:
 COMPUTED: dict[tuple[str, str], Callable[[Compiler, str, FieldDetailsList], Sql]] = {
     ("Customer", "contactHidden"): lambda c, alias, _: Sql("true" if c.hidden else "false"),
     ("Customer", "customFields"): _custom_fields,
+    ("CustomField", "options"): lambda c, a, _: Sql(
+        f"(CASE WHEN {a}.options IS NULL OR jsonb_typeof({a}.options) = 'null' THEN '[]'::jsonb ELSE {a}.options END)"
+    ),
     ("SavedFilter", "sort"): lambda c, a, _: _saved_sort(a),
     ("Task", "overdue"): lambda c, a, _: Sql(
         f"({a}.status = 'open' AND {a}.due_at IS NOT NULL AND {a}.due_at < now())"

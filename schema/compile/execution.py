@@ -63,6 +63,7 @@ NODE_KINDS = frozenset(
         "User",
         "SavedFilter",
         "MessageTemplate",
+        "CustomField",
     }
 )
 

@@ -93,5 +93,6 @@ COMPUTED = {
     "Task": {"overdue"},
     "SavedFilter": {"filter", "sort", "ignored"},
     "MessageTemplate": {"placeholders"},
+    "CustomField": {"options"},
     "HistoryEntry": {"kind", "changes", "details"},
 }

@@ -217,6 +217,7 @@ async def company(factory):
             gid(tags["vip"], "Tag"),
             *(gid(pk, "SavedFilter") for pk in saved.values()),
             *(gid(pk, "MessageTemplate") for pk in templates),
+            *(gid(r["id"], "CustomField") for r in await fetch_ids("custom_field", t)),
             gid(uuid4(), "Customer"),
         ],
         "seller": gid(seller.id, "User"),
@@ -348,9 +349,10 @@ TEMPLATE_NODE = (
 )
 
 
-async def test_message_templates_by_id_are_compiled_and_answered_alike(http, company, compiled_count):
-    templates = [pk for pk in company["ids"]["nodes"] if pk.startswith("TWVzc2FnZVRlbXBsYXRl")]  # "MessageTemplate"
-    assert len(templates) == 2
+async def test_templates_and_custom_fields_by_id_are_compiled_and_answered_alike(http, company, compiled_count):
+    prefixes = ("TWVzc2FnZVRlbXBsYXRl", "Q3VzdG9tRmllbGQ6")  # "MessageTemplate", "CustomField:"
+    templates = [pk for pk in company["ids"]["nodes"] if pk.startswith(prefixes)]
+    assert len(templates) == 2 + 9
     for (who, caller), pk in itertools.product(company["callers"].items(), templates):
         before = len(compiled_count)
         fast = await post(http, TEMPLATE_NODE, {"id": pk}, caller)
