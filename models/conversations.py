@@ -125,6 +125,22 @@ CONVERSATION = register(
         ),
     )
 )
+MESSAGE_TEMPLATE = register(
+    Entity(
+        "MessageTemplate",
+        "message_template",
+        (
+            Column("id", "id", "id", nullable=False),
+            Column(None, "tenant_id", "uuid", nullable=False),
+            Column("name", "name", "string", nullable=False),
+            Column("body", "body", "string", nullable=False),
+            Column("channel", "channel", "enum", enum=Channel),
+            Column("archived", "archived", "bool", nullable=False),
+            Column(None, "created_by_id", "uuid"),
+            Column(None, "created_at", "datetime", nullable=False),
+        ),
+    )
+)
 MESSAGE = register(
     Entity(
         "Message",

@@ -6,6 +6,7 @@ from tortoise import fields
 from tortoise.fields.db_defaults import Now, SqlDefault
 
 from models.base import TenantOwned
+from models.descriptors import Column, Entity, register
 
 
 class CustomFieldType(StrEnum):
@@ -41,3 +42,25 @@ class CustomField(TenantOwned):
     class Meta:
         table = "custom_field"
         unique_together = (("tenant", "key"),)
+
+
+CUSTOM_FIELD = register(
+    Entity(
+        "CustomField",
+        "custom_field",
+        (
+            Column("id", "id", "id", nullable=False),
+            Column(None, "tenant_id", "uuid", nullable=False),
+            Column("key", "key", "string", nullable=False),
+            Column("label", "label", "string", nullable=False),
+            Column("type", "type", "enum", nullable=False, enum=CustomFieldType),
+            Column(None, "options", "json", nullable=False),  # shown as a list, [] when unset
+            Column("required", "required", "bool", nullable=False),
+            Column("position", "position", "int", nullable=False),
+            Column("archived", "archived", "bool", nullable=False),
+            Column("version", "version", "int", nullable=False),
+            Column("createdAt", "created_at", "datetime", nullable=False),
+            Column("updatedAt", "updated_at", "datetime", nullable=False),
+        ),
+    )
+)

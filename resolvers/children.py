@@ -78,10 +78,8 @@ async def child_pages(
     *,
     first: int | None,
     after: str | None,
-    with_cursors: bool = True,
 ) -> dict[UUID, ChildPage]:
-    """Each parent's page of ``kind`` as ``params`` narrow it. ``with_cursors=False`` for a plain
-    list of the first page (no edges, no cursors to seal)."""
+    """Each parent's page of ``kind`` as ``params`` narrow it."""
     chosen = kind.list(params)
     limit = page_size(first)
     lists = ListCursors.of(access.principal, kind.tag, **chosen.arguments)
@@ -116,7 +114,7 @@ async def child_pages(
     for parent, items in grouped.items():
         out[parent] = ChildPage(
             rows=items[:limit],
-            cursors=cursors[parent].encode_rows(fields, items[:limit]) if with_cursors else [],
+            cursors=cursors[parent].encode_rows(fields, items[:limit]),
             has_next=len(items) > limit,
             has_previous=after is not None,
         )

@@ -29,6 +29,7 @@ from schema.node import Node
 from schema.notes import Note
 from schema.pagination import Connection, build_connection, paged
 from schema.purchases import Purchase
+from schema.refs import load_user
 from schema.row_values import row_values
 from schema.tags import Tag
 from schema.tasks import Task, TaskStatus
@@ -86,12 +87,9 @@ class Customer(Node):
     _pk: strawberry.Private[Any]
     _owner_id: strawberry.Private[Any]
     _custom_fields: strawberry.Private[dict[str, Any]]
-    # Nested data a list fetched for its whole page up front (see prefetch_for_page); a field
-    # found here resolves synchronously, without a DataLoader round.
-    _prefetched: strawberry.Private[dict[str, Any] | None] = None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any], hidden: bool, prefetched: dict[str, Any] | None = None) -> Customer:
+    def from_row(cls, row: dict[str, Any], hidden: bool) -> Customer:
         """The only way a customer row becomes API data: contact rules are applied here."""
         if hidden:
             row = mask_row(row)
@@ -100,7 +98,6 @@ class Customer(Node):
             contact_hidden=hidden,
             _pk=row["id"],
             _owner_id=row["owner_id"],
-            _prefetched=prefetched,
             _custom_fields=row["custom_fields"] or {},
         )
 
@@ -114,24 +111,11 @@ class Customer(Node):
         return custom_field_values(fields, self._custom_fields, self.contact_hidden)
 
     @strawberry.field(description="The seller whose portfolio holds this customer, if any.")
-    def owner(self, info: Info) -> User | None:
-        if self._owner_id is None:
-            return None
-        if self._prefetched is not None and self._owner_id in self._prefetched["users"]:
-            return User.from_row(self._prefetched["users"][self._owner_id])
-        return self._load_owner(info)  # type: ignore[return-value]
-
-    async def _load_owner(self, info: Info) -> User | None:
-        row = await info.context.loaders.users.load(self._owner_id)
-        return User.from_row(row) if row else None
+    async def owner(self, info: Info) -> User | None:
+        return await load_user(info, self._owner_id)
 
     @strawberry.field
-    def tags(self, info: Info) -> list[Tag]:
-        if self._prefetched is not None and "tags" in self._prefetched:
-            return [Tag.from_row(r) for r in self._prefetched["tags"].get(self._pk, ())]
-        return self._load_tags(info)  # type: ignore[return-value]
-
-    async def _load_tags(self, info: Info) -> list[Tag]:
+    async def tags(self, info: Info) -> list[Tag]:
         return [Tag.from_row(r) for r in await info.context.loaders.tags.load(self._pk)]
 
     # --- the profile: records around the customer (they refer back to it lazily, see schema/refs.py) --
@@ -144,13 +128,7 @@ class Customer(Node):
         )
 
     @strawberry.field
-    def last_note(self, info: Info) -> Note | None:
-        if self._prefetched is not None and "lastNote" in self._prefetched:
-            row = self._prefetched["lastNote"].get(self._pk)
-            return Note.from_row(row, self._prefetched["users"]) if row else None
-        return self._load_last_note(info)  # type: ignore[return-value]
-
-    async def _load_last_note(self, info: Info) -> Any:
+    async def last_note(self, info: Info) -> Note | None:
         row = await info.context.loaders.last_note.load(self._pk)
         return Note.from_row(row) if row else None
 
@@ -169,13 +147,7 @@ class Customer(Node):
         )
 
     @strawberry.field(description="Open tasks (up to 100), soonest due first.")
-    def open_tasks(self, info: Info) -> list[Task]:
-        if self._prefetched is not None and "openTasks" in self._prefetched:
-            users = self._prefetched["users"]
-            return [Task.from_row(r, users) for r in self._prefetched["openTasks"][self._pk].rows]
-        return self._load_open_tasks(info)  # type: ignore[return-value]
-
-    async def _load_open_tasks(self, info: Info) -> Any:
+    async def open_tasks(self, info: Info) -> list[Task]:
         page = await info.context.loaders.pages(task_ops.TASKS).load((self._pk, ModelTaskStatus.OPEN, OPEN_TASKS, None))
         return [Task.from_row(r) for r in page.rows]
 
@@ -243,12 +215,7 @@ class Customer(Node):
         )
 
     @strawberry.field(description="Teams the customer is attached to; their members may see it.")
-    def teams(self, info: Info) -> list[Team]:
-        if self._prefetched is not None and "teams" in self._prefetched:
-            return [Team.from_row(r) for r in self._prefetched["teams"].get(self._pk, ())]
-        return self._load_teams(info)  # type: ignore[return-value]
-
-    async def _load_teams(self, info: Info) -> Any:
+    async def teams(self, info: Info) -> list[Team]:
         return [Team.from_row(r) for r in await info.context.loaders.customer_teams.load(self._pk)]
 
 

@@ -1,91 +1,37 @@
-"""Customer queries: one customer, and the customers list with its nested lists fetched per page."""
+"""Customer queries: one customer, and the customers list."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.types.nodes import SelectedField
 
 from authz.access import Access
 from authz.catalogue import P
-from models import TaskStatus as ModelTaskStatus
 from resolvers import customer_reads
-from resolvers import notes as note_ops
-from resolvers import tags as tag_ops
-from resolvers import tasks as task_ops
-from resolvers import teams as team_ops
-from resolvers import users as user_ops
-from resolvers.children import child_pages
 from resolvers.customer_reads import Sort, SortField
 from resolvers.errors import FieldErrorCode
 from resolvers.errors import ValidationFailed as InvalidInput
 from resolvers.portfolios import Portfolio
 from schema.context import Info
 from schema.customer_inputs import CustomerFilter, CustomerSort, PortfolioChoice, SortDirection, filter_from_api
-from schema.customer_type import OPEN_TASKS, Customer
+from schema.customer_type import Customer
 from schema.inputs import provided
 from schema.node import parse_id
 from schema.pagination import Connection, build_connection, check_page_arguments, paged
 from schema.permissions import requires
-from schema.selection import selected_below
 
 
 async def customer_connection(info: Info, page: customer_reads.CustomerPage) -> Connection[Customer]:
-    """A page of customers as a connection, its nested lists prefetched for the whole page."""
+    """A page of customers as a connection; nested fields batch through the DataLoaders."""
     hidden = info.context.contact_hidden
-    prefetched = await prefetch_for_page(info, page.rows)
     return build_connection(
-        [Customer.from_row(r, hidden, prefetched) for r in page.rows],
+        [Customer.from_row(r, hidden) for r in page.rows],
         page.cursors,
         has_next=page.has_next,
         has_previous=page.has_previous,
         total_count=page.total_count,
     )
-
-
-async def prefetch_for_page(info: Info, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Fetch, for a whole page and concurrently, the nested lists the query selects below it.
-
-    The same statements the DataLoaders would send, started together; then the users those lists
-    name (owners, task responsibles, note authors), in one more. Nested fields then resolve
-    without awaiting.
-    """
-    if not rows:
-        return None
-    root = info.selected_fields[0]
-    assert isinstance(root, SelectedField)  # the field being resolved, never a fragment
-    wanted = selected_below(root, ("nodes",), ("edges", "node"))
-    access = info.context.access
-    ids = [r["id"] for r in rows]
-    jobs: dict[str, Any] = {}
-    if "tags" in wanted:
-        jobs["tags"] = tag_ops.tags_of_customers(access, ids)
-    if "teams" in wanted:
-        jobs["teams"] = team_ops.teams_of_customers(access, ids)
-    if "openTasks" in wanted:
-        jobs["openTasks"] = child_pages(
-            task_ops.TASKS,
-            access,
-            ids,
-            (ModelTaskStatus.OPEN,),
-            first=OPEN_TASKS,
-            after=None,
-            with_cursors=False,
-        )
-    if "lastNote" in wanted:
-        jobs["lastNote"] = note_ops.last_notes(access, ids)
-    if not jobs and "owner" not in wanted:
-        return None
-    found = dict(zip(jobs, await asyncio.gather(*jobs.values()), strict=True))
-    people: set[Any] = {r["owner_id"] for r in rows if r["owner_id"]} if "owner" in wanted else set()
-    for page in (found.get("openTasks") or {}).values():
-        people.update(v for t in page.rows for v in (t["responsible_id"], t["created_by_id"]) if v)
-    people.update(n["author_id"] for n in (found.get("lastNote") or {}).values() if n["author_id"])
-    # Users hidden from the caller (authz/rows.py) are not read: the loader answers null for them.
-    found["users"] = await user_ops.users_by_id(access, list(people)) if people else {}
-    return found
 
 
 @strawberry.type

@@ -15,7 +15,7 @@ from schema.deletion import DeleteInput, DeleteResult, DeleteSuccess
 from schema.errors import NotFound, ValidationFailed, returns_errors
 from schema.node import Node
 from schema.permissions import requires
-from schema.refs import CustomerRef, load_customer, pk_of, user_of
+from schema.refs import CustomerRef, load_customer, load_user, pk_of
 from schema.row_values import row_values
 from schema.users import User
 
@@ -28,20 +28,18 @@ class Note(Node):
     edited_at: datetime | None
     _author: strawberry.Private[Any]
     _customer: strawberry.Private[Any]
-    _users: strawberry.Private[dict[Any, Any] | None] = None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any], users: dict[Any, Any] | None = None) -> Note:
+    def from_row(cls, row: dict[str, Any]) -> Note:
         return cls(
             **row_values(NOTE, cls, row),
             _author=row["author_id"],
             _customer=row["customer_id"],
-            _users=users,
         )
 
     @strawberry.field
-    def author(self, info: Info) -> User | None:
-        return user_of(info, self._author, self._users)
+    async def author(self, info: Info) -> User | None:
+        return await load_user(info, self._author)
 
     @strawberry.field
     async def customer(self, info: Info) -> CustomerRef | None:

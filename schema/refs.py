@@ -58,15 +58,6 @@ async def load_user(info: Info, pk: Any) -> User | None:
     return User.from_row(row) if row else None
 
 
-def user_of(info: Info, pk: Any, users: dict[Any, Any] | None) -> Any:
-    """The user ``pk``: at once from ``users`` (fetched with the page), else through the loader."""
-    if pk is None:
-        return None
-    if users is not None and pk in users:
-        return User.from_row(users[pk])
-    return load_user(info, pk)
-
-
 def customer_from_row(row: dict[str, Any], hidden: bool) -> Customer:
     """A customer row as API data (contact rules applied), for modules the Customer type imports."""
     customer: type[Customer] = _CUSTOMER.resolve_type()

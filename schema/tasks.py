@@ -19,7 +19,7 @@ from schema.inputs import provided
 from schema.node import Node
 from schema.pagination import Connection, build_connection, paged
 from schema.permissions import requires
-from schema.refs import CustomerRef, load_customer, pk_of, pks_in, user_of
+from schema.refs import CustomerRef, load_customer, load_user, pk_of, pks_in
 from schema.row_values import row_values
 from schema.users import User
 
@@ -40,16 +40,14 @@ class Task(Node):
     _responsible: strawberry.Private[Any]
     _created_by: strawberry.Private[Any]
     _customer: strawberry.Private[Any]
-    _users: strawberry.Private[dict[Any, Any] | None] = None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any], users: dict[Any, Any] | None = None) -> Task:
+    def from_row(cls, row: dict[str, Any]) -> Task:
         return cls(
             **row_values(TASK, cls, row),
             _responsible=row["responsible_id"],
             _created_by=row["created_by_id"],
             _customer=row["customer_id"],
-            _users=users,
         )
 
     @strawberry.field(description="Open and past its due time.")
@@ -57,12 +55,12 @@ class Task(Node):
         return self.status == ModelTaskStatus.OPEN and self.due_at is not None and self.due_at < datetime.now(UTC)
 
     @strawberry.field
-    def responsible(self, info: Info) -> User | None:
-        return user_of(info, self._responsible, self._users)
+    async def responsible(self, info: Info) -> User | None:
+        return await load_user(info, self._responsible)
 
     @strawberry.field
-    def created_by(self, info: Info) -> User | None:
-        return user_of(info, self._created_by, self._users)
+    async def created_by(self, info: Info) -> User | None:
+        return await load_user(info, self._created_by)
 
     @strawberry.field
     async def customer(self, info: Info) -> CustomerRef | None:

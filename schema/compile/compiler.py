@@ -378,9 +378,24 @@ def _custom_fields(compiler: Compiler, alias: str, details: FieldDetailsList) ->
     )
 
 
+def _saved_sort(alias: str) -> Sql:
+    """A saved list's order as CustomerSort takes it, null for the default (as
+    ``schema.saved_filters.SavedFilter.sort`` renders it)."""
+    sort = f"{alias}.sort"
+    return Sql(
+        f"(CASE WHEN {sort} IS NULL OR jsonb_typeof({sort}) = 'null' OR {sort} = '{{}}'::jsonb THEN NULL "
+        f"ELSE json_build_object('field', upper({sort} ->> 'field'), 'direction', "
+        f"CASE WHEN ({sort} ->> 'descending')::boolean THEN 'DESC' ELSE 'ASC' END) END)"
+    )
+
+
 COMPUTED: dict[tuple[str, str], Callable[[Compiler, str, FieldDetailsList], Sql]] = {
     ("Customer", "contactHidden"): lambda c, alias, _: Sql("true" if c.hidden else "false"),
     ("Customer", "customFields"): _custom_fields,
+    ("CustomField", "options"): lambda c, a, _: Sql(
+        f"(CASE WHEN {a}.options IS NULL OR jsonb_typeof({a}.options) = 'null' THEN '[]'::jsonb ELSE {a}.options END)"
+    ),
+    ("SavedFilter", "sort"): lambda c, a, _: _saved_sort(a),
     ("Task", "overdue"): lambda c, a, _: Sql(
         f"({a}.status = 'open' AND {a}.due_at IS NOT NULL AND {a}.due_at < now())"
     ),

@@ -51,7 +51,21 @@ ENABLED = True
 
 # Kinds ``node(id)`` answers here: their general builder renders the located row as it is.
 NODE_KINDS = frozenset(
-    {"Customer", "Note", "Task", "Appointment", "Purchase", "Conversation", "Message", "Tag", "Team", "User"}
+    {
+        "Customer",
+        "Note",
+        "Task",
+        "Appointment",
+        "Purchase",
+        "Conversation",
+        "Message",
+        "Tag",
+        "Team",
+        "User",
+        "SavedFilter",
+        "MessageTemplate",
+        "CustomField",
+    }
 )
 
 

@@ -254,6 +254,11 @@ def _root(doc: Doc) -> str:
             lambda: f"... on Conversation {_conversation(doc)}",
             lambda: "... on User { id name role }",
             lambda: "... on Tag { id name }",
+            lambda: (
+                "... on CustomField { id key label type options required position archived version createdAt updatedAt }"
+            ),
+            lambda: "... on MessageTemplate { id name body channel archived }",
+            lambda: "... on SavedFilter { id name shared search createdAt updatedAt sort owner { id name } }",
         ]
     )
     return f'{alias}node(id: "{pk}") {{ id __typename {draw()} }}'

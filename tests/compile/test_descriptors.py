@@ -92,5 +92,7 @@ COMPUTED = {
     "Customer": {"contactHidden", "customFields"},
     "Task": {"overdue"},
     "SavedFilter": {"filter", "sort", "ignored"},
+    "MessageTemplate": {"placeholders"},
+    "CustomField": {"options"},
     "HistoryEntry": {"kind", "changes", "details"},
 }

@@ -181,6 +181,26 @@ async def company(factory):
     notes = [r["id"] for r in await fetch_ids("note", t)]
     tasks = [r["id"] for r in await fetch_ids("task", t)]
     conversations = [r["id"] for r in await fetch_ids("conversation", t)]
+    saved = {
+        name: await insert("saved_filter", tenant_id=t, owner_id=owner, name=name, search=search, shared=shared)
+        for name, owner, search, shared in [
+            ("mine", seller.id, "ana", False),  # the seller's own
+            ("shared", admin.id, None, True),  # everyone's
+            ("private", admin.id, "dias", False),  # the admin's alone
+        ]
+    }
+    for name, sort in [
+        ("mine", '{"field": "name", "descending": true}'),
+        ("shared", '{"field": "created_at", "descending": false}'),
+    ]:
+        await execute(Sql("UPDATE saved_filter SET sort = %s::jsonb WHERE id = %s", sort, saved[name]))
+    templates = [
+        await insert("message_template", tenant_id=t, name=name, body=body, channel=channel, archived=archived)
+        for name, body, channel, archived in [
+            ("hello", "Hi {{firstName}}", "whatsapp", False),
+            ("any", "Thanks", None, True),
+        ]
+    ]
     ids = {
         "customers": [gid(c, "Customer") for c in customers[:6]]
         + [gid(merged, "Customer"), "not-an-id", gid(notes[0], "Note")],
@@ -195,6 +215,9 @@ async def company(factory):
             gid(conversations[0], "Conversation"),
             gid(seller.id, "User"),
             gid(tags["vip"], "Tag"),
+            *(gid(pk, "SavedFilter") for pk in saved.values()),
+            *(gid(pk, "MessageTemplate") for pk in templates),
+            *(gid(r["id"], "CustomField") for r in await fetch_ids("custom_field", t)),
             gid(uuid4(), "Customer"),
         ],
         "seller": gid(seller.id, "User"),
@@ -293,3 +316,51 @@ async def test_both_paths_walk_a_list_alike(http, company, compiled_count, root,
         after = page["pageInfo"]["endCursor"]
     assert seen >= 2
     assert len(compiled_count) > compiled  # the pages after the first are compiled too
+
+
+SAVED_FILTER_NODE = (
+    "query($id: ID!) { node(id: $id) { __typename id ... on SavedFilter "
+    "{ name shared search createdAt updatedAt sort owner { id name } } } }"
+)
+
+
+async def test_saved_lists_by_id_are_compiled_and_answered_alike(http, company, compiled_count):
+    """Own, shared and someone else's private list, as every caller: the same answer (null for a
+    list the caller may not see), and compiled."""
+    saved = [pk for pk in company["ids"]["nodes"] if pk.startswith("U2F2ZWRGaWx0ZXI")]  # "SavedFilter:"
+    assert len(saved) == 3
+    answered = []
+    for (who, caller), pk in itertools.product(company["callers"].items(), saved):
+        before = len(compiled_count)
+        fast = await post(http, SAVED_FILTER_NODE, {"id": pk}, caller)
+        assert len(compiled_count) > before, who
+        execution.ENABLED = False
+        try:
+            slow = await post(http, SAVED_FILTER_NODE, {"id": pk}, caller)
+        finally:
+            execution.ENABLED = True
+        assert canonical(fast) == canonical(slow), f"as {who}: {fast!r}\n{slow!r}"
+        answered.append(orjson.loads(fast)["data"]["node"] is not None)
+    assert any(answered) and not all(answered)  # the admin's private list is hidden from the others
+
+
+TEMPLATE_NODE = (
+    "query($id: ID!) { node(id: $id) { __typename id ... on MessageTemplate { name body channel archived } } }"
+)
+
+
+async def test_templates_and_custom_fields_by_id_are_compiled_and_answered_alike(http, company, compiled_count):
+    prefixes = ("TWVzc2FnZVRlbXBsYXRl", "Q3VzdG9tRmllbGQ6")  # "MessageTemplate", "CustomField:"
+    templates = [pk for pk in company["ids"]["nodes"] if pk.startswith(prefixes)]
+    assert len(templates) == 2 + 9
+    for (who, caller), pk in itertools.product(company["callers"].items(), templates):
+        before = len(compiled_count)
+        fast = await post(http, TEMPLATE_NODE, {"id": pk}, caller)
+        assert len(compiled_count) > before, who
+        execution.ENABLED = False
+        try:
+            slow = await post(http, TEMPLATE_NODE, {"id": pk}, caller)
+        finally:
+            execution.ENABLED = True
+        assert canonical(fast) == canonical(slow), f"as {who}: {fast!r}\n{slow!r}"
+        assert orjson.loads(fast)["data"]["node"] is not None
