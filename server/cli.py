@@ -1,4 +1,4 @@
-"""The ``crm`` command: run the service, migrate, mint tokens and API keys, check policies."""
+"""The ``crm`` command: run the service and its job workers, migrate, mint tokens and API keys, check policies."""
 
 from __future__ import annotations
 
@@ -194,9 +194,11 @@ async def _prepare(url: str, *, seed: bool, workers: int) -> None:
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(url))
         allowed = int(await fetchval(Sql("SELECT current_setting('max_connections')::int")))
-        if workers * settings.db_pool_max > allowed - 5:
+        # The in-process job worker holds one more connection per process (it LISTENs on it).
+        per_process = settings.db_pool_max + (1 if settings.inprocess_worker else 0)
+        if workers * per_process > allowed - 5:
             typer.secho(
-                f"warning: {workers} workers x CRM_DB_POOL_MAX {settings.db_pool_max} connections may exceed "
+                f"warning: {workers} workers x {per_process} connections (CRM_DB_POOL_MAX + job worker) may exceed "
                 f"PostgreSQL's max_connections ({allowed}); lower CRM_WORKERS or CRM_DB_POOL_MAX.",
                 fg=typer.colors.YELLOW,
                 err=True,
@@ -213,6 +215,34 @@ async def _prepare(url: str, *, seed: bool, workers: int) -> None:
             order = {"admin": 0, "supervisor": 1, "seller": 2}
             for user in sorted(users, key=lambda u: (order[u.role.value], u.email)):
                 typer.echo(f"  {user.role.value:<10} {user.email:<24} {_mint(user.id, demo.id)}")
+
+
+@cli.command()
+def worker(
+    concurrency: Annotated[
+        int | None, typer.Option(min=2, help="Jobs run at once; defaults to CRM_WORKER_CONCURRENCY (4).")
+    ] = None,
+    imports: Annotated[
+        list[str] | None,
+        typer.Option("--import", help="Also import this module of job handlers (repeatable)."),
+    ] = None,
+) -> None:
+    """Run background jobs (imports, exports, purges, webhooks) until SIGTERM or Ctrl-C.
+
+    Run as many as needed next to the API; each claims jobs from the database. A stop lets the
+    jobs in hand finish; a killed worker's jobs are taken over by another once their heartbeat is stale.
+    """
+    import logging
+
+    from server.worker import QueueMissing, serve
+
+    settings = get_settings()
+    url = database_url()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(serve(url, concurrency=concurrency or settings.worker_concurrency, extra_modules=imports))
+    except QueueMissing as exc:
+        fail(str(exc), INVALID)
 
 
 @cli.command("migrate")
