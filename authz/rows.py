@@ -66,6 +66,18 @@ def _scope_sql(access: Access, scope: Scope, alias: str) -> Sql:
     return or_(own, in_team)
 
 
+def owner_of_every_customer(access: Access, perm: Permission = P.CUSTOMER_READ) -> UUID | None:
+    """The one owner of every customer the caller's grant of ``perm`` covers (an own-portfolio
+    scope), else None. A list narrowed to that owner adds nothing to the scope's own condition."""
+    scope = access.scope(perm)
+    user = access.principal.user_id
+    if user is None or scope is None or scope is Scope.ALL:
+        return None
+    if scope is Scope.OWN or not access.principal.team_ids:
+        return user
+    return None
+
+
 def _tenant(access: Access, alias: str) -> Sql:
     return Sql(f"{alias}.tenant_id = %s", access.principal.tenant_id)
 

@@ -35,8 +35,10 @@ from models.sql import FALSE, Sql, join
 from resolvers import customer_reads
 from resolvers import tasks as task_ops
 from resolvers.errors import DomainError
+from resolvers.pagination import SortKey
 from schema.compile.cache import CompiledCache
 from schema.compile.compiler import Compiler, Page, Unsupported, build_object
+from schema.compile.later_segments import segment_rows, standalone
 from schema.compile.repeats import REPEATS, Key
 from schema.compile.sealing import CursorLists
 from schema.compile.values import cursor_value
@@ -117,22 +119,49 @@ class Roots:
         )
         body, uses_cursors = compiler.connection(customer, page, details)
         index = compiler.cursors.add(plan.cursors) if uses_cursors else -1
+        pages = plan.pages()
+        if any(k.params for _, _, keys in pages for k in keys):
+            raise Unsupported("customers (a parameterised order)")
+
+        def order_of(keys: tuple[SortKey, ...]) -> str:
+            return ", ".join(f"{k.expr} {'DESC' if k.descending else 'ASC'}" for k in keys)
+
+        def cursor_of(segment: str | None, keys: tuple[SortKey, ...]) -> Sql | None:
+            if not uses_cursors:
+                return None
+            values = ([segment] if segment is not None else []) + [cursor_value(k.expr, k.cast) for k in keys]
+            return compiler.cursors.placeholder(index, None, values)
+
         selects = []
-        for segment, condition, keys in plan.pages():
-            if any(k.params for k in keys):
-                raise Unsupported("customers (a parameterised order)")
-            order = ", ".join(f"{k.expr} {'DESC' if k.descending else 'ASC'}" for k in keys)
-            cursor = Sql("")
-            if uses_cursors:
-                values = ([str(segment)] if segment is not None else []) + [cursor_value(k.expr, k.cast) for k in keys]
-                cursor = Sql(", ") + compiler.cursors.placeholder(index, None, values) + Sql(" AS _cur")
+        # Segments past the second are planned only if the page needs them (schema/compile/later_segments.py).
+        later = pages[2:]
+        queries: list[str] | None = None
+        args: list[Any] = []
+        if later and all(keys == later[0][2] for _, _, keys in later):
+            texts = [
+                standalone(
+                    Sql(f"SELECT c, {segment}, row_number() OVER (ORDER BY {order_of(keys)}) FROM customer c WHERE ")
+                    + condition
+                    + Sql(f" ORDER BY {order_of(keys)} LIMIT {plan.limit + 1}"),
+                    args,
+                )
+                for segment, condition, keys in later
+            ]
+            if all(t is not None for t in texts):
+                queries = [t for t in texts if t is not None]
+                pages = pages[:2]
+        for segment, condition, keys in pages:
+            order = order_of(keys)
+            cursor = cursor_of(str(segment) if segment is not None else None, keys)
             selects.append(
                 Sql(f"(SELECT c.*, {segment or 0} AS _seg, row_number() OVER (ORDER BY {order}) AS _r")
-                + cursor
+                + (Sql(", ") + cursor + Sql(" AS _cur") if cursor is not None else Sql(""))
                 + Sql(" FROM customer c WHERE ")
                 + condition
                 + Sql(f" ORDER BY {order} LIMIT {plan.limit + 1})")
             )
+        if queries is not None:
+            selects.append(segment_rows(queries, args, plan.limit + 1, cursor_of("c._seg", later[0][2])))
         if len(selects) == 1:
             rows = selects[0].wrap("(SELECT p.*, p._r AS _rn FROM ", " p) c")
         else:
