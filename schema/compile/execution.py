@@ -69,6 +69,10 @@ NODE_KINDS = frozenset(
 )
 
 
+class ListRefused(Exception):
+    """A nested list was given a cursor of another parent's list: the general path answers."""
+
+
 @dataclass
 class CompiledQuery:
     sql: Sql | None  # None: nothing to read (``{ __typename }``), ``data`` is ``constant``
@@ -277,6 +281,8 @@ async def _data(query: CompiledQuery) -> Any:
     if query.sql is None:
         return query.constant
     body = await fetchval(query.sql)
+    if query.cursors.refused(body):
+        raise ListRefused
     # The JSON of ``data`` as PostgreSQL wrote it: orjson writes a Fragment's bytes as they are.
     return orjson.Fragment(query.cursors.seal(body))
 
@@ -343,6 +349,9 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return await await_maybe(super().execute_operation(serially))
         try:
             data = await _data(query)
+        except ListRefused:
+            log.debug("general executor: a nested list refused its cursor")
+            return await await_maybe(super().execute_operation(serially))
         except Exception as exc:
             # Reported (and masked, or answered as TIMEOUT) as the general path reports a resolver's error.
             error = located_error(exc, [d.node for d in query.first_details], [query.first_key])
