@@ -85,6 +85,9 @@ class Compiler:
     access: Access
     hidden: bool
     cursors: CursorLists = field(default_factory=CursorLists)
+    # Fields planned before building (a saved list's customers, planned from the list as read):
+    # their SQL by the id of their first AST node.
+    planned: dict[int, Sql] = field(default_factory=dict)
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def alias(self) -> str:
@@ -133,6 +136,9 @@ class Compiler:
             return self.to_one(relation, alias, sub)
         if isinstance(relation, ToMany):
             return self.to_many(entity, relation, alias, sub)
+        planned = self.planned.get(id(sub[0].node))
+        if planned is not None:
+            return planned
         computed = COMPUTED.get((entity.name, name))
         if computed is not None:
             return computed(self, alias, sub)

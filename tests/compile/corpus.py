@@ -34,6 +34,7 @@ MESSAGE = ["id", "channel", "direction", "body", "sentAt", "status", "channelMes
 CUSTOM_VALUE = [
     "key", "label", "type", "value", "hidden", "text", "number", "decimal", "date", "boolean", "choices", "__typename",
 ]  # fmt: skip
+SAVED_FILTER = ["id", "name", "shared", "search", "createdAt", "updatedAt", "sort", "__typename"]
 PAGE_INFO = ["hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"]
 
 SEARCHES = ["ana", "Ana Lima", "ana lima", "lima", "vip", "bru", "11 98765", "98765", "@example.com", "dias", "52998"]
@@ -241,8 +242,16 @@ def _customers_arguments(doc: Doc) -> str:
 
 
 def _root(doc: Doc) -> str:
-    kind = doc.rng.choices(["customers", "customer", "node", "myTasks"], weights=[6, 2, 2, 1])[0]
+    kind = doc.rng.choices(["customers", "customer", "node", "myTasks", "savedFilters"], weights=[6, 2, 2, 1, 1])[0]
     alias = doc.alias(kind)
+    if kind == "savedFilters":
+        parts = [doc.scalars("SavedFilter", SAVED_FILTER)]
+        if doc.rng.random() < 0.3:
+            parts.append(f"owner {_user(doc)}")
+        for n in range(doc.rng.choice([0, 1, 1, 2])):
+            arguments = f"({_first(doc, 1, 5)})" if doc.rng.random() < 0.7 else ""
+            parts.append(f"c{n}: customers{arguments} {_connection(doc, 'Customer', lambda: _customer(doc, 2))}")
+        return f"{alias}savedFilters {{ {' '.join(parts)} }}"
     if kind == "myTasks":
         args = [_first(doc, 1, 5)]
         status = doc.rng.choice([None, "OPEN", "DONE"])
