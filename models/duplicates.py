@@ -5,6 +5,7 @@ from typing import Any
 from tortoise import fields
 
 from models.base import TenantOwned
+from models.descriptors import Column, Entity, ToOne, register
 
 
 class ContactKey(TenantOwned):
@@ -47,3 +48,22 @@ class CustomerMerge(TenantOwned):
 
     class Meta:
         table = "customer_merge"
+
+
+MERGE = register(
+    Entity(
+        "Merge",
+        "customer_merge",
+        (
+            Column("id", "id", "id", nullable=False),
+            Column(None, "tenant_id", "uuid", nullable=False),
+            Column(None, "primary_id", "uuid", nullable=False),
+            Column(None, "duplicate_ids", "json", nullable=False),
+            Column(None, "performed_by_id", "uuid"),
+            Column("performedAt", "created_at", "datetime", nullable=False),
+            Column("undoneAt", "undone_at", "datetime"),
+            Column(None, "snapshot", "json", nullable=False),
+        ),
+        (ToOne("performedBy", "User", "performed_by_id"),),
+    )
+)

@@ -10,6 +10,7 @@ live rules and the caller's scope at that moment.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,7 +24,7 @@ from authz.masking import CONTACT_COLUMNS, custom_value_hidden
 from authz.rows import visible_rows
 from models import CustomFieldType
 from models.db import execute, fetch, fetchval
-from models.sql import Sql
+from models.sql import FALSE, Sql
 
 
 class EventKind(StrEnum):
@@ -38,6 +39,9 @@ class EventKind(StrEnum):
     MERGE_UNDONE = "merge_undone"  # on the primary and on each restored duplicate
     CUSTOM_OPTION_RENAMED = "custom_option_renamed"  # an option the customer held was renamed
     CUSTOM_FIELD_DELETED = "custom_field_deleted"  # a field the customer had a value in was deleted
+
+
+EVENT_KINDS = frozenset(k.value for k in EventKind)
 
 
 def _plain(value: Any) -> Any:
@@ -166,32 +170,91 @@ def wholly_withheld(alias: str) -> Sql:
         f"SELECT 1 FROM jsonb_each({a}.data->'changes') c WHERE NOT c.key = ANY(%s::text[]) "
         f"AND (c.key <> 'custom_fields' OR {plain_custom}))))",
         EventKind.CUSTOM_FIELD_DELETED.value,
-        _PLAIN_TYPES,
+        list(CHANGE_RULES.plain_custom_types),
         EventKind.UPDATED.value,
-        list(CONTACT_COLUMNS),
-        _PLAIN_TYPES,
+        sorted(CHANGE_RULES.contact_columns),
+        list(CHANGE_RULES.plain_custom_types),
     )
+
+
+# A UUID as entries store it (``str(UUID)``, any case): the one form both readers take for an id.
+UUID_TEXT = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+_UUID_TEXT = re.compile(UUID_TEXT)
+
+
+def as_uuid(value: Any) -> UUID | None:
+    """The id an entry's value names, if it is one."""
+    return UUID(value) if isinstance(value, str) and _UUID_TEXT.match(value) else None
+
+
+# --- the masking rules: one table, read by ``present`` here and by the compiled read path -------
+
+
+class Shape(StrEnum):
+    """How a key of an entry's data names other customers."""
+
+    REF = "ref"  # {"id", "name"}: null when the caller may not read it
+    REFS = "refs"  # [{"id", "name"}...]: only those the caller may read
+    ID = "id"  # an id: null when the caller may not read it
+    IDS = "ids"  # [id...]: only those the caller may read
+
+
+# Per kind, the keys of an entry's data naming customers other than its own, and their shape.
+# Each is always present in what is shown (null or empty when nothing is left).
+NAMED_CUSTOMERS: dict[EventKind, tuple[tuple[str, Shape], ...]] = {
+    EventKind.MERGED: (("duplicates", Shape.REFS),),
+    EventKind.MERGED_INTO: (("primary", Shape.REF),),
+    EventKind.MERGE_UNDONE: (("primary_id", Shape.ID), ("duplicate_ids", Shape.IDS)),
+}
+
+
+@dataclass(frozen=True)
+class ChangeRules:
+    """When a change (a column's [before, after]) is withheld, as data."""
+
+    # Withheld when contact data is hidden from the caller (the descriptor's contact columns).
+    contact_columns: frozenset[str]
+    # Custom values of any other recorded type (or of none) are withheld when contact data is hidden.
+    plain_custom_types: tuple[str, ...]
+    # Columns whose values are themselves customers: withheld unless the caller may read both.
+    customer_columns: frozenset[str]
+    # The kind whose entries record where each value came from (``sources``): a value taken from a
+    # customer the caller may not read is withheld; without sources, every duplicate must be readable.
+    sourced_kind: EventKind
+
+
+CHANGE_RULES = ChangeRules(
+    contact_columns=frozenset(CONTACT_COLUMNS),
+    plain_custom_types=tuple(_PLAIN_TYPES),
+    customer_columns=frozenset({CUSTOMER_COLUMN}),
+    sourced_kind=EventKind.MERGED,
+)
+# Keys of an entry's data that describe it for masking or hold its changes: never shown as details.
+NOT_DETAILS = (CUSTOM_TYPES, SOURCES, FIELD_TYPE, *CHANGE_KEYS)
+
+
+def _named_ids(data: dict[str, Any], key: str, shape: Shape) -> list[Any]:
+    value = data.get(key)
+    if shape is Shape.REF:
+        return [(value or {}).get("id")]
+    if shape is Shape.REFS:
+        return [d.get("id") for d in value or []]
+    if shape is Shape.ID:
+        return [value]
+    return list(value or [])
 
 
 def others(kind: str, data: dict[str, Any]) -> set[UUID]:
     """The customers other than its own that an entry names (merges name the other side)."""
     named: list[Any] = []
-    if kind == EventKind.MERGED:
-        named += [d.get("id") for d in data.get("duplicates") or []]
+    for key, shape in NAMED_CUSTOMERS.get(EventKind(kind), ()) if kind in EVENT_KINDS else ():
+        named += _named_ids(data, key, shape)
+    if kind == CHANGE_RULES.sourced_kind:
         named += list((data.get(SOURCES) or {}).values())
-    elif kind == EventKind.MERGED_INTO:
-        named.append((data.get("primary") or {}).get("id"))
-    elif kind == EventKind.MERGE_UNDONE:
-        named += [data.get("primary_id"), *(data.get("duplicate_ids") or [])]
     for key in CHANGE_KEYS:
-        named += list((data.get(key) or {}).get(CUSTOMER_COLUMN) or ())
-    out = set()
-    for value in named:
-        try:
-            out.add(UUID(str(value)))
-        except ValueError:
-            continue
-    return out
+        for column in CHANGE_RULES.customer_columns:
+            named += list((data.get(key) or {}).get(column) or ())
+    return {pk for value in named if (pk := as_uuid(value)) is not None}
 
 
 async def wholly_withheld_entry(tenant_id: UUID, pk: UUID) -> bool:
@@ -204,19 +267,32 @@ async def wholly_withheld_entry(tenant_id: UUID, pk: UUID) -> bool:
     return bool(found)
 
 
+def readable_customer(access: Access, tenant: Sql, pk: Sql) -> Sql:
+    """Whether the customer ``pk`` (a uuid or NULL) of tenant ``tenant`` is one the caller may
+    read now. A merged-away customer is judged as the customer it was merged into: while the
+    merge stands, its data is part of that one. Both read paths ask this."""
+    if not access.can(P.CUSTOMER_READ):
+        return FALSE
+    return (
+        Sql("EXISTS (SELECT 1 FROM customer ro JOIN customer rc ON rc.tenant_id = ro.tenant_id ")
+        + Sql("AND rc.id = coalesce(ro.merged_into_id, ro.id) WHERE ro.tenant_id = ")
+        + tenant
+        + Sql(" AND ro.id = ")
+        + pk
+        + Sql(" AND ")
+        + visible_rows(access, "Customer", "rc")
+        + Sql(")")
+    )
+
+
 async def readable_customers(access: Access, ids: set[UUID]) -> set[UUID]:
-    """The customers among ``ids`` the caller may read now. A merged-away customer is judged as
-    the customer it was merged into: while the merge stands, its data is part of that one."""
+    """The customers among ``ids`` the caller may read now (``readable_customer``)."""
     if not ids or not access.can(P.CUSTOMER_READ):
         return set()
+    tenant = Sql("%s", access.principal.tenant_id)
     rows = await fetch(
-        Sql(
-            "SELECT o.id FROM customer o JOIN customer c ON c.tenant_id = o.tenant_id "
-            "AND c.id = coalesce(o.merged_into_id, o.id) WHERE o.tenant_id = %s AND o.id = ANY(%s::uuid[]) AND ",
-            access.principal.tenant_id,
-            list(ids),
-        )
-        + visible_rows(access, "Customer", "c")
+        Sql("SELECT n.id FROM unnest(%s::uuid[]) n(id) WHERE ", list(ids))
+        + readable_customer(access, tenant, Sql("n.id"))
     )
     return {r["id"] for r in rows}
 
@@ -235,20 +311,13 @@ class Presented:
 
 
 def _readable(value: Any, readable: set[UUID]) -> bool:
-    try:
-        return UUID(str(value)) in readable
-    except ValueError:
-        return False
+    return as_uuid(value) in readable
 
 
 def _custom_hidden(field_type: Any, contact_hidden: bool) -> bool:
     """A custom value is contact data if its field was of a contact type when the entry was
     written; an entry that does not say (written before types were recorded) is taken as contact."""
-    try:
-        kind = CustomFieldType(field_type)
-    except ValueError:
-        return contact_hidden
-    return custom_value_hidden(kind, contact_hidden)
+    return contact_hidden and field_type not in CHANGE_RULES.plain_custom_types
 
 
 def present(kind: str, data: dict[str, Any], *, contact_hidden: bool, readable: set[UUID]) -> Presented:
@@ -264,8 +333,10 @@ def present(kind: str, data: dict[str, Any], *, contact_hidden: bool, readable: 
     field_type = data.pop(FIELD_TYPE, None)
     duplicates = data.get("duplicates") or []
 
+    rules = CHANGE_RULES
+
     def from_hidden_customer(field: str) -> bool:
-        if kind != EventKind.MERGED:
+        if kind != rules.sourced_kind:
             return False
         if sources is None:  # written before sources were recorded: any duplicate may be the source
             return not all(_readable(d.get("id"), readable) for d in duplicates)
@@ -284,8 +355,8 @@ def present(kind: str, data: dict[str, Any], *, contact_hidden: bool, readable: 
                     if not (_custom_hidden(types.get(custom_key), contact_hidden) or from_hidden_customer(field)):
                         changes.append(Change(field, old, new))
                 continue
-            withheld = (contact_hidden and column in CONTACT_COLUMNS) or from_hidden_customer(column)
-            if column == CUSTOMER_COLUMN:  # the value is itself a customer
+            withheld = (contact_hidden and column in rules.contact_columns) or from_hidden_customer(column)
+            if column in rules.customer_columns:  # the value is itself a customer
                 withheld = withheld or any(v is not None and not _readable(v, readable) for v in (before, after))
             if not withheld:
                 changes.append(Change(column, before, after))
@@ -294,13 +365,14 @@ def present(kind: str, data: dict[str, Any], *, contact_hidden: bool, readable: 
         removed = data.pop("removed")
         if not _custom_hidden(field_type, contact_hidden):
             changes.append(Change(CUSTOM_SOURCE + str(data.get("field")), removed, None))
-    elif kind == EventKind.MERGED:
-        data["duplicates"] = [d for d in duplicates if _readable(d.get("id"), readable)]
-    elif kind == EventKind.MERGED_INTO:
-        if not _readable((data.get("primary") or {}).get("id"), readable):
-            data["primary"] = None
-    elif kind == EventKind.MERGE_UNDONE:
-        if not _readable(data.get("primary_id"), readable):
-            data["primary_id"] = None
-        data["duplicate_ids"] = [d for d in data.get("duplicate_ids") or [] if _readable(d, readable)]
+    for key, shape in NAMED_CUSTOMERS.get(EventKind(kind), ()) if kind in EVENT_KINDS else ():
+        value = data.get(key)
+        if shape is Shape.REF:
+            data[key] = value if _readable((value or {}).get("id"), readable) else None
+        elif shape is Shape.REFS:
+            data[key] = [d for d in value or [] if _readable(d.get("id"), readable)]
+        elif shape is Shape.ID:
+            data[key] = value if _readable(value, readable) else None
+        else:
+            data[key] = [d for d in value or [] if _readable(d, readable)]
     return Presented(changes, data)

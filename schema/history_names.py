@@ -9,8 +9,9 @@ enum values by name (``ACTIVE``, ``WHATSAPP``). Masking is decided before this, 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
-from uuid import UUID
 
 from models.customers import CUSTOMER
 from models.descriptors import Column, ToOne
@@ -28,26 +29,22 @@ def _references() -> dict[str, tuple[str, str]]:
     return {**REFERENCES, **found}
 
 
-_REFERS = _references()
-_COLUMNS: dict[str, Column] = {c.sql: c for c in CUSTOMER.columns}
+REFERS_TO = _references()
+COLUMNS: dict[str, Column] = {c.sql: c for c in CUSTOMER.columns}
 
 
 def global_id(type_name: str, value: Any) -> Any:
-    """``value`` as a global id of ``type_name`` when it is a UUID; anything else as it is."""
-    if value is None:
-        return None
-    try:
-        return to_global_id(type_name, UUID(str(value)))
-    except ValueError:
-        return value
+    """``value`` as a global id of ``type_name`` when it is an id; anything else as it is."""
+    pk = history.as_uuid(value)
+    return value if pk is None else to_global_id(type_name, pk)
 
 
 def field_name(field: str) -> str:
     """The API name of a column (or ``custom_fields.<key>``) that a change names."""
     if field.startswith(history.CUSTOM_SOURCE):
         return CUSTOM + field.removeprefix(history.CUSTOM_SOURCE)
-    if field in _REFERS:
-        return _REFERS[field][0]
+    if field in REFERS_TO:
+        return REFERS_TO[field][0]
     return CUSTOMER.api_name_of.get(field, field)
 
 
@@ -55,9 +52,9 @@ def field_value(field: str, value: Any) -> Any:
     """A value of the column ``field`` as the API shows it: ids global, enums by name."""
     if value is None:
         return None
-    if field in _REFERS:
-        return global_id(_REFERS[field][1], value)
-    column = _COLUMNS.get(field)
+    if field in REFERS_TO:
+        return global_id(REFERS_TO[field][1], value)
+    column = COLUMNS.get(field)
     if column is not None and column.enum is not None:
         try:
             return column.enum(value).name
@@ -66,20 +63,68 @@ def field_value(field: str, value: Any) -> Any:
     return value
 
 
-def _customer(ref: Any) -> Any:
-    """``{"id", "name"}`` of a customer an entry names, with its global id."""
+class Render(StrEnum):
+    """How a value of an entry's details is shown."""
+
+    ID = "id"  # a global id of the type named
+    IDS = "ids"  # a list of them
+    REF = "ref"  # {"id", "name"}: its id a global id
+    REFS = "refs"  # a list of them
+    MOVED = "moved"  # {kind: count} as [{"kind", "count"}], by kind (as Merge.movedRecords)
+    CUSTOM_KEY = "custom_key"  # a custom field's key, as customFields.<key>
+
+
+@dataclass(frozen=True)
+class DetailRule:
+    render: Render
+    type_name: str = ""
+    kind: history.EventKind | None = None  # only on entries of this kind
+
+
+# Keys of an entry's details that are rendered, read by ``details`` here and by the compiled
+# read path (schema/compile/history.py). Any other value is shown as stored.
+DETAILS: dict[str, DetailRule] = {
+    "merge_id": DetailRule(Render.ID, "Merge"),
+    "duplicates": DetailRule(Render.REFS, "Customer"),
+    "primary": DetailRule(Render.REF, "Customer"),
+    "primary_id": DetailRule(Render.ID, "Customer"),
+    "duplicate_ids": DetailRule(Render.IDS, "Customer"),
+    "added": DetailRule(Render.REFS, "Team", history.EventKind.TEAMS_CHANGED),
+    "removed": DetailRule(Render.REFS, "Team", history.EventKind.TEAMS_CHANGED),
+    "moved": DetailRule(Render.MOVED),
+    "field": DetailRule(Render.CUSTOM_KEY),
+}
+
+
+def detail_rule(kind: str, key: str) -> DetailRule | None:
+    rule = DETAILS.get(key)
+    return None if rule is None or (rule.kind is not None and rule.kind != kind) else rule
+
+
+def _ref(type_name: str, ref: Any) -> Any:
+    """``{"id", "name"}`` of a row an entry names, with its global id."""
     if not isinstance(ref, dict):
         return ref
-    return {**ref, "id": global_id("Customer", ref.get("id"))}
+    return {**ref, "id": global_id(type_name, ref.get("id"))}
 
 
-def _team(ref: Any) -> Any:
-    if not isinstance(ref, dict):
-        return ref
-    return {**ref, "id": global_id("Team", ref.get("id"))}
+def render(rule: DetailRule, value: Any) -> Any:
+    if rule.render is Render.ID:
+        return global_id(rule.type_name, value)
+    if rule.render is Render.REF:
+        return _ref(rule.type_name, value)
+    if rule.render is Render.CUSTOM_KEY:
+        return CUSTOM + value if isinstance(value, str) else value
+    if rule.render is Render.MOVED:
+        return [{"kind": k, "count": n} for k, n in sorted(value.items())] if isinstance(value, dict) else value
+    if not isinstance(value, list):
+        return value
+    if rule.render is Render.IDS:
+        return [global_id(rule.type_name, v) for v in value]
+    return [_ref(rule.type_name, v) for v in value]
 
 
-def _camel(key: str) -> str:
+def camel(key: str) -> str:
     head, *rest = key.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
@@ -88,22 +133,6 @@ def details(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """An entry's kind-specific facts, keys in camelCase and every id a global id."""
     out: dict[str, Any] = {}
     for key, value in data.items():
-        if key == "merge_id":
-            value = global_id("Merge", value)
-        elif key == "duplicates" and isinstance(value, list):
-            value = [_customer(d) for d in value]
-        elif key == "primary":
-            value = _customer(value)
-        elif key == "primary_id":
-            value = global_id("Customer", value)
-        elif key == "duplicate_ids" and isinstance(value, list):
-            value = [global_id("Customer", d) for d in value]
-        elif key in ("added", "removed") and kind == history.EventKind.TEAMS_CHANGED and isinstance(value, list):
-            value = [_team(t) for t in value]
-        elif key == "moved" and isinstance(value, dict):
-            # Spelled as Merge.movedRecords spells the kinds of record a merge moved.
-            value = [{"kind": k, "count": n} for k, n in sorted(value.items())]
-        elif key == "field" and isinstance(value, str):  # a custom field's key
-            value = CUSTOM + value
-        out[_camel(key)] = value
+        rule = detail_rule(kind, key)
+        out[camel(key)] = value if rule is None else render(rule, value)
     return out

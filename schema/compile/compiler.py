@@ -297,34 +297,47 @@ class Compiler:
             Sql("(CASE WHEN ") + belongs + Sql(" THEN ") + built + Sql(" ELSE ") + self.cursors.refusal() + Sql(" END)")
         )
 
-    def connection(self, target: Entity, page: Page, details: FieldDetailsList) -> tuple[Sql, bool]:
+    def connection(
+        self,
+        target: Entity | None,
+        page: Page,
+        details: FieldDetailsList,
+        *,
+        named: str | None = None,
+        node_of: Callable[[str, FieldDetailsList], Sql] | None = None,
+    ) -> tuple[Sql, bool]:
         """The aggregate building a connection over ``page``'s rows, and whether it uses their
-        cursors."""
+        cursors. A connection of a union (the timeline) gives its types' stem ``named`` and
+        ``node_of`` (a node's JSON from the row alias and its selection) instead of ``target``."""
         a, limit = page.alias, page.limit
         kept = f"FILTER (WHERE {a}._rn <= {limit})"
         uses_cursors = False
         parts: list[tuple[str, Sql]] = []
-        type_name = f"{target.name}Connection"
+        stem = named or (target.name if target is not None else "")
+        if node_of is None:
+            assert target is not None
+            node_of = lambda alias, sub: self.entity(target, alias, sub)  # noqa: E731
+        type_name = f"{stem}Connection"
         for key, name, sub in self.subfields(type_name, details):
             if name == "__typename":
                 parts.append((key, Sql(f"'{type_name}'")))
             elif name == "totalCount":
                 parts.append((key, page.total()))
             elif name == "nodes":
-                node = self.entity(target, a, sub)
+                node = node_of(a, sub)
                 parts.append((key, Sql("coalesce(json_agg(") + node + Sql(f" ORDER BY {a}._rn) {kept}, '[]'::json)")))
             elif name == "edges":
                 edge = []
-                for edge_key, edge_name, edge_sub in self.subfields(f"{target.name}Edge", sub):
+                for edge_key, edge_name, edge_sub in self.subfields(f"{stem}Edge", sub):
                     if edge_name == "__typename":
-                        edge.append((edge_key, Sql(f"'{target.name}Edge'")))
+                        edge.append((edge_key, Sql(f"'{stem}Edge'")))
                     elif edge_name == "cursor":
                         uses_cursors = True
                         edge.append((edge_key, Sql(f"{a}._cur")))
                     elif edge_name == "node":
-                        edge.append((edge_key, self.entity(target, a, edge_sub)))
+                        edge.append((edge_key, node_of(a, edge_sub)))
                     else:
-                        raise Unsupported(f"{target.name}Edge.{edge_name}")
+                        raise Unsupported(f"{stem}Edge.{edge_name}")
                 agg = Sql("coalesce(json_agg(") + build_object(edge) + Sql(f" ORDER BY {a}._rn) {kept}, '[]'::json)")
                 parts.append((key, agg))
             elif name == "pageInfo":

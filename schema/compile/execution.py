@@ -33,13 +33,14 @@ from authz.masking import contact_hidden
 from authz.rows import ROW_RULES, visible_rows
 from models.db import fetchval
 from models.descriptors import ENTITIES
-from models.sql import FALSE, Sql, join
+from models.sql import FALSE, Sql, and_, join
 from resolvers import customer_reads
 from resolvers import saved_filters as filter_ops
 from resolvers import tasks as task_ops
 from resolvers.customer_filters import read_ahead
 from resolvers.errors import DomainError
 from resolvers.pagination import SortKey
+from schema.compile import history as history_sql
 from schema.compile.cache import CompiledCache
 from schema.compile.compiler import Compiler, Page, Unsupported, build_object
 from schema.compile.later_segments import segment_rows, standalone
@@ -71,6 +72,8 @@ NODE_KINDS = frozenset(
         "SavedFilter",
         "MessageTemplate",
         "CustomField",
+        "HistoryEntry",
+        "Merge",
     }
 )
 
@@ -218,6 +221,9 @@ class Roots:
         rule = visible_rows(self.access, kind, "x")
         if rule is FALSE:
             return Sql("NULL")
+        narrow = history_sql.NODE_NARROW.get(kind)
+        if narrow is not None:
+            rule = and_(rule, narrow(self.compiler, "x"))
         node = self.compiler.entity(entity, "x", details)
         follows = ROW_RULES[kind].follows
         if follows is None:

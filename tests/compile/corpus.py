@@ -35,6 +35,10 @@ CUSTOM_VALUE = [
     "key", "label", "type", "value", "hidden", "text", "number", "decimal", "date", "boolean", "choices", "__typename",
 ]  # fmt: skip
 SAVED_FILTER = ["id", "name", "shared", "search", "createdAt", "updatedAt", "sort", "__typename"]
+HISTORY_ENTRY = ["id", "kind", "at", "actorName", "details", "__typename"]
+FIELD_CHANGE = ["field", "before", "after", "hidden", "__typename"]
+MERGE = ["id", "performedAt", "undoneAt", "undoableUntil", "duplicateIds", "__typename"]
+TIMELINE_KINDS = ["NOTE", "TASK", "CONVERSATION", "APPOINTMENT", "PURCHASE", "HISTORY"]
 PAGE_INFO = ["hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"]
 
 SEARCHES = ["ana", "Ana Lima", "ana lima", "lima", "vip", "bru", "11 98765", "98765", "@example.com", "dias", "52998"]
@@ -172,6 +176,48 @@ def _conversation(doc: Doc) -> str:
     return "{ " + " ".join(parts) + " }"
 
 
+def _history_entry(doc: Doc) -> str:
+    parts = [doc.scalars("HistoryEntry", HISTORY_ENTRY)]
+    if doc.rng.random() < 0.7:
+        parts.append("changes { " + doc.scalars("FieldChange", FIELD_CHANGE) + " }")
+    if doc.rng.random() < 0.3:
+        parts.append(f"actor {_user(doc)}")
+    return "{ " + " ".join(parts) + " }"
+
+
+def _merge(doc: Doc) -> str:
+    parts = [doc.scalars("Merge", MERGE)]
+    if doc.rng.random() < 0.5:
+        parts.append("movedRecords { " + doc.scalars("MovedRecords", ["kind", "count", "__typename"]) + " }")
+    if doc.rng.random() < 0.4:
+        parts.append("primary { id name email }")
+    if doc.rng.random() < 0.4:
+        parts.append(f"performedBy {_user(doc)}")
+    return "{ " + " ".join(parts) + " }"
+
+
+def _timeline_item(doc: Doc) -> str:
+    """A timeline item: a few of its member types, each in an inline fragment."""
+    members = {
+        "Note": lambda: _note(doc, 2),
+        "Task": lambda: _task(doc),
+        "Conversation": lambda: "{ " + doc.scalars("Conversation", CONVERSATION) + " }",
+        "Appointment": lambda: "{ " + doc.scalars("Appointment", APPOINTMENT) + " }",
+        "Purchase": lambda: "{ " + doc.scalars("Purchase", PURCHASE) + " }",
+        "HistoryEntry": lambda: _history_entry(doc),
+    }
+    chosen = doc.rng.sample(list(members), doc.rng.randint(1, len(members)))
+    return "{ __typename " + " ".join(f"... on {name} {members[name]()}" for name in chosen) + " }"
+
+
+def _timeline(doc: Doc) -> str:
+    args = [_first(doc, 1, 12)]
+    if doc.rng.random() < 0.3:
+        kinds = doc.rng.sample(TIMELINE_KINDS, doc.rng.randint(1, 3))
+        args.append(f"kinds: {doc.value('[TimelineKind!]', kinds, '[' + ', '.join(kinds) + ']')}")
+    return f"timeline({', '.join(args)}) {_connection(doc, 'Annotated', lambda: _timeline_item(doc))}"
+
+
 def _customer(doc: Doc, depth: int = 1) -> str:
     parts = [doc.scalars("Customer", CUSTOMER_SCALARS)]
     nested = {
@@ -198,6 +244,7 @@ def _customer(doc: Doc, depth: int = 1) -> str:
         "appointments": lambda: (
             f"appointments({_page(doc, 'appointments')}) {_connection(doc, 'Appointment', lambda: '{ ' + doc.scalars('Appointment', APPOINTMENT) + ' }')}"
         ),
+        "timeline": lambda: _timeline(doc),
         "purchases": lambda: (
             f"purchases({_page(doc, 'purchases')}) {_connection(doc, 'Purchase', lambda: '{ ' + doc.scalars('Purchase', PURCHASE) + ' }')}"
         ),
@@ -242,7 +289,9 @@ def _customers_arguments(doc: Doc) -> str:
 
 
 def _root(doc: Doc) -> str:
-    kind = doc.rng.choices(["customers", "customer", "node", "myTasks", "savedFilters"], weights=[6, 2, 2, 1, 1])[0]
+    kind = doc.rng.choices(
+        ["customers", "customer", "node", "myTasks", "savedFilters", "timeline"], weights=[6, 2, 2, 1, 1, 2]
+    )[0]
     alias = doc.alias(kind)
     if kind == "savedFilters":
         parts = [doc.scalars("SavedFilter", SAVED_FILTER)]
@@ -252,6 +301,9 @@ def _root(doc: Doc) -> str:
             arguments = f"({_first(doc, 1, 5)})" if doc.rng.random() < 0.7 else ""
             parts.append(f"c{n}: customers{arguments} {_connection(doc, 'Customer', lambda: _customer(doc, 2))}")
         return f"{alias}savedFilters {{ {' '.join(parts)} }}"
+    if kind == "timeline":
+        pk = doc.rng.choice(doc.ids["customers"])
+        return f"{alias}customer(id: {doc.value('ID!', pk, chr(34) + pk + chr(34))}) {{ id {_timeline(doc)} }}"
     if kind == "myTasks":
         args = [_first(doc, 1, 5)]
         status = doc.rng.choice([None, "OPEN", "DONE"])
@@ -279,8 +331,15 @@ def _root(doc: Doc) -> str:
             ),
             lambda: "... on MessageTemplate { id name body channel archived }",
             lambda: "... on SavedFilter { id name shared search createdAt updatedAt sort owner { id name } }",
+            lambda: f"... on HistoryEntry {_history_entry(doc)}",
+            lambda: f"... on Merge {_merge(doc)}",
         ]
     )
+    if doc.rng.random() < 0.3:  # an entry or a merge, asked as one
+        pk, draw = doc.rng.choice(
+            [(doc.rng.choice(doc.ids["entries"]), lambda: f"... on HistoryEntry {_history_entry(doc)}"),
+             (doc.rng.choice(doc.ids["merges"]), lambda: f"... on Merge {_merge(doc)}")]
+        )  # fmt: skip
     return f'{alias}node(id: "{pk}") {{ id __typename {draw()} }}'
 
 

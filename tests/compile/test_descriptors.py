@@ -96,4 +96,5 @@ COMPUTED = {
     "MessageTemplate": {"placeholders"},
     "CustomField": {"options"},
     "HistoryEntry": {"kind", "changes", "details"},
+    "Merge": {"undoableUntil", "duplicateIds"},
 }
