@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
+from authz import policy_store
 from authz.policy_store import PolicyStore
 from authz.tokens import TokenConfig
 from resolvers import cursors
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     settings = settings or get_settings()
     url = database_url or resolve_database_url(settings)
     policies = PolicyStore(settings.policy_dir)
+    policy_store.install(policies)  # background jobs read the policy through it
     cursors.configure(settings.signing_secret())
     tokens = TokenConfig(
         secret=settings.signing_secret(),

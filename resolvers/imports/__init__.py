@@ -1,0 +1,1 @@
+"""Customer import: upload, mapping, dry run, the batched run, revert."""
