@@ -1,1 +1,1 @@
-"""Customer import: upload, mapping, dry run, the batched run, revert."""
+"""Importing customers from spreadsheets: reading files, mapping their columns, the template."""
