@@ -1,4 +1,5 @@
-"""The Starlette application: /graphql, /healthz, /readyz, and the lifespan that owns the pool."""
+"""The Starlette application: /graphql, /healthz, /readyz, and the lifespan that owns the pool
+(and, unless CRM_INPROCESS_WORKER=false, a job worker)."""
 
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ from authz import policy_store
 from authz.policy_store import PolicyStore
 from authz.tokens import TokenConfig
 from resolvers import cursors
+from resolvers.jobs.handlers import load_handlers
 from schema.schema import Limits, build_schema
 from server.database import resolve_database_url, tortoise_config
 from server.graphql_view import GraphQLView
 from server.settings import Settings, get_settings
+from server.worker import Worker
 
 log = logging.getLogger("crm.app")
 
@@ -103,6 +106,12 @@ async def readyz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
+def start_worker(url: str, settings: Settings) -> tuple[Worker, asyncio.Task[None]]:
+    load_handlers()
+    worker = Worker(url, concurrency=settings.worker_concurrency)
+    return worker, asyncio.create_task(worker.run(), name="crm-job-worker")
+
+
 def create_app(settings: Settings | None = None, database_url: str | None = None) -> Starlette:
     settings = settings or get_settings()
     url = database_url or resolve_database_url(settings)
@@ -138,9 +147,14 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(url, settings)):
             watcher = asyncio.create_task(policies.watch(settings.policy_poll_seconds))
+            jobs = start_worker(url, settings) if settings.inprocess_worker else None
             try:
                 yield
             finally:
+                if jobs is not None:
+                    worker, running = jobs
+                    worker.stop()  # the jobs in hand finish while the ORM is still up
+                    await running
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     # One worker process per core: a request that keeps Python busy stalls only its own worker.
     workers: int = Field(default_factory=available_cores, ge=1)
     log_level: str = "info"
+    # Each API process also runs a job worker; turn off when `crm worker` processes do all the jobs.
+    inprocess_worker: bool = True
+    # Jobs one worker (in-process or `crm worker`) runs at once; pgqueuer needs at least 2.
+    worker_concurrency: int = Field(default=4, ge=2)
 
     graphiql: bool | None = None
     introspection: bool | None = None
