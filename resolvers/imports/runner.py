@@ -114,7 +114,7 @@ async def run_plan(tenant_id: UUID, import_id: UUID) -> None:
         )
     seen: dict[Key, int] = {}
     async with file_on_disk(tenant_id, import_id) as path:
-        table = open_table(path, filename=row["file_name"], content_type=None, max_bytes=None)
+        table = open_table(path, filename=row["file_name"], content_type=None, max_bytes=row["size_bytes"])
         for batch in _batches(table.rows()):
             decisions = await decide(ctx, batch, seen, lock=False)
             async with in_transaction():
@@ -175,7 +175,7 @@ async def run_import(tenant_id: UUID, import_id: UUID) -> None:
     seen: dict[Key, int] = {}
     batches = 0
     async with file_on_disk(tenant_id, import_id) as path:
-        table = open_table(path, filename=row["file_name"], content_type=None, max_bytes=None)
+        table = open_table(path, filename=row["file_name"], content_type=None, max_bytes=row["size_bytes"])
         for batch in _batches(table.rows()):
             before = [r for r in batch if r[0] <= done]
             if before:

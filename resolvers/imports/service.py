@@ -95,7 +95,7 @@ async def create_import(
     async with in_transaction():
         # Numbers are per company and gapless enough: one creator at a time per company.
         await execute(
-            Sql("SELECT pg_advisory_xact_lock(hashtextextended('customer_import:' || %s::text, 0))", p.tenant_id)
+            Sql("SELECT pg_advisory_xact_lock(hashtextextended('customer_import:' || %s::uuid::text, 0))", p.tenant_id)
         )
         number = await fetchval(
             Sql("SELECT coalesce(max(number), 0) + 1 FROM customer_import WHERE tenant_id = %s", p.tenant_id)

@@ -90,7 +90,9 @@ async def test_upload_plan_and_run_create_customers_from_import_n(gql, factory):
         Sql("SELECT whatsapp_e164 FROM customer WHERE tenant_id = %s AND name = 'Ana Lima'", tenant.id)
     )
     assert whatsapp == "+5511987654321"
-    origin = await fetch(Sql("SELECT DISTINCT origin_channel FROM customer WHERE tenant_id = %s AND name <> 'Já Existe'", tenant.id))
+    origin = await fetch(
+        Sql("SELECT DISTINCT origin_channel FROM customer WHERE tenant_id = %s AND name <> 'Já Existe'", tenant.id)
+    )
     assert [r["origin_channel"] for r in origin] == ["import"]
     # The seller of the same company sees no import of someone else.
     assert await read(gql, other, imp["id"]) is None

@@ -11,7 +11,7 @@ from tortoise import fields
 class Migration(migrations.Migration):
     """Customer imports: the import, its file in chunks, and one record per row."""
 
-    dependencies = [('models', '0013_sort_columns')]
+    dependencies = [('models', '0014_job_queue')]
 
     initial = False
 
