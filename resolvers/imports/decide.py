@@ -14,7 +14,7 @@ from uuid import UUID
 from authz.access import Access
 from authz.catalogue import P, Scope
 from authz.rows import rows_for
-from models import CustomerStatus, ImportMode, RowAction
+from models import CustomerStatus, ImportMode, OriginChannel, RowAction
 from models.db import fetch
 from models.sql import Sql, and_
 from resolvers import contact_keys
@@ -114,7 +114,11 @@ async def screen(ctx: ImportContext, batch: list[tuple[int, Cells]], seen: dict[
         if data["status"] not in {s.value for s in CustomerStatus}:
             problems.append(FieldError("status", FieldErrorCode.INVALID, "must be active or inactive"))
             data.pop("status")
-        data.setdefault("originChannel", "import")
+        origin = str(data.get("originChannel") or "import").strip().lower()
+        data["originChannel"] = origin
+        if origin not in {o.value for o in OriginChannel}:
+            problems.append(FieldError("originChannel", FieldErrorCode.INVALID, f"'{origin}' is not a known channel"))
+            data.pop("originChannel")
         tags: list[str] = []
         try:
             tags = tag_ops.clean_tag_names(data.pop("tags", []))

@@ -11,7 +11,7 @@ from typing import Any
 
 from models import CustomFieldType
 from resolvers.custom_values import FieldDef, path
-from resolvers.imports.mapping import ColumnTarget, TargetKind, split_tags
+from resolvers.imports.mapping import ADDRESS_PARTS, ColumnTarget, TargetKind, split_tags
 
 _TRUE = frozenset({"1", "true", "t", "yes", "y", "sim", "s", "si", "x", "verdadeiro"})
 _FALSE = frozenset({"0", "false", "f", "no", "n", "nao", "não", "falso"})
@@ -54,8 +54,8 @@ def row_input(targets: list[ColumnTarget | None], cells: list[str], fields: dict
             continue
         kind = target.kind
         if kind is TargetKind.FIELD and target.field:
-            if target.field.startswith("address."):
-                data.setdefault("address", {})[target.field.removeprefix("address.")] = text
+            if target.field in ADDRESS_PARTS:
+                data.setdefault("address", {})[target.field] = text
             else:
                 data[target.field] = text
         elif kind is TargetKind.TAGS:
@@ -76,7 +76,7 @@ def column_of(targets: list[ColumnTarget | None], headers: list[str], field: str
     for target, header in zip(targets, headers, strict=False):
         if target is None:
             continue
-        if target.kind is TargetKind.FIELD and target.field == field:
+        if target.kind is TargetKind.FIELD and field in (target.field, f"address.{target.field}"):
             return header
         if target.kind is TargetKind.CUSTOM_FIELD and target.field and path(target.field) == field:
             return header
