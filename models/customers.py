@@ -8,7 +8,7 @@ from tortoise import fields
 from tortoise.fields.db_defaults import Now, SqlDefault
 
 from models.base import TenantOwned
-from models.descriptors import Column, Entity, OrderKey, ToMany, ToOne, register
+from models.descriptors import Column, Entity, OrderKey, SortBy, ToMany, ToOne, register
 
 
 class CustomerStatus(StrEnum):
@@ -99,43 +99,60 @@ class CustomerTeam(TenantOwned):
 NEWEST_FIRST = (OrderKey("{t}.created_at", True, "timestamptz", "created_at"), OrderKey("{t}.id", True, "uuid", "id"))
 
 
-def _address(api: str) -> Column:
-    return Column(
-        api, f"address_{'postal_code' if api == 'postalCode' else api}", "string", tracked=True, group="address"
-    )
+def _address(api: str, sort: SortBy | None = None) -> Column:
+    column = f"address_{'postal_code' if api == 'postalCode' else api}"
+    return Column(api, column, "string", tracked=True, group="address", sort=sort, merge="address")
 
+
+def _time_sort(column: str) -> SortBy:
+    """A time that may be missing sorts as the earliest possible (last in descending order)."""
+    return SortBy(column, f"coalesce({{t}}.{column}, '-infinity'::timestamptz)", "timestamptz")
+
+
+# How lists sort by a column (``CustomerSortField``): never NULL, for keyset pagination, unless
+# ``empty_last``. Names sort by the folded name alone (not the trade name after it), in byte order.
+_BY_NAME = SortBy("name", '{t}.name_sort COLLATE "C"')
+_BY_TRADE_NAME = SortBy("trade_name", "{t}.trade_name_sort", empty_last=True)
+_BY_EMAIL = SortBy("email", "{t}.email_normalized", empty_last=True)
+_BY_CITY = SortBy("city", "{t}.city_sort", empty_last=True)
+_BY_OWNER = SortBy(
+    "owner", "(SELECT crm_fold(u.name) FROM app_user u WHERE u.id = {t}.owner_id AND u.tenant_id = {t}.tenant_id)", empty_last=True
+)  # fmt: skip
+
+# One line a column; ``merge`` names the field a merge takes it under, ``filter`` the list filter on it.
+_COLUMNS = (
+    Column("id", "id", "id", nullable=False),
+    Column(None, "tenant_id", "uuid", nullable=False),
+    Column("name", "name", "string", tracked=True, nullable=False, merge="name", sort=_BY_NAME),
+    Column("tradeName", "trade_name", "string", tracked=True, merge="tradeName", sort=_BY_TRADE_NAME),
+    Column("email", "email", "string", contact=True, tracked=True, merge="email", sort=_BY_EMAIL),
+    Column(None, "email_normalized", "string", contact=True, merge="email"),
+    Column("phone", "phone", "string", contact=True, tracked=True, merge="phone"),
+    Column("phoneE164", "phone_e164", "string", contact=True, merge="phone"),
+    Column("whatsapp", "whatsapp", "string", contact=True, tracked=True, merge="whatsapp"),
+    Column("whatsappE164", "whatsapp_e164", "string", contact=True, merge="whatsapp"),
+    Column("document", "document", "string", tracked=True, merge="document"),
+    *(_address(a) for a in ("street", "number", "complement", "neighbourhood")),
+    _address("city", _BY_CITY),
+    *(_address(a) for a in ("state", "postalCode", "country")),
+    Column("status", "status", "enum", tracked=True, nullable=False, enum=CustomerStatus, sort=SortBy("status", "{t}.status")),
+    Column("originChannel", "origin_channel", "enum", tracked=True, nullable=False, enum=OriginChannel, merge="originChannel", filter="originChannels"),
+    Column(None, "owner_id", "uuid", tracked=True, merge="owner", sort=_BY_OWNER),
+    Column(None, "billing_parent_id", "uuid", merge="billingParent"),
+    Column(None, "custom_fields", "json", tracked=True, nullable=False),
+    Column(None, "created_by_id", "uuid"),
+    Column("createdAt", "created_at", "datetime", nullable=False, filter="createdBetween", sort=SortBy("created_at", "{t}.created_at", "timestamptz")),
+    Column("updatedAt", "updated_at", "datetime", nullable=False),
+    Column("lastInteractionAt", "last_interaction_at", "datetime", filter="lastInteractionBetween", sort=_time_sort("last_interaction_at")),
+    Column("lastContactedAt", "last_contacted_at", "datetime", filter="lastContactedBetween", sort=_time_sort("last_contacted_at")),
+    Column("version", "version", "int", nullable=False),
+)  # fmt: skip
 
 CUSTOMER = register(
     Entity(
         "Customer",
         "customer",
-        (
-            Column("id", "id", "id", nullable=False),
-            Column(None, "tenant_id", "uuid", nullable=False),
-            Column("name", "name", "string", tracked=True, nullable=False),
-            Column("tradeName", "trade_name", "string", tracked=True),
-            Column("email", "email", "string", contact=True, tracked=True),
-            Column(None, "email_normalized", "string", contact=True),
-            Column("phone", "phone", "string", contact=True, tracked=True),
-            Column("phoneE164", "phone_e164", "string", contact=True),
-            Column("whatsapp", "whatsapp", "string", contact=True, tracked=True),
-            Column("whatsappE164", "whatsapp_e164", "string", contact=True),
-            Column("document", "document", "string", tracked=True),
-            *(_address(a) for a in ("street", "number", "complement", "neighbourhood", "city", "state")),
-            _address("postalCode"),
-            _address("country"),
-            Column("status", "status", "enum", tracked=True, nullable=False, enum=CustomerStatus),
-            Column("originChannel", "origin_channel", "enum", tracked=True, nullable=False, enum=OriginChannel),
-            Column(None, "owner_id", "uuid", tracked=True),
-            Column(None, "billing_parent_id", "uuid"),
-            Column(None, "custom_fields", "json", tracked=True, nullable=False),
-            Column(None, "created_by_id", "uuid"),
-            Column("createdAt", "created_at", "datetime", nullable=False),
-            Column("updatedAt", "updated_at", "datetime", nullable=False),
-            Column("lastInteractionAt", "last_interaction_at", "datetime"),
-            Column("lastContactedAt", "last_contacted_at", "datetime"),
-            Column("version", "version", "int", nullable=False),
-        ),
+        _COLUMNS,
         (
             ToOne("owner", "User", "owner_id"),
             ToMany(

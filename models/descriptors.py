@@ -16,7 +16,22 @@ from enum import StrEnum
 from functools import cached_property
 
 # How a column's value reaches the API (and which GraphQL scalar shows it).
-KINDS = frozenset({"id", "uuid", "string", "int", "float", "bool", "datetime", "date", "decimal", "enum", "json"})
+KINDS = frozenset(
+    {"id", "uuid", "string", "strings", "int", "float", "bool", "datetime", "date", "decimal", "enum", "json"}
+)  # strings: a JSON array of text
+
+
+@dataclass(frozen=True, slots=True)
+class SortBy:
+    """How a list is sorted by a column: ``name`` is the sort field's value (``CustomerSortField``
+    in lower case), ``expr`` SQL over the row as ``{t}``. An expression that is never NULL sorts
+    as it is; one that may be (``empty_last``, a text) puts the rows without a value last in
+    either direction."""
+
+    name: str
+    expr: str
+    cast: str = "text"
+    empty_last: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +49,17 @@ class Column:
     enum: type[StrEnum] | None = None  # stored as the enum's value, shown as its NAME
     group: str | None = None
     empty_is_null: bool = False  # an empty string is shown as null
+    sort: SortBy | None = None  # lists may be sorted by it
+    merge: str | None = None  # the field a merge takes it under (columns of one field go together)
+    filter: str | None = None  # the list filter on it: a time range (datetime) or any of some values (enum)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown column kind {self.kind!r}")
         if (self.kind == "enum") != (self.enum is not None):
             raise ValueError(f"{self.sql}: an enum column names its enum, and only it")
+        if self.filter is not None and self.kind not in ("datetime", "enum"):
+            raise ValueError(f"{self.sql}: only times and enums are filtered by column")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +139,13 @@ class Entity:
     def relation(self) -> dict[str, ToOne | ToMany]:
         return {r.api: r for r in self.relations}
 
+    def to_many(self, api: str) -> ToMany:
+        """The to-many relation the API calls ``api``."""
+        found = self.relation[api]
+        if not isinstance(found, ToMany):
+            raise TypeError(f"{self.name}.{api} is not a to-many relation")
+        return found
+
     @cached_property
     def contact_columns(self) -> tuple[str, ...]:
         """The columns withheld together when contact data is hidden."""
@@ -133,6 +160,25 @@ class Entity:
     def tracked(self) -> tuple[str, ...]:
         """The columns the history records, in declaration order."""
         return tuple(c.sql for c in self.columns if c.tracked)
+
+    @cached_property
+    def sorts(self) -> dict[str, tuple[Column, SortBy]]:
+        """Sort field name -> the column and how a list is sorted by it, in declaration order."""
+        return {c.sort.name: (c, c.sort) for c in self.columns if c.sort is not None}
+
+    @cached_property
+    def filters(self) -> dict[str, Column]:
+        """List filter name -> the column it narrows by, in declaration order."""
+        return {c.filter: c for c in self.columns if c.filter is not None}
+
+    @cached_property
+    def merge_fields(self) -> dict[str, tuple[str, ...]]:
+        """Field a merge chooses (API name) -> the columns it takes together, in declaration order."""
+        out: dict[str, tuple[str, ...]] = {}
+        for c in self.columns:
+            if c.merge is not None:
+                out[c.merge] = (*out.get(c.merge, ()), c.sql)
+        return out
 
     @cached_property
     def api_name_of(self) -> dict[str, str]:

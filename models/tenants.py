@@ -4,6 +4,8 @@ from tortoise import fields
 from tortoise.fields.db_defaults import Now, SqlDefault
 from tortoise.models import Model
 
+from models.descriptors import Column, Entity, register
+
 
 class Tenant(Model):
     """A company using the CRM; its settings live in typed columns."""
@@ -21,3 +23,23 @@ class Tenant(Model):
 
     class Meta:
         table = "tenant"
+
+
+TENANT = register(
+    Entity(
+        "Tenant",
+        "tenant",
+        (
+            Column("id", "id", "id", nullable=False),
+            Column("slug", "slug", "string", nullable=False),
+            Column("name", "name", "string", nullable=False),
+            Column("defaultRegion", "default_region", "string", nullable=False, group="settings"),
+            Column("allowDuplicates", "allow_duplicates", "bool", nullable=False, group="settings"),
+            Column("restrictedVisibility", "restricted_visibility", "bool", nullable=False, group="settings"),
+            Column("hideContactFromSellers", "hide_contact_from_sellers", "bool", nullable=False, group="settings"),
+            Column("requiredFields", "required_fields", "strings", nullable=False, group="settings"),
+            Column(None, "created_at", "datetime", nullable=False),
+        ),
+        groups={"settings": "TenantSettings"},
+    )
+)

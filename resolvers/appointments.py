@@ -9,6 +9,7 @@ from uuid import UUID
 from authz.access import Access
 from authz.catalogue import P
 from models.activities import APPOINTMENT
+from models.customers import CUSTOMER
 from models.db import execute, fetchrow, in_transaction
 from models.sql import Sql
 from resolvers import users as user_ops
@@ -16,18 +17,11 @@ from resolvers.children import ChildKind, RowsById
 from resolvers.customers import locate_for_change
 from resolvers.errors import Errors, FieldErrorCode
 from resolvers.locate import locate_or_refuse
-from resolvers.pagination import SortKey
 
 COLUMNS = APPOINTMENT.select("a")
 RETURNING = ", ".join(APPOINTMENT.column_names)
 # A customer's appointments, the latest start first.
-APPOINTMENTS = ChildKind(
-    "appointments",
-    "Appointment",
-    "customer_id",
-    (SortKey("t.starts_at", True, "timestamptz", "starts_at"), SortKey("t.id", True, "uuid", "id")),
-    Sql("appointment t"),
-)
+APPOINTMENTS = ChildKind.of(CUSTOMER.to_many("appointments"), Sql("appointment t"))
 APPOINTMENT_ROWS = RowsById("appointments", "Appointment", "a", COLUMNS)
 
 

@@ -21,10 +21,11 @@ from uuid import UUID
 from authz.access import Access
 from authz.rows import rule_for, visible_rows
 from models.db import fetch
+from models.descriptors import ToMany
 from models.sql import FALSE, Sql, and_
 from resolvers.cursors import ANOTHER_LIST, ListCursors, open_cursor
 from resolvers.errors import FieldErrorCode, ValidationFailed
-from resolvers.pagination import SortKey, after_condition, order_by, page_size
+from resolvers.pagination import SortKey, after_condition, keys_on, order_by, page_size
 
 
 @dataclass(slots=True)
@@ -62,6 +63,15 @@ class ChildKind:
     keys: tuple[SortKey, ...]
     source: Sql | None = None
     narrow: Callable[..., ChildList] | None = None
+
+    @classmethod
+    def of(
+        cls, relation: ToMany, source: Sql | None = None, narrow: Callable[..., ChildList] | None = None
+    ) -> ChildKind:
+        """The kind a descriptor's to-many relation lists: its target's rows by ``fk``, in its order
+        (the table as ``t``), its lists named by its ``tag``."""
+        assert relation.tag is not None and relation.through is None, relation.api
+        return cls(relation.tag, relation.target, relation.fk, keys_on(relation.order, "t"), source, narrow)
 
     def list(self, params: tuple[Any, ...]) -> ChildList:
         if self.narrow is not None:

@@ -17,6 +17,7 @@ from authz.masking import contact_hidden
 from authz.rows import rows_for
 from models import Channel, ConversationStatus
 from models.conversations import CONVERSATION, MESSAGE
+from models.customers import CUSTOMER
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql
 from resolvers import contact_keys, customers, templates
@@ -37,7 +38,6 @@ from resolvers.errors import (
 from resolvers.handles import HANDLE_MAX, normalize_handle
 from resolvers.inbound_names import inbound_name
 from resolvers.locate import locate_or_refuse
-from resolvers.pagination import SortKey
 
 BODY_MAX = 20_000
 MAX_START = 10
@@ -46,21 +46,9 @@ CONVERSATION_RETURNING = ", ".join(CONVERSATION.column_names)
 MESSAGE_COLUMNS = MESSAGE.select("m")
 MESSAGE_RETURNING = ", ".join(MESSAGE.column_names)
 # A customer's conversations, the most recently active first.
-CONVERSATIONS = ChildKind(
-    "conversations",
-    "Conversation",
-    "customer_id",
-    (SortKey("t.last_message_at", True, "timestamptz", "last_message_at"), SortKey("t.id", True, "uuid", "id")),
-    Sql("conversation t"),
-)
+CONVERSATIONS = ChildKind.of(CUSTOMER.to_many("conversations"), Sql("conversation t"))
 # A conversation's messages, newest first.
-MESSAGES = ChildKind(
-    "messages",
-    "Message",
-    "conversation_id",
-    (SortKey("t.sent_at", True, "timestamptz", "sent_at"), SortKey("t.id", True, "uuid", "id")),
-    Sql("message t"),
-)
+MESSAGES = ChildKind.of(CONVERSATION.to_many("messages"), Sql("message t"))
 CONVERSATION_ROWS = RowsById("conversations", "Conversation", "v", CONVERSATION_COLUMNS)
 MESSAGE_ROWS = RowsById("messages", "Message", "m", MESSAGE_COLUMNS)
 # The customer field a channel's address lives in, if any (Instagram and webchat use handles).

@@ -27,6 +27,8 @@ STANDARD_FIELDS: dict[str, str] = {
     **{api: CUSTOMER.by_api[api].sql for api in ("name", "tradeName", "email", "phone", "whatsapp", "document")},
     **{f"address.{field}": column for field, (column, _) in ADDRESS_FIELDS.items() if field != "complement"},
 }
+# Fields written as one of an enum's values (API name -> column).
+ENUM_FIELDS = {c.api: c.sql for c in CUSTOMER.columns if c.enum is not None and c.api is not None}
 ALWAYS_REQUIRED = "name"  # the column cannot be empty
 RAW_CONTACT_MAX = 40
 EMAIL_MAX = 254
@@ -115,7 +117,7 @@ def clean_customer_fields(
                         errors.add("address.country", FieldErrorCode.INVALID, "must be a two-letter ISO code")
                 out[column] = value
 
-    for field, column in (("status", "status"), ("originChannel", "origin_channel")):
+    for field, column in ENUM_FIELDS.items():
         if field in data:
             if data[field] is None:
                 errors.add(field, FieldErrorCode.REQUIRED, "cannot be empty")

@@ -16,6 +16,7 @@ from uuid import UUID
 from authz.access import Access
 from authz.catalogue import P
 from authz.masking import contact_hidden
+from models.customers import CUSTOMER
 from models.db import fetch
 from models.sql import Sql, and_
 from resolvers.custom_field_filters import custom_field_conditions
@@ -32,11 +33,8 @@ class StatusFilter(StrEnum):
     ANY = "any"
 
 
-TIME_RANGES = {
-    "createdBetween": "created_at",
-    "lastInteractionBetween": "last_interaction_at",
-    "lastContactedBetween": "last_contacted_at",
-}
+# Filters on one column each, from the descriptor (``Column.filter``): a time range, or any of some values.
+COLUMN_FILTERS = CUSTOMER.filters
 
 
 @dataclass
@@ -175,11 +173,11 @@ async def compile_filter(
         c.parts.append(Sql("c.status = %s", status.value))
     if f.get("tags"):
         await c.tags(f["tags"])
-    if f.get("originChannels"):
-        c.parts.append(Sql("c.origin_channel = ANY(%s::text[])", [str(v) for v in f["originChannels"]]))
-    for name, column in TIME_RANGES.items():
-        if f.get(name) is not None:
-            c.time_range(name, column, f[name])
+    for name, column in COLUMN_FILTERS.items():
+        if column.kind == "datetime" and f.get(name) is not None:
+            c.time_range(name, column.sql, f[name])
+        elif column.kind == "enum" and f.get(name):
+            c.parts.append(Sql(f"c.{column.sql} = ANY(%s::text[])", [str(v) for v in f[name]]))
     if f.get("teamIds"):
         await c.teams(f["teamIds"])
     if f.get("hasOpenTasks") is not None:

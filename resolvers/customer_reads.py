@@ -17,6 +17,7 @@ from authz.masking import contact_hidden
 from authz.rows import visible_rows
 from models.customers import CUSTOMER
 from models.db import fetch, fetchrow, fetchval
+from models.descriptors import SortBy
 from models.sql import Sql, and_, join
 from resolvers.cursors import ListCursors
 from resolvers.customer_filters import compile_filter
@@ -49,41 +50,27 @@ class Sort:
     descending: bool = True
 
 
-# Sort expressions that are never NULL (keyset pagination compares them): missing times sort as
-# the earliest possible, so they come last in descending order. Names sort by the folded name
-# alone (not the trade name after it), in byte order.
-SORT_EXPRESSIONS: dict[SortField, tuple[str, str]] = {
-    SortField.NAME: ('c.name_sort COLLATE "C"', "text"),
-    SortField.CREATED_AT: ("c.created_at", "timestamptz"),
-    SortField.LAST_INTERACTION_AT: ("coalesce(c.last_interaction_at, '-infinity'::timestamptz)", "timestamptz"),
-    SortField.LAST_CONTACTED_AT: ("coalesce(c.last_contacted_at, '-infinity'::timestamptz)", "timestamptz"),
-    SortField.STATUS: ("c.status", "text"),
-}
-# Columns that may be empty: those rows come last in either direction, then by id.
-NULLABLE_SORTS: dict[SortField, str] = {
-    SortField.EMAIL: "c.email_normalized",
-    SortField.TRADE_NAME: "c.trade_name_sort",
-    SortField.CITY: "c.city_sort",
-    SortField.OWNER: "(SELECT crm_fold(u.name) FROM app_user u WHERE u.id = c.owner_id AND u.tenant_id = c.tenant_id)",
-}
+# How each field sorts, from the descriptor (``SortBy``): SortField is the API's list of them, in
+# the order the schema publishes (a test holds the two together).
+SORTS: dict[SortField, SortBy] = {SortField(name): sort for name, (_, sort) in CUSTOMER.sorts.items()}
 # Sorting by a value reveals its order: only callers who may read it.
-CONTACT_SORTS = frozenset({SortField.EMAIL})
+CONTACT_SORTS = frozenset(SortField(name) for name, (column, _) in CUSTOMER.sorts.items() if column.contact)
 
 
 def sort_keys(sort: Sort) -> tuple[SortKey, ...]:
     d = sort.descending
-    if sort.field in NULLABLE_SORTS:
-        column = NULLABLE_SORTS[sort.field]
+    by = SORTS[sort.field]
+    expr = by.expr.format(t="c")
+    if by.empty_last:
         # One direction for every term (a row comparison an index can walk): "is there a
         # value" first, so that empty values come last whichever way the values go.
-        present = f"({column} IS NOT NULL)" if d else f"({column} IS NULL)"
+        present = f"({expr} IS NOT NULL)" if d else f"({expr} IS NULL)"
         return (
             SortKey(present, d, "boolean", "_s0"),
-            SortKey(f"coalesce({column}, '') COLLATE \"C\"", d, "text", "_s1"),
+            SortKey(f"coalesce({expr}, '') COLLATE \"C\"", d, "text", "_s1"),
             SortKey("c.id", d, "uuid", "_s2"),
         )
-    expr, cast = SORT_EXPRESSIONS[sort.field]
-    return (SortKey(expr, d, cast, "_s0"), SortKey("c.id", d, "uuid", "_s1"))
+    return (SortKey(expr, d, by.cast, "_s0"), SortKey("c.id", d, "uuid", "_s1"))
 
 
 def hidden_sort(access: Access, sort: Sort | None) -> str | None:

@@ -21,6 +21,7 @@ from authz.catalogue import P
 from authz.errors import Forbidden
 from authz.masking import contact_hidden, unchecked_required
 from authz.rows import customer_scope, locate_for, rows_for
+from models.customers import CUSTOMER
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql, and_
 from resolvers import contact_keys, history
@@ -62,20 +63,8 @@ RELATED: tuple[Related, ...] = (
 # Tables that reference customers but do not belong to one: not moved.
 NOT_MOVED = frozenset({"customer_contact_key", "customer_merge"})
 
-# Mergeable fields (API name) and the columns each one carries together.
-FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
-    "name": ("name",),
-    "tradeName": ("trade_name",),
-    "email": ("email", "email_normalized"),
-    "phone": ("phone", "phone_e164"),
-    "whatsapp": ("whatsapp", "whatsapp_e164"),
-    "document": ("document",),
-    "address": ("address_street", "address_number", "address_complement", "address_neighbourhood",
-                "address_city", "address_state", "address_postal_code", "address_country"),
-    "originChannel": ("origin_channel",),
-    "owner": ("owner_id",),
-    "billingParent": ("billing_parent_id",),
-}  # fmt: skip
+# Mergeable fields (API name) and the columns each one carries together (``Column.merge``).
+FIELD_COLUMNS = CUSTOMER.merge_fields
 CUSTOM_PREFIX = "customFields."
 
 

@@ -9,24 +9,18 @@ from authz.access import Access
 from authz.catalogue import P
 from authz.rows import visible_rows
 from models.activities import NOTE
+from models.customers import CUSTOMER
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import Sql
 from resolvers.children import ChildKind, RowsById
 from resolvers.customers import locate_for_change
 from resolvers.errors import Errors, FieldErrorCode
 from resolvers.locate import locate_or_refuse
-from resolvers.pagination import SortKey
 
 BODY_MAX = 20_000
 NOTE_COLUMNS = NOTE.select("n")
 # A customer's notes, newest first.
-NOTES = ChildKind(
-    "notes",
-    "Note",
-    "customer_id",
-    (SortKey("t.created_at", True, "timestamptz", "created_at"), SortKey("t.id", True, "uuid", "id")),
-    Sql("note t"),
-)
+NOTES = ChildKind.of(CUSTOMER.to_many("notes"), Sql("note t"))
 NOTE_ROWS = RowsById("notes", "Note", "n", NOTE_COLUMNS)
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from models.descriptors import OrderKey
 from models.sql import Sql, join, or_
 from resolvers.errors import FieldErrorCode, ValidationFailed
 
@@ -30,6 +31,11 @@ class SortKey:
 
     def sql(self) -> Sql:
         return Sql(self.expr, *self.params)
+
+
+def keys_on(order: Sequence[OrderKey], alias: str) -> tuple[SortKey, ...]:
+    """A descriptor's order (``ToMany.order``) as the SortKeys of the table as ``alias``."""
+    return tuple(SortKey(k.on(alias), k.descending, k.cast, k.field) for k in order)
 
 
 def page_size(first: int | None) -> int:

@@ -10,22 +10,16 @@ from uuid import UUID
 from authz.access import Access
 from authz.catalogue import P, Scope
 from models.activities import PURCHASE
+from models.customers import CUSTOMER
 from models.db import fetchrow
 from models.sql import Sql
 from resolvers.children import ChildKind, RowsById
 from resolvers.customers import locate_for_change
 from resolvers.errors import Errors, FieldErrorCode, ValidationFailed
-from resolvers.pagination import SortKey
 
 COLUMNS = ", ".join(PURCHASE.column_names)
 # A customer's purchases, the latest first.
-PURCHASES = ChildKind(
-    "purchases",
-    "Purchase",
-    "customer_id",
-    (SortKey("t.occurred_at", True, "timestamptz", "occurred_at"), SortKey("t.id", True, "uuid", "id")),
-    Sql("purchase t"),
-)
+PURCHASES = ChildKind.of(CUSTOMER.to_many("purchases"), Sql("purchase t"))
 PURCHASE_ROWS = RowsById("purchases", "Purchase", "p", PURCHASE.select("p"))
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_AMOUNT = Decimal("999999999999.99")

@@ -14,6 +14,7 @@ from authz.errors import Forbidden
 from authz.rows import visible_rows
 from models import TaskPriority, TaskStatus
 from models.activities import TASK
+from models.customers import CUSTOMER
 from models.db import fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql, and_
 from resolvers import users as user_ops
@@ -22,16 +23,12 @@ from resolvers.cursors import ListCursors
 from resolvers.customers import locate_for_change
 from resolvers.errors import Errors, FieldErrorCode, ValidationFailed
 from resolvers.locate import locate_or_refuse
-from resolvers.pagination import SortKey, after_condition, order_by, page_size
+from resolvers.pagination import after_condition, keys_on, order_by, page_size
 
 TITLE_MAX, DESCRIPTION_MAX = 200, 10_000
 TASK_COLUMNS = TASK.select("k")
 RETURNING = ", ".join(TASK.column_names)
 # Open work first by due date (no date last), then the newest.
-DUE_ORDER = (
-    SortKey("coalesce(t.due_at, 'infinity'::timestamptz)", False, "timestamptz", "due_sort"),
-    SortKey("t.id", False, "uuid", "id"),
-)
 _TASK_SOURCE = Sql("(SELECT k.*, coalesce(k.due_at, 'infinity'::timestamptz) AS due_sort FROM task k) t")
 
 
@@ -42,7 +39,7 @@ def _with_status(status: TaskStatus | None) -> ChildList:
 
 
 # A customer's tasks, soonest due first; the list takes a status.
-TASKS = ChildKind("tasks", "Task", "customer_id", DUE_ORDER, narrow=_with_status)
+TASKS = ChildKind.of(CUSTOMER.to_many("tasks"), narrow=_with_status)
 TASK_ROWS = RowsById("tasks", "Task", "k", TASK_COLUMNS)
 
 
@@ -138,10 +135,7 @@ async def update_task(access: Access, task_id: UUID, data: dict[str, Any]) -> di
     return row
 
 
-MY_ORDER = (
-    SortKey("coalesce(k.due_at, 'infinity'::timestamptz)", False, "timestamptz", "due_sort"),
-    SortKey("k.id", False, "uuid", "id"),
-)
+MY_ORDER = keys_on(CUSTOMER.to_many("tasks").order, "k")  # as a customer's tasks
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,17 +11,13 @@ from authz.access import Access
 from authz.catalogue import P
 from models.db import fetchrow
 from models.sql import Sql
+from models.tenants import TENANT
 from resolvers.customer_fields import ALWAYS_REQUIRED, STANDARD_FIELDS
 from resolvers.errors import Errors, FieldErrorCode
 
-SETTINGS = {
-    "defaultRegion": "default_region",
-    "allowDuplicates": "allow_duplicates",
-    "restrictedVisibility": "restricted_visibility",
-    "hideContactFromSellers": "hide_contact_from_sellers",
-    "requiredFields": "required_fields",
-}
-COLUMNS = ", ".join(["id", "slug", "name", *SETTINGS.values()])
+# The settings a company changes (API name -> column), from the descriptor's ``settings`` group.
+SETTINGS = {api: column.sql for api, column in TENANT.group_columns("settings").items()}
+COLUMNS = ", ".join(TENANT.column_names)
 
 
 async def get_tenant(access: Access) -> dict[str, Any]:

@@ -137,8 +137,7 @@ class Merge(Node):
 @strawberry.input
 class FieldChoice:
     field: str = strawberry.field(
-        description="name, tradeName, email, phone, whatsapp, document, address, originChannel, owner, "
-        "billingParent, or customFields.<key>"
+        description=", ".join(merge_ops.FIELD_COLUMNS) + f", or {merge_ops.CUSTOM_PREFIX}<key>"
     )
     customer_id: strawberry.ID = strawberry.field(description="The duplicate whose value the primary takes.")
 

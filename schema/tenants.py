@@ -8,13 +8,15 @@ import strawberry
 from strawberry import UNSET
 
 from authz.catalogue import P
+from models.tenants import TENANT
 from resolvers import tenants as tenant_ops
 from resolvers.customer_fields import STANDARD_FIELDS
 from schema.context import Info
 from schema.errors import ValidationFailed, returns_errors
 from schema.inputs import provided
-from schema.node import Node, to_global_id
+from schema.node import Node
 from schema.permissions import requires
+from schema.row_values import row_values
 
 
 @strawberry.type
@@ -37,18 +39,7 @@ class Tenant(Node):
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Tenant:
-        return cls(
-            id=to_global_id("Tenant", row["id"]),
-            slug=row["slug"],
-            name=row["name"],
-            settings=TenantSettings(
-                default_region=row["default_region"],
-                allow_duplicates=row["allow_duplicates"],
-                restricted_visibility=row["restricted_visibility"],
-                hide_contact_from_sellers=row["hide_contact_from_sellers"],
-                required_fields=list(row["required_fields"]),
-            ),
-        )
+        return cls(**row_values(TENANT, cls, row, groups={"settings": TenantSettings}))
 
 
 @strawberry.input

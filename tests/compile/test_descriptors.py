@@ -12,6 +12,7 @@ from schema.schema import build_schema
 SCALARS = {
     "id": "ID",
     "string": "String",
+    "strings": "String",  # a list of them
     "int": "Int",
     "float": "Float",
     "bool": "Boolean",
