@@ -93,6 +93,7 @@ DETAILS: dict[str, DetailRule] = {
     "removed": DetailRule(Render.REFS, "Team", history.EventKind.TEAMS_CHANGED),
     "moved": DetailRule(Render.MOVED),
     "field": DetailRule(Render.CUSTOM_KEY),
+    "import": DetailRule(Render.REF, "Import"),  # {"number", "id"}: the import a change came from
 }
 
 

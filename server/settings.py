@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     # page of 100 customers with ten nested lists of 100 still passes.
     max_nodes: int = Field(default=100_000, ge=1)
     max_body_bytes: int = 2_000_000
+    # Uploads of files to import (multipart requests) may be this large; other requests keep
+    # max_body_bytes.
+    import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
 
     @model_validator(mode="after")
     def _production_defaults(self) -> Settings:

@@ -97,4 +97,5 @@ COMPUTED = {
     "CustomField": {"options"},
     "HistoryEntry": {"kind", "changes", "details"},
     "Merge": {"undoableUntil", "duplicateIds"},
+    "Import": {"headers"},  # a json column of strings
 }

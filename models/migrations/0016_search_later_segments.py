@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     ``wanted`` rows. The statement never calls it when the first segments fill the page.
     """
 
-    dependencies = [("models", "0014_job_queue")]
+    dependencies = [("models", "0015_imports")]
 
     initial = False
 
