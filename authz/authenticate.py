@@ -135,3 +135,39 @@ def _touch_key(key_id: UUID) -> None:
     task = asyncio.get_running_loop().create_task(touch())
     _background.add(task)
     task.add_done_callback(_background.discard)
+
+
+async def principal_for(tenant_id: UUID, *, user_id: UUID | None, api_key_id: UUID | None) -> Principal:
+    """The principal of a user or API key as it is now, for work started by them and done later
+    (a background job): a deactivated user or a revoked key can no longer act."""
+    if api_key_id is not None:
+        row = await fetchrow(Sql(_KEY_QUERY, api_key_id))
+        if row is None or row["tenant_id"] != tenant_id or row["revoked_at"] is not None:
+            raise Unauthenticated("The API key has been revoked.")
+        bound = row["user_id"] is not None
+        if bound and not row["user_active"]:
+            raise Unauthenticated("The API key's user is deactivated or no longer exists.")
+        return Principal(
+            tenant_id=row["tenant_id"],
+            tenant_slug=row["tenant_slug"],
+            role=effective_role(Role(row["role"]), Role(row["user_role"]) if bound else None),
+            user_id=row["user_id"],
+            team_ids=tuple(row["team_ids"]) if row["user_id"] else (),
+            settings=_settings(row),
+            api_key_id=api_key_id,
+            name=row["name"],
+            email=row["email"],
+        )
+    row = await fetchrow(Sql(_USER_QUERY, user_id, tenant_id)) if user_id is not None else None
+    if row is None or not row["is_active"]:
+        raise Unauthenticated("The user does not exist or is deactivated.")
+    return Principal(
+        tenant_id=row["tenant_id"],
+        tenant_slug=row["tenant_slug"],
+        role=Role(row["role"]),
+        user_id=row["user_id"],
+        team_ids=tuple(row["team_ids"]),
+        settings=_settings(row),
+        name=row["name"],
+        email=row["email"],
+    )

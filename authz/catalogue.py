@@ -198,6 +198,24 @@ class P:
         "manage custom fields",
     )
 
+    # Imports: "all" imports for the company (and may map an owner column); "own" imports into
+    # the caller's own portfolio only and sees their own imports.
+    IMPORT_CREATE = _p(
+        "import",
+        "create",
+        (Scope.ALL, Scope.OWN),
+        "Import customers from CSV and Excel files",
+        "import customers",
+    )
+    IMPORT_READ = _p("import", "read", (Scope.ALL, Scope.OWN), "See imports and their results", "see imports")
+    IMPORT_REVERT = _p(
+        "import",
+        "revert",
+        (Scope.ALL, Scope.OWN),
+        "Revert an import: remove the customers it created, restore those it updated",
+        "revert imports",
+    )
+
 
 CATALOGUE: dict[str, Permission] = {p.key: p for p in vars(P).values() if isinstance(p, Permission)}
 

@@ -17,6 +17,21 @@ from authz.policy import CompiledPolicy, PolicyInvalid, fingerprint, load_policy
 log = logging.getLogger("crm.policy")
 
 
+_installed: PolicyStore | None = None
+
+
+def install(store: PolicyStore) -> None:
+    """Make ``store`` the process's policy for work done outside a request (background jobs)."""
+    global _installed
+    _installed = store
+
+
+def current_policy() -> CompiledPolicy:
+    if _installed is None:
+        raise RuntimeError("no policy store is installed (the app installs one when it is created)")
+    return _installed.current
+
+
 class PolicyStore:
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)

@@ -162,6 +162,24 @@ def _note_refusal(access: Access, row: dict[str, Any]) -> str:
     return "Only the note's author (or a moderator) may change it."
 
 
+def _imports_for(perm: Permission) -> Where:
+    """A company's imports; with an "own" grant only those the caller started (as a person,
+    or through an API key bound to them)."""
+
+    def where(access: Access, alias: str) -> Sql:
+        scope = access.scope(perm)
+        if scope is None:
+            return FALSE
+        if scope is Scope.ALL:
+            return _tenant(access, alias)
+        user = access.principal.user_id
+        if user is None:
+            return FALSE
+        return and_(_tenant(access, alias), Sql(f"{alias}.created_by_id = %s", user))
+
+    return where
+
+
 def _the_callers_tenant(access: Access, alias: str) -> Sql:
     return Sql(f"{alias}.id = %s", access.principal.tenant_id)
 
@@ -226,6 +244,19 @@ RULES: dict[tuple[str, str], RowRule] = {
         refusal=lambda _a, _r: "Only its owner (or, for a shared list, who may share lists) changes this list.",
     ),
     ("Tenant", READ): RowRule("tenant", None, _the_callers_tenant),
+    ("Import", READ): RowRule("customer_import", P.IMPORT_READ, _imports_for(P.IMPORT_READ)),
+    ("Import", P.IMPORT_CREATE.key): RowRule(
+        "customer_import",
+        P.IMPORT_CREATE,
+        _imports_for(P.IMPORT_CREATE),
+        refusal=lambda _a, _r: P.IMPORT_CREATE.refusal(),
+    ),
+    ("Import", P.IMPORT_REVERT.key): RowRule(
+        "customer_import",
+        P.IMPORT_REVERT,
+        _imports_for(P.IMPORT_REVERT),
+        refusal=lambda _a, _r: P.IMPORT_REVERT.refusal(),
+    ),
 }
 
 # The kinds ``node(id)`` and the schema test know: every kind of API object with a reading rule.

@@ -15,6 +15,7 @@ from models.custom_fields import CustomField, CustomFieldType
 from models.customers import Customer, CustomerStatus, CustomerTeam, OriginChannel
 from models.duplicates import ContactKey, CustomerMerge
 from models.history import CustomerEvent
+from models.imports import CustomerImport, ImportChunk, ImportMode, ImportRow, ImportStatus, RowAction
 from models.saved_filters import SavedFilter
 from models.tags import CustomerTag, Tag
 from models.teams import Team, TeamMembership
@@ -33,6 +34,7 @@ MODEL_MODULES = [
     "models.conversations",
     "models.custom_fields",
     "models.saved_filters",
+    "models.imports",
 ]
 
 __all__ = [
@@ -47,18 +49,24 @@ __all__ = [
     "CustomFieldType",
     "Customer",
     "CustomerEvent",
+    "CustomerImport",
     "CustomerMerge",
     "CustomerStatus",
     "CustomerTag",
     "CustomerTeam",
     "DeliveryStatus",
     "Direction",
+    "ImportChunk",
+    "ImportMode",
+    "ImportRow",
+    "ImportStatus",
     "Message",
     "MessageTemplate",
     "Note",
     "OriginChannel",
     "Purchase",
     "Role",
+    "RowAction",
     "SavedFilter",
     "Tag",
     "Task",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from tortoise import connections
@@ -10,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from models.sql import Sql
 
-__all__ = ["Sql", "execute", "fetch", "fetchrow", "fetchval", "in_transaction"]
+__all__ = ["Sql", "asyncpg_connection", "execute", "fetch", "fetchrow", "fetchval", "in_transaction"]
 
 
 def _client(conn: BaseDBAsyncClient | None) -> BaseDBAsyncClient:
@@ -37,3 +39,11 @@ async def execute(query: Sql, conn: BaseDBAsyncClient | None = None) -> int:
     text, params = query.render()
     count, _ = await _client(conn).execute_query(text, params)
     return count
+
+
+@asynccontextmanager
+async def asyncpg_connection() -> AsyncIterator[Any]:
+    """The asyncpg connection Tortoise would use here: inside ``in_transaction()`` the transaction's
+    own (so libraries speaking asyncpg write in that transaction), else one borrowed from the pool."""
+    async with _client(None).acquire_connection() as connection:
+        yield connection

@@ -73,9 +73,16 @@ async def _clean(access: Access, data: dict[str, Any], *, creating: bool, new_ro
     first (see ``load_definitions``). With ``new_row`` the input is the whole row to be written,
     so the required fields are checked too.
     """
-    p = access.principal
-    region = p.settings.default_region
-    fields = await load_definitions(p.tenant_id, lock=True)
+    fields = await load_definitions(access.principal.tenant_id, lock=True)
+    return check_input(access, fields, data, creating=creating, new_row=new_row)
+
+
+def check_input(
+    access: Access, fields: list[FieldDef], data: dict[str, Any], *, creating: bool, new_row: bool = False
+) -> Cleaned:
+    """``_clean`` against definitions already loaded: every write path (an imported row too)
+    checks its input here. Raises ValidationFailed with every problem."""
+    region = access.principal.settings.default_region
     errors = Errors()
     values = clean_customer_fields(data, region, creating=creating, errors=errors)
     values.pop("_search_changed", None)
@@ -140,14 +147,7 @@ async def create_customer(
                 if on_duplicate is OnDuplicate.BLOCK:
                     raise DuplicateFound(hits)
                 return await _fold_into_existing(access, hits, cleaned, owner, tag_names, on_duplicate)
-        custom = apply_changes({}, cleaned.custom)
-        _require(access, values, custom, cleaned.fields)
-        if not owner and not access.can(P.CUSTOMER_ASSIGN):
-            owner = {"owner_id": p.user_id}  # a seller's new customer lands in their own portfolio
-        values.update(owner)
-        values["custom_fields"] = json.dumps(custom)
-        values["search_text"] = search_text(values.get("name"), values.get("trade_name"))
-        values.update(id=uuid4(), tenant_id=p.tenant_id, created_by_id=p.user_id)
+        values = new_customer_values(access, cleaned, owner)
         columns = list(values)
         row = await fetchrow(
             Sql(
@@ -164,6 +164,21 @@ async def create_customer(
             access, row["id"], EventKind.CREATED, {"fields": history.diff({}, row, TRACKED), "tags": tag_names}
         )
     return row, Outcome.CREATED
+
+
+def new_customer_values(access: Access, cleaned: Cleaned, owner: dict[str, Any]) -> dict[str, Any]:
+    """The columns of a new customer from a cleaned input (required fields checked)."""
+    p = access.principal
+    values = dict(cleaned.values)
+    custom = apply_changes({}, cleaned.custom)
+    _require(access, values, custom, cleaned.fields)
+    if not owner and not access.can(P.CUSTOMER_ASSIGN):
+        owner = {"owner_id": p.user_id}  # a seller's new customer lands in their own portfolio
+    values.update(owner)
+    values["custom_fields"] = json.dumps(custom)
+    values["search_text"] = search_text(values.get("name"), values.get("trade_name"))
+    values.update(id=uuid4(), tenant_id=p.tenant_id, created_by_id=p.user_id)
+    return values
 
 
 async def _fold_into_existing(
@@ -199,29 +214,26 @@ async def _fold_into_existing(
         custom = {k: v for k, v in custom.items() if v is not None and held.get(k) is None}
     else:
         changes.update(owner)
-    row = await _apply(access, current, changes, custom, cleaned.fields)
+    row = await apply_update(access, current, changes, custom, cleaned.fields)
     if tag_names:
         await tag_ops.attach(access.principal.tenant_id, row["id"], tag_names)
         await history.record(access, row["id"], EventKind.TAGS_CHANGED, {"added": tag_names, "removed": []})
     return row, Outcome.MERGED if mode is OnDuplicate.MERGE else Outcome.UPDATED
 
 
-async def _apply(
+async def apply_update(
     access: Access,
     current: dict[str, Any],
     changes: dict[str, Any],
     custom: dict[str, Any],
     fields: list[FieldDef],
+    source: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write ``changes`` (columns) and ``custom`` (value changes) to a locked row: required fields,
-    version, search text, contact keys and history."""
+    version, search text, contact keys and history (``source`` is added to the history entry:
+    e.g. the import the change came from)."""
     p = access.principal
-    held = current["custom_fields"] or {}
-    custom_after = apply_changes(held, custom)
-    if custom_after != held:
-        changes = {**changes, "custom_fields": json.dumps(custom_after)}
-    written = set(changes) | {f"customFields.{key}" for key in custom}
-    _require(access, {**current, **changes}, custom_after, fields, written)
+    changes = changes_to_write(access, current, changes, custom, fields)
     row = await write_row(p.tenant_id, current, changes)
     assert row is not None
     if set(CONTACT_COLUMNS) & changes.keys():  # the contact keys follow the contact columns
@@ -229,8 +241,26 @@ async def _apply(
     changed = history.diff(current, row, TRACKED)
     if changed:
         kind = EventKind.TRANSFERRED if changed.keys() == {"owner_id"} else EventKind.UPDATED
-        await history.record(access, row["id"], kind, {"changes": changed})
+        await history.record(access, row["id"], kind, {"changes": changed, **(source or {})})
     return row
+
+
+def changes_to_write(
+    access: Access,
+    current: dict[str, Any],
+    changes: dict[str, Any],
+    custom: dict[str, Any],
+    fields: list[FieldDef],
+) -> dict[str, Any]:
+    """The columns an update writes to ``current`` (custom values folded in), after checking the
+    company's required fields on the row as it would be; raises ValidationFailed."""
+    held = current["custom_fields"] or {}
+    custom_after = apply_changes(held, custom)
+    if custom_after != held:
+        changes = {**changes, "custom_fields": json.dumps(custom_after)}
+    written = set(changes) | {f"customFields.{key}" for key in custom}
+    _require(access, {**current, **changes}, custom_after, fields, written)
+    return changes
 
 
 async def write_row(tenant_id: UUID, current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -287,7 +317,7 @@ async def update_customer(
         current = await locate_for_change(access, customer_id, P.CUSTOMER_UPDATE)
         if expected_version is not None and current["version"] != expected_version:
             raise VersionConflict(expected_version, current["version"])
-        return await _apply(access, current, {**cleaned.values, **owner}, cleaned.custom, cleaned.fields)
+        return await apply_update(access, current, {**cleaned.values, **owner}, cleaned.custom, cleaned.fields)
 
 
 async def change_tags(

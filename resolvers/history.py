@@ -38,6 +38,7 @@ class EventKind(StrEnum):
     MERGE_UNDONE = "merge_undone"  # on the primary and on each restored duplicate
     CUSTOM_OPTION_RENAMED = "custom_option_renamed"  # an option the customer held was renamed
     CUSTOM_FIELD_DELETED = "custom_field_deleted"  # a field the customer had a value in was deleted
+    IMPORT_REVERTED = "import_reverted"  # an import's update of the customer was undone
 
 
 def _plain(value: Any) -> Any:

@@ -26,6 +26,8 @@ class Context:
     _contact_hidden: bool | None = None
     # Set when execution begins (schema/execution.py): errors without it are request errors.
     executed: bool = False
+    # The largest file an import may upload (CRM_IMPORT_MAX_BYTES).
+    import_max_bytes: int = 50 * 1024 * 1024
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self._access)

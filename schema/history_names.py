@@ -103,6 +103,8 @@ def details(kind: str, data: dict[str, Any]) -> dict[str, Any]:
         elif key == "moved" and isinstance(value, dict):
             # Spelled as Merge.movedRecords spells the kinds of record a merge moved.
             value = [{"kind": k, "count": n} for k, n in sorted(value.items())]
+        elif key == "import" and isinstance(value, dict):  # the import a change came from
+            value = {"number": value.get("number"), "id": global_id("Import", value.get("id"))}
         elif key == "field" and isinstance(value, str):  # a custom field's key
             value = CUSTOM + value
         out[_camel(key)] = value

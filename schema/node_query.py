@@ -29,6 +29,7 @@ from schema.conversations import Conversation, Message, MessageTemplate
 from schema.custom_fields import CustomField
 from schema.customer_type import Customer
 from schema.duplicates import Merge
+from schema.imports import Import
 from schema.node import Node, from_global_id
 from schema.notes import Note
 from schema.permissions import requires
@@ -101,6 +102,7 @@ BUILDERS: dict[str, Build] = {
     "Team": _direct(Team.from_row),
     "User": _direct(User.from_row),
     "Tenant": _tenant,
+    "Import": _direct(Import.from_row),
 }
 
 

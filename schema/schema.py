@@ -34,6 +34,7 @@ from schema.customer_mutations import CustomerMutation
 from schema.customers import CustomerQuery
 from schema.duplicates import DuplicateMutation, DuplicateQuery
 from schema.execution import CrmExecutionContext
+from schema.imports import ImportMutation, ImportQuery
 from schema.node_query import NodeQuery
 from schema.notes import NoteMutation
 from schema.portfolios import PortfolioMutation, PortfolioQuery
@@ -54,7 +55,7 @@ Query = merge_types(
     "Query",
     (
         UserQuery, TenantQuery, NodeQuery, CustomerQuery, DuplicateQuery, PortfolioQuery, TeamQuery,
-        TaskQuery, ConversationQuery, CustomFieldQuery, TagQuery, SavedFilterQuery,
+        TaskQuery, ConversationQuery, CustomFieldQuery, TagQuery, SavedFilterQuery, ImportQuery,
     ),
 )  # fmt: skip
 Mutation = merge_types(
@@ -62,7 +63,7 @@ Mutation = merge_types(
     (
         CustomerMutation, DuplicateMutation, PortfolioMutation, TeamMutation, TenantMutation,
         NoteMutation, TaskMutation, AppointmentMutation, PurchaseMutation, ConversationMutation,
-        CustomFieldMutation, TagMutation, SavedFilterMutation,
+        CustomFieldMutation, TagMutation, SavedFilterMutation, ImportMutation,
     ),
 )  # fmt: skip
 

@@ -1,4 +1,5 @@
-"""The Starlette application: /graphql, /healthz, /readyz, and the lifespan that owns the pool."""
+"""The Starlette application: /graphql, /healthz, /readyz, and the lifespan that owns the pool
+(and, unless CRM_INPROCESS_WORKER=false, a job worker)."""
 
 from __future__ import annotations
 
@@ -16,31 +17,46 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
+from authz import policy_store
 from authz.policy_store import PolicyStore
 from authz.tokens import TokenConfig
 from resolvers import cursors
+from resolvers.jobs.handlers import load_handlers
 from schema.schema import Limits, build_schema
 from server.database import resolve_database_url, tortoise_config
 from server.graphql_view import GraphQLView
 from server.settings import Settings, get_settings
+from server.worker import Worker
 
 log = logging.getLogger("crm.app")
 
 
 class BodySizeLimit:
-    """Refuse request bodies over the limit before anything parses them."""
+    """Refuse request bodies over the limit before anything parses them. File uploads (multipart
+    bodies to ``upload_paths``) have their own, larger limit."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, upload_bytes: int | None = None, upload_paths: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_bytes = upload_bytes or max_bytes
+        self.upload_paths = upload_paths
+
+    def _limit(self, scope: Scope) -> int:
+        content_type = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
+        if content_type == b"multipart/form-data" and scope.get("path") in self.upload_paths:
+            return self.upload_bytes
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
             return
         seen = 0
 
@@ -49,21 +65,21 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise _TooLarge
             return message
 
         try:
             await self.app(scope, limited_receive, send)
         except _TooLarge:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, limit)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = JSONResponse(
             {
                 "errors": [
                     {
-                        "message": f"Request body is larger than {self.max_bytes} bytes.",
+                        "message": f"Request body is larger than {limit} bytes.",
                         "extensions": {"code": "PAYLOAD_TOO_LARGE"},
                     }
                 ]
@@ -90,10 +106,17 @@ async def readyz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
+def start_worker(url: str, settings: Settings) -> tuple[Worker, asyncio.Task[None]]:
+    load_handlers()
+    worker = Worker(url, concurrency=settings.worker_concurrency)
+    return worker, asyncio.create_task(worker.run(), name="crm-job-worker")
+
+
 def create_app(settings: Settings | None = None, database_url: str | None = None) -> Starlette:
     settings = settings or get_settings()
     url = database_url or resolve_database_url(settings)
     policies = PolicyStore(settings.policy_dir)
+    policy_store.install(policies)  # background jobs read the policy through it
     cursors.configure(settings.signing_secret())
     tokens = TokenConfig(
         secret=settings.signing_secret(),
@@ -112,15 +135,26 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             field_suggestions=bool(settings.field_suggestions),
         )
     )
-    graphql = GraphQLView(schema, policies=policies, tokens=tokens, graphiql=bool(settings.graphiql))
+    graphql = GraphQLView(
+        schema,
+        policies=policies,
+        tokens=tokens,
+        graphiql=bool(settings.graphiql),
+        import_max_bytes=settings.import_max_bytes,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(url, settings)):
             watcher = asyncio.create_task(policies.watch(settings.policy_poll_seconds))
+            jobs = start_worker(url, settings) if settings.inprocess_worker else None
             try:
                 yield
             finally:
+                if jobs is not None:
+                    worker, running = jobs
+                    worker.stop()  # the jobs in hand finish while the ORM is still up
+                    await running
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
@@ -131,7 +165,14 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],
-        middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
+        middleware=[
+            Middleware(
+                BodySizeLimit,
+                max_bytes=settings.max_body_bytes,
+                upload_bytes=settings.import_max_bytes,
+                upload_paths=("/graphql",),
+            )
+        ],
         lifespan=lifespan,
     )
     app.state.policies = policies

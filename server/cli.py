@@ -215,6 +215,34 @@ async def _prepare(url: str, *, seed: bool, workers: int) -> None:
                 typer.echo(f"  {user.role.value:<10} {user.email:<24} {_mint(user.id, demo.id)}")
 
 
+@cli.command()
+def worker(
+    concurrency: Annotated[
+        int | None, typer.Option(min=2, help="Jobs run at once; defaults to CRM_WORKER_CONCURRENCY (4).")
+    ] = None,
+    imports: Annotated[
+        list[str] | None,
+        typer.Option("--import", help="Also import this module of job handlers (repeatable)."),
+    ] = None,
+) -> None:
+    """Run background jobs (imports, exports, purges, webhooks) until SIGTERM or Ctrl-C.
+
+    Run as many as needed next to the API; each claims jobs from the database. A stop lets the
+    jobs in hand finish; a killed worker's jobs are taken over by another once their heartbeat is stale.
+    """
+    import logging
+
+    from server.worker import QueueMissing, serve
+
+    settings = get_settings()
+    url = database_url()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(serve(url, concurrency=concurrency or settings.worker_concurrency, extra_modules=imports))
+    except QueueMissing as exc:
+        fail(str(exc), INVALID)
+
+
 @cli.command("migrate")
 def migrate_command() -> None:
     """Apply pending database migrations."""

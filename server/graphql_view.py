@@ -9,8 +9,10 @@ not executed (a request error) answers 400 without ``data``, as the GraphQL-over
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -34,6 +36,7 @@ from schema.compile.execution import answer_repeat
 from schema.context import Context
 from schema.schema import with_codes
 from server.graphql_http import GRAPHQL_RESPONSE_JSON, GraphQLRequest, Refusal, decode_request, negotiate
+from server.graphql_multipart import decode_multipart, is_multipart
 
 log = logging.getLogger("crm.graphql")
 
@@ -50,8 +53,17 @@ def encode_json(data: object) -> bytes:
 
 
 class GraphQLView:
-    def __init__(self, schema: Any, *, policies: PolicyStore, tokens: TokenConfig, graphiql: bool) -> None:
+    def __init__(
+        self,
+        schema: Any,
+        *,
+        policies: PolicyStore,
+        tokens: TokenConfig,
+        graphiql: bool,
+        import_max_bytes: int = 50 * 1024 * 1024,
+    ) -> None:
         self.schema = schema
+        self.import_max_bytes = import_max_bytes
         self.policies = policies
         self.tokens = tokens
         self.ide_html = get_graphql_ide_html("graphiql") if graphiql else None
@@ -81,10 +93,30 @@ class GraphQLView:
                     {"Allow": "POST"},
                 )
             media = negotiate(request.headers.get("accept"))
-            graphql_request = decode_request(request.headers.get("content-type"), await request.body())
+            content_type = request.headers.get("content-type")
+            if is_multipart(content_type):
+                return await self.handle_upload(request, media)
+            graphql_request = decode_request(content_type, await request.body())
         except Refusal as refusal:
             log.info("request refused (%d): %s", refusal.status, refusal.message)
             return self.respond(refusal.body, refusal.status, media, refusal.headers)
+        return await self.answer(request, graphql_request, media)
+
+    async def handle_upload(self, request: Request, media: str) -> Response:
+        """A multipart request (file uploads): its files live on disk for the request only."""
+        files: list[Path] = []
+        try:
+            try:
+                graphql_request = await decode_multipart(request, files)
+            except Refusal as refusal:
+                log.info("request refused (%d): %s", refusal.status, refusal.message)
+                return self.respond(refusal.body, refusal.status, media, refusal.headers)
+            return await self.answer(request, graphql_request, media)
+        finally:
+            for path in files:
+                await asyncio.to_thread(path.unlink, missing_ok=True)
+
+    async def answer(self, request: Request, graphql_request: GraphQLRequest, media: str) -> Response:
         context = await self.get_context(request)
         key = self.repeat_key(graphql_request, context)
         if key is not None:
@@ -151,5 +183,9 @@ class GraphQLView:
             credential = credential_from_headers(request.headers.get("authorization"), request.headers.get("x-api-key"))
             principal = await authenticate(credential, self.tokens)
         except Unauthenticated as exc:
-            return Context(request=request, _access=None, auth_error=exc)
-        return Context(request=request, _access=Access(principal, policy) if principal else None)
+            return Context(request=request, _access=None, auth_error=exc, import_max_bytes=self.import_max_bytes)
+        return Context(
+            request=request,
+            _access=Access(principal, policy) if principal else None,
+            import_max_bytes=self.import_max_bytes,
+        )

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     # One worker process per core: a request that keeps Python busy stalls only its own worker.
     workers: int = Field(default_factory=available_cores, ge=1)
     log_level: str = "info"
+    # Each API process also runs a job worker; turn off when `crm worker` processes do all the jobs.
+    inprocess_worker: bool = True
+    # Jobs one worker (in-process or `crm worker`) runs at once; pgqueuer needs at least 2.
+    worker_concurrency: int = Field(default=4, ge=2)
 
     graphiql: bool | None = None
     introspection: bool | None = None
@@ -64,6 +68,9 @@ class Settings(BaseSettings):
     # page of 100 customers with ten nested lists of 100 still passes.
     max_nodes: int = Field(default=100_000, ge=1)
     max_body_bytes: int = 2_000_000
+    # Uploads of files to import (multipart requests) may be this large; other requests keep
+    # max_body_bytes.
+    import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
 
     @model_validator(mode="after")
     def _production_defaults(self) -> Settings:

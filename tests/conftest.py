@@ -72,6 +72,8 @@ def settings(policy_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Sett
         policy_poll_seconds=0.05,
         data_dir=tmp_path_factory.mktemp("data"),
         db_pool_max=30,
+        # Tests run jobs explicitly (resolvers.jobs.testing.run_pending_jobs), never in the background.
+        inprocess_worker=False,
     )
 
 

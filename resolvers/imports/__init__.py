@@ -1,0 +1,1 @@
+"""Importing customers from spreadsheets: reading files, mapping their columns, the template."""
