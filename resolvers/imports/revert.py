@@ -79,7 +79,7 @@ def _restored(before: dict[str, Any]) -> dict[str, Any]:
 
 async def _undo_update(ctx: ImportContext, row: dict[str, Any], report: dict[str, Any]) -> None:
     current = await fetchrow(
-        Sql(f"SELECT {SELECT} FROM customer c WHERE c.id = %s AND c.tenant_id = %s FOR UPDATE", row["customer_id"],
+        Sql(f"SELECT {SELECT}, c.merged_into_id FROM customer c WHERE c.id = %s AND c.tenant_id = %s FOR UPDATE", row["customer_id"],
             ctx.tenant_id)
     )  # fmt: skip
     if current is None or current["merged_into_id"] is not None:

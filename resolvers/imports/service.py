@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from authz.access import Access
-from authz.catalogue import P, Permission
+from authz.catalogue import P, Permission, Scope
 from authz.errors import Forbidden
 from authz.rows import visible_rows
 from models import ImportMode, ImportStatus, RowAction
@@ -42,11 +42,8 @@ def _editable(row: dict[str, Any]) -> bool:
 
 
 def _may_map_owner(access: Access) -> bool:
-    return (
-        access.scope(P.IMPORT_CREATE) is not None
-        and access.scope(P.IMPORT_CREATE).width == 3
-        and access.can(P.CUSTOMER_ASSIGN)
-    )
+    """Admins and supervisors import for the whole company and may choose owners."""
+    return access.scope(P.IMPORT_CREATE) is Scope.ALL and access.can(P.CUSTOMER_ASSIGN)
 
 
 def _require_create(access: Access) -> None:

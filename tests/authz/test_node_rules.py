@@ -15,6 +15,7 @@ import pytest
 from authz.rows import ROW_RULES
 from tests.factories import TenantRef, UserRef
 from tests.helpers import error_codes, gid
+from tests.imports.support import csv_bytes, uploaded
 
 NODE = "query($id: ID!) { node(id: $id) { __typename id } }"
 PHONES = iter(f"+55219{n:08d}" for n in range(10_000_000, 99_999_999, 7_919))
@@ -165,6 +166,9 @@ async def world(gql, factory) -> World:
         Tenant=tenant_id,
     )
     hidden["SavedFilter"] = their_filter
+    # Imports: a seller sees the ones they started, not another seller's.
+    visible["Import"] = (await uploaded(gql, seller, csv_bytes([["nome"], ["Ana"]])))["id"]
+    hidden["Import"] = (await uploaded(gql, other, csv_bytes([["nome"], ["Bia"]])))["id"]
     # Tags are the company's (the `tags` root field lists every one): the other seller's is not hidden.
     assert await _node(gql, seller, hidden.pop("Tag")) is not None
     return World(tenant, admin, seller, Ids(visible), Ids(hidden))
@@ -178,7 +182,7 @@ def test_the_world_holds_an_id_of_every_kind_with_a_rule():
     # If a kind is added to the registry, the world below must hand out one of its ids too.
     assert set(ROW_RULES) == {
         "Customer", "Note", "Task", "Appointment", "Purchase", "Conversation", "Message", "HistoryEntry",
-        "Merge", "Tag", "Team", "User", "CustomField", "MessageTemplate", "SavedFilter", "Tenant",
+        "Merge", "Tag", "Team", "User", "CustomField", "MessageTemplate", "SavedFilter", "Tenant", "Import",
     }  # fmt: skip
 
 
