@@ -10,10 +10,14 @@ to a target object or a short name: a standard field ("email"), "tags", "owner",
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+from authz.access import Access
 from models import ImportMode
-from resolvers.imports.mapping import ColumnTarget, TargetKind
+from models.db import in_transaction
+from resolvers.imports import service
+from resolvers.imports.mapping import IGNORE, ColumnTarget, TargetKind
 
 
 class BadOption(ValueError):
@@ -78,3 +82,31 @@ def resolve_mapping(value: Any, headers: list[str], suggested: list[ColumnTarget
             raise BadOption(f'The mapping names a column "{header}" the file does not have.')
         targets[index] = _target(target)
     return targets
+
+
+async def create_with_options(
+    access: Access,
+    path: Path,
+    *,
+    file_name: str,
+    content_type: str | None,
+    max_bytes: int,
+    mode: ImportMode | None = None,
+    mapping: Any = None,
+) -> dict[str, Any]:
+    """A new import of the file at ``path``, in ``mode``, with ``mapping`` (parsed JSON) over the
+    suggestion. One transaction: a mapping the file refuses leaves no import behind."""
+    async with in_transaction():
+        row = await service.create_import(
+            access,
+            path,
+            file_name=file_name,
+            content_type=content_type,
+            max_bytes=max_bytes,
+            mode=mode or ImportMode.CREATE_ONLY,
+        )
+        if mapping is not None:
+            suggested = [t or IGNORE for t in service.mapping_of(row)]
+            targets = resolve_mapping(mapping, list(row["headers"]), suggested)
+            row = await service.update_mapping(access, row["id"], targets)
+    return row

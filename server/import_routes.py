@@ -26,17 +26,15 @@ from authz.catalogue import P
 from authz.errors import Forbidden, Unauthenticated
 from authz.policy_store import PolicyStore
 from authz.tokens import TokenConfig
-from models.db import in_transaction
 from resolvers.custom_fields import load_definitions
 from resolvers.errors import NotFound, ValidationFailed
 from resolvers.imports import service
 from resolvers.imports.errors import UnreadableCode, UnreadableFile
-from resolvers.imports.mapping import IGNORE
 from resolvers.imports.template import template_csv, template_xlsx
 from schema.context import Context
 from schema.node import parse_id, to_global_id
 from server.graphql_view import encode_json
-from server.import_options import BadOption, parse_mapping_json, parse_mode, resolve_mapping
+from server.import_options import BadOption, create_with_options, parse_mapping_json, parse_mode
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Raw bodies POST /imports takes; "application/vnd.ms-excel" is what Windows browsers call a .csv.
@@ -155,7 +153,15 @@ class ImportRoutes:
                     f"Content-Type {media or '(none)'} is not accepted: send multipart/form-data with a field "
                     f'"file", or the file itself as text/csv or {XLSX}.',
                 )
-            row = await self._create(access, path, name, content_type, parse_mode(mode), parse_mapping_json(mapping))
+            row = await create_with_options(
+                access,
+                path,
+                file_name=name,
+                content_type=content_type,
+                max_bytes=self.max_bytes,
+                mode=parse_mode(mode),
+                mapping=parse_mapping_json(mapping),
+            )
             return _answer({"import": await self._as_graphql(request, access, row)}, 201)
 
         try:
@@ -163,25 +169,6 @@ class ImportRoutes:
         finally:
             for path in kept:
                 await asyncio.to_thread(path.unlink, missing_ok=True)
-
-    async def _create(
-        self, access: Access, path: Path, name: str, content_type: str | None, mode: Any, mapping: Any
-    ) -> dict[str, Any]:
-        # One transaction: a mapping the file refuses leaves no import behind.
-        async with in_transaction():
-            row = await service.create_import(
-                access,
-                path,
-                file_name=name,
-                content_type=content_type,
-                max_bytes=self.max_bytes,
-                **({"mode": mode} if mode else {}),
-            )
-            if mapping is not None:
-                suggested = [t or IGNORE for t in service.mapping_of(row)]
-                targets = resolve_mapping(mapping, list(row["headers"]), suggested)
-                row = await service.update_mapping(access, row["id"], targets)
-        return row
 
     async def _multipart(self, request: Request, kept: list[Path]) -> tuple[Path, str, str | None, Any, Any]:
         try:
@@ -246,7 +233,7 @@ class ImportRoutes:
             headers, rows = await service.error_report_rows(access, pk)
             name = f"importacao-{row['number']}-erros.csv"
             return StreamingResponse(
-                _csv_lines(headers, rows),
+                report_chunks(headers, rows),
                 media_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": f'attachment; filename="{name}"'},
             )
@@ -267,7 +254,7 @@ def _copy(source: Any, target: Any) -> None:
         target.write(chunk)
 
 
-async def _csv_lines(headers: list[str], rows: AsyncIterator[list[str]]) -> AsyncIterator[bytes]:
+async def report_chunks(headers: list[str], rows: AsyncIterator[list[str]]) -> AsyncIterator[bytes]:
     """UTF-8 with a BOM (Excel then shows the accents), comma-separated, CRLF: a file to fix and upload again."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
