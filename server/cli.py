@@ -1,4 +1,4 @@
-"""The ``crm`` command: run the service, migrate, mint tokens and API keys, check policies."""
+"""The ``crm`` command: run the service and its job workers, migrate, mint tokens and API keys, check policies."""
 
 from __future__ import annotations
 
@@ -194,9 +194,11 @@ async def _prepare(url: str, *, seed: bool, workers: int) -> None:
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(url))
         allowed = int(await fetchval(Sql("SELECT current_setting('max_connections')::int")))
-        if workers * settings.db_pool_max > allowed - 5:
+        # The in-process job worker holds one more connection per process (it LISTENs on it).
+        per_process = settings.db_pool_max + (1 if settings.inprocess_worker else 0)
+        if workers * per_process > allowed - 5:
             typer.secho(
-                f"warning: {workers} workers x CRM_DB_POOL_MAX {settings.db_pool_max} connections may exceed "
+                f"warning: {workers} workers x {per_process} connections (CRM_DB_POOL_MAX + job worker) may exceed "
                 f"PostgreSQL's max_connections ({allowed}); lower CRM_WORKERS or CRM_DB_POOL_MAX.",
                 fg=typer.colors.YELLOW,
                 err=True,

@@ -254,3 +254,11 @@ def test_iterating_a_large_csv_keeps_memory_small(tmp_path: Path) -> None:
     assert count == 200_000
     assert path.stat().st_size > 10_000_000
     assert peak < 20 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_an_unclosed_quote_swallowing_the_file_is_corrupt(tmp_path: Path) -> None:
+    error = refused(write(tmp_path, b'nome,obs\nAna,"nunca fecha\n' + b"texto sem fim " * 20_000))
+    assert (error.code, error.message) == (
+        "CORRUPT_FILE",
+        "Row 2 of the file cannot be read (field larger than field limit (131072)); check its quotes.",
+    )
