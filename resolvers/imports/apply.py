@@ -99,7 +99,9 @@ async def _record_created(ctx: ImportContext, rows: list[dict[str, Any]], tags: 
     types = {f.key: f.type.value for f in ctx.fields}
     data = []
     for row in rows:
-        entry: dict[str, Any] = {"fields": history.diff({}, row, TRACKED), "tags": tags.get(row["id"], [])}
+        # history.diff({}, row, TRACKED), without comparing against the empty "before".
+        fields = {c: [None, _plain(v)] for c in TRACKED if (v := row.get(c)) is not None}
+        entry: dict[str, Any] = {"fields": fields, "tags": tags.get(row["id"], [])}
         custom = row["custom_fields"] or {}
         if custom:
             entry[history.CUSTOM_TYPES] = {k: types[k] for k in custom if k in types}

@@ -254,6 +254,16 @@ async def decide(
             if current is None:
                 await conflict(ctx, d, held, "You may not update the existing customer.")
                 continue
+            # Two rows with different contacts of one customer: the first one updates it.
+            same = Key("customer", str(target))
+            if same in seen and seen[same] != d.row_number:
+                d.action = RowAction.DUPLICATE_IN_FILE
+                d.errors = _cell_errors(
+                    ctx, [FieldError(f, FieldErrorCode.DUPLICATE, f"the same customer as row {seen[same]}")
+                          for f in sorted({f for fs in d.keys.values() for f in fs})],
+                )  # fmt: skip
+                continue
+            seen[same] = d.row_number
             changes = {k: v for k, v in d.cleaned.values.items() if k in current and k not in d.defaulted}
             if not ctx.own_portfolio_only:
                 changes.update(d.owner)

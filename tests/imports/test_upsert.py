@@ -75,3 +75,17 @@ async def test_a_customer_of_another_portfolio_is_a_conflict_that_reveals_nothin
     names = await fetch(Sql("SELECT name FROM customer WHERE tenant_id = %s", tenant.id))
     assert [r["name"] for r in names] == ["Segredo"]
     assert admin  # the admin would see it; the seller is told only that it exists
+
+
+async def test_two_rows_reaching_one_customer_by_different_contacts_update_it_once(gql, factory):
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+    await _customer(gql, admin, name="Ana", email="ana@example.com", phone="11 98765-4321")
+    content = csv_bytes([HEADERS, ["Ana A", "ana@example.com", "", ""], ["Ana B", "", "+5511987654321", ""]])
+    imp = await uploaded(gql, admin, content)
+
+    done = await start(gql, admin, imp["id"], mode="UPSERT")
+
+    assert actions(done) == {2: "UPDATE", 3: "DUPLICATE_IN_FILE"}
+    names = await fetch(Sql("SELECT name FROM customer WHERE tenant_id = %s", tenant.id))
+    assert [r["name"] for r in names] == ["Ana A"]
