@@ -7,8 +7,6 @@ from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
-from resolvers.imports.errors import UnreadableFile
-from resolvers.imports.mapping import ColumnTarget, TargetKind
 from strawberry.file_uploads import Upload
 
 from authz.catalogue import P
@@ -16,6 +14,8 @@ from models import ImportMode, ImportStatus, RowAction
 from models.imports import IMPORT
 from resolvers.errors import NotFound as Missing
 from resolvers.imports import service
+from resolvers.imports.errors import UnreadableFile
+from resolvers.imports.mapping import ColumnTarget, TargetKind
 from resolvers.imports.uploads import UploadedFile
 from schema.context import Info
 from schema.customer_type import Customer

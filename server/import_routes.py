@@ -101,8 +101,8 @@ class ImportRoutes:
         except Forbidden as exc:
             return _answer(Refused(403, exc.code, str(exc)).body, 403)
         except UnreadableFile as exc:
-            refused = _unreadable(exc)
-            return _answer(refused.body, refused.status)
+            answer = _unreadable(exc)
+            return _answer(answer.body, answer.status)
         except NotFound as exc:
             return _answer(Refused(404, "NOT_FOUND", f"{exc.kind} not found.").body, 404)
         except ValidationFailed as exc:
