@@ -85,9 +85,7 @@ async def test_crm_import_refuses_bad_input_clearly(database_url, factory, tmp_p
 
     for args, message in [
         ([str(empty), "--tenant", tenant.slug], "no rows of data"),
-        ([str(good), "--tenant", "no-such-tenant"], "No tenant"),
         ([str(good), "--tenant", tenant.slug, "--as", "nobody@example.test"], "No active user"),
-        ([str(good), "--tenant", tenant.slug, "--mapping", "[oops"], "not valid JSON"),
         ([str(good), "--tenant", tenant.slug, "--mapping", '{"nome": "ignore"}'], "name"),
     ]:
         result = await crm(database_url, "import", *args)
