@@ -9,7 +9,7 @@ from tortoise import fields
 from tortoise.fields.db_defaults import SqlDefault
 
 from models.base import TenantOwned
-from models.descriptors import Column, Entity, register
+from models.descriptors import Column, Entity, ToOne, register
 
 
 class ImportStatus(StrEnum):
@@ -141,7 +141,7 @@ IMPORT = register(
             Column("status", "status", "enum", nullable=False, enum=ImportStatus),
             Column(None, "planned_mode", "string"),
             *(
-                Column(api, sql, "int", nullable=False, group="counts")
+                Column(api, sql, "int", nullable=False)
                 for api, sql in (
                     ("total", "total"),
                     ("processed", "processed"),
@@ -160,9 +160,8 @@ IMPORT = register(
             Column("startedAt", "started_at", "datetime"),
             Column("finishedAt", "finished_at", "datetime"),
             Column("revertedAt", "reverted_at", "datetime"),
-            Column(None, "updated_at", "datetime", nullable=False),
+            Column("updatedAt", "updated_at", "datetime", nullable=False),
         ),
-        # No relations: the API shows no createdBy on an import (yet).
-        groups={"counts": "ImportCounts"},
+        (ToOne("createdBy", "User", "created_by_id"),),
     )
 )
