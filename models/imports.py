@@ -135,22 +135,23 @@ IMPORT = register(
             Column("sizeBytes", "size_bytes", "int", nullable=False),
             Column("encoding", "encoding", "string"),
             Column("delimiter", "delimiter", "string"),
-            Column(None, "headers", "json", nullable=False),
+            Column(None, "headers", "json", nullable=False),  # shown as Import.headers, a list of strings
             Column(None, "mapping", "json", nullable=False),
             Column("mode", "mode", "enum", nullable=False, enum=ImportMode),
             Column("status", "status", "enum", nullable=False, enum=ImportStatus),
             Column(None, "planned_mode", "string"),
+            # The counters: shown together as Import.counts.
             *(
-                Column(api, sql, "int", nullable=False)
-                for api, sql in (
-                    ("total", "total"),
-                    ("processed", "processed"),
-                    ("created", "created"),
-                    ("updated", "updated"),
-                    ("skipped", "skipped"),
-                    ("failed", "failed"),
-                    ("conflicts", "conflicts"),
-                    ("duplicatesInFile", "duplicates_in_file"),
+                Column(None, sql, "int", nullable=False)
+                for sql in (
+                    "total",
+                    "processed",
+                    "created",
+                    "updated",
+                    "skipped",
+                    "failed",
+                    "conflicts",
+                    "duplicates_in_file",
                 )
             ),
             Column(None, "applied_through", "int", nullable=False),

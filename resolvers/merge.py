@@ -61,7 +61,8 @@ RELATED: tuple[Related, ...] = (
     Related("purchase"),
 )
 # Tables that reference customers but do not belong to one: not moved.
-NOT_MOVED = frozenset({"customer_contact_key", "customer_merge"})
+# An import's row records keep naming the customer they touched (a revert then sees the merge).
+NOT_MOVED = frozenset({"customer_contact_key", "customer_merge", "import_row"})
 
 # Mergeable fields (API name) and the columns each one carries together (``Column.merge``).
 FIELD_COLUMNS = CUSTOMER.merge_fields

@@ -24,6 +24,7 @@ from schema.node import Node, parse_id, to_global_id
 from schema.pagination import Connection, build_connection, paged
 from schema.permissions import requires
 from schema.row_values import row_values
+from schema.users import User
 
 ImportStatusType = strawberry.enum(ImportStatus, name="ImportStatus")
 ImportModeType = strawberry.enum(ImportMode, name="ImportMode")
@@ -119,17 +120,22 @@ class Import(Node):
     started_at: datetime | None
     finished_at: datetime | None
     reverted_at: datetime | None
+    updated_at: datetime
+    headers: list[str] = strawberry.field(description="The file's column headers.")
     _row: strawberry.Private[dict[str, Any]]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Import:
         values = row_values(IMPORT, cls, row)
         values["id"] = to_global_id("Import", row["id"])
+        values["headers"] = list(row["headers"])
         return cls(**values, _row=row)
 
-    @strawberry.field(description="The file's column headers.")
-    def headers(self) -> list[str]:
-        return list(self._row["headers"])
+    @strawberry.field(description="Who started it (null for an API key of nobody, or a deleted user).")
+    async def created_by(self, info: Info) -> User | None:
+        user_id = self._row["created_by_id"]
+        row = await info.context.loaders.users.load(user_id) if user_id else None
+        return User.from_row(row) if row else None
 
     @strawberry.field(description="The mapping in force.")
     def mapping(self) -> list[ColumnMapping]:
@@ -195,7 +201,7 @@ class Import(Node):
 
 @strawberry.type
 class ImportSuccess:
-    import_: Import = strawberry.field(name="import")
+    import_: Import | None = strawberry.field(name="import")
 
 
 ImportResult = Annotated[ImportSuccess | ValidationFailed | NotFound, strawberry.union("ImportResult")]

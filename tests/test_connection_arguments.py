@@ -11,6 +11,7 @@ from graphql import GraphQLNamedType, GraphQLObjectType, get_named_type
 
 from schema.schema import build_schema
 from tests.helpers import error_codes
+from tests.imports.support import csv_bytes, uploaded
 
 # How a query reaches an object of each type that has connection fields; %s is the selection.
 REACH = {
@@ -18,6 +19,7 @@ REACH = {
     "Customer": "customers(first: 1) { nodes { %s } }",
     "Conversation": "customers(first: 1) { nodes { conversations(first: 1) { nodes { %s } } } }",
     "SavedFilter": "savedFilters { %s }",
+    "Import": "imports(first: 1) { nodes { %s } }",
 }
 # Out of range, and cursors that are not cursors ("WzFd" is base64 of the JSON [1]).
 BAD_PAGES = ["first: -1", "first: 101", "first: 0", 'after: "garbage"', 'after: "WzFd"']
@@ -44,7 +46,7 @@ CONNECTIONS = connection_fields()
 
 @pytest.fixture
 async def company(gql, factory):
-    """One customer with a conversation, and a saved list: every connection can be reached."""
+    """One customer with a conversation, a saved list and an import: every connection can be reached."""
     tenant = await factory.tenant()
     admin = await factory.user(tenant, "admin")
     _, key = await factory.api_key(tenant, "admin")
@@ -56,6 +58,7 @@ async def company(gql, factory):
     await gql.data(
         "mutation($i: SaveFilterInput!) { saveFilter(input: $i) { __typename } }", {"i": {"name": "All"}}, as_=admin
     )
+    await uploaded(gql, admin, csv_bytes([["nome"], ["Ana"]]))
     return admin
 
 

@@ -170,10 +170,19 @@ async def update_mapping(access: Access, import_id: UUID, mapping: list[ColumnTa
             ]
         if problems:
             raise ValidationFailed.one("mapping", FieldErrorCode.INVALID, "; ".join(problems))
+        # The dry run's answers were for the old mapping: they go.
         await execute(
             Sql(
-                "UPDATE customer_import SET mapping = %s::jsonb, status = %s, planned_mode = NULL, updated_at = now() "
-                "WHERE id = %s AND tenant_id = %s",
+                "DELETE FROM import_row WHERE tenant_id = %s AND customer_import_id = %s",
+                access.principal.tenant_id,
+                import_id,
+            )
+        )
+        await execute(
+            Sql(
+                "UPDATE customer_import SET mapping = %s::jsonb, status = %s, planned_mode = NULL, updated_at = now(), "
+                "total = 0, processed = 0, created = 0, updated = 0, skipped = 0, failed = 0, conflicts = 0, "
+                "duplicates_in_file = 0, applied_through = 0 WHERE id = %s AND tenant_id = %s",
                 _json(to_stored(headers, list(mapping))),
                 ImportStatus.UPLOADED.value,
                 import_id,

@@ -96,4 +96,5 @@ COMPUTED = {
     "MessageTemplate": {"placeholders"},
     "CustomField": {"options"},
     "HistoryEntry": {"kind", "changes", "details"},
+    "Import": {"headers"},  # a json column of strings
 }

@@ -115,6 +115,8 @@ def register_scalars(ids: list[str]) -> None:
     json_leaf: st.SearchStrategy[Any] = st.one_of(
         text.map(nodes.String), st.integers().map(nodes.Int), st.booleans().map(nodes.Boolean), st.just(nodes.Null)
     )
+    # Files come only in multipart requests; in a JSON request the field refuses whatever is sent.
+    schemathesis.graphql.scalar("Upload", st.just(nodes.String("not a file")))
     schemathesis.graphql.scalar("JSON", st.one_of(json_leaf, st.lists(json_leaf, max_size=3).map(nodes.List)))
 
 

@@ -112,3 +112,24 @@ async def test_a_second_import_is_number_two_and_a_bad_file_creates_nothing(gql,
     assert empty["errors"][0]["extensions"]["reason"] == "EMPTY_FILE"
     assert (first["number"], second["number"]) == (1, 2)
     assert await fetchval(Sql("SELECT count(*) FROM customer_import WHERE tenant_id = %s", tenant.id)) == 2
+
+
+async def test_uploads_have_their_own_size_limit_and_other_requests_keep_theirs(gql, factory, settings):
+    from tests.imports.support import csv_bytes
+
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+    big = csv_bytes([["nome", "email"], *([f"Cliente {i}", f"c{i}@example.com"] for i in range(80_000))])
+    assert settings.max_body_bytes < len(big) < settings.import_max_bytes
+
+    imp = await uploaded(gql, admin, big)
+    refused = await gql.http.post(
+        "/graphql",
+        json={"query": "{ me { role } }", "variables": {"pad": "x" * len(big)}},
+        headers={"Authorization": f"Bearer {admin.token}"},
+    )
+
+    assert imp["status"] == "UPLOADED"
+    chunks = await fetchval(Sql("SELECT count(*) FROM import_chunk WHERE tenant_id = %s", tenant.id))
+    assert chunks == -(-len(big) // (1024 * 1024))
+    assert refused.status_code == 413

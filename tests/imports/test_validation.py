@@ -62,12 +62,14 @@ async def test_the_companys_required_fields_apply_to_every_row(gql, factory):
     # Unmapping the required custom field makes every row miss it.
     mapping = mapping_input(imp)
     mapping[2] = {"kind": "IGNORE", "field": None}
-    await act(gql, admin, UPDATE_MAPPING, id=imp["id"], mapping=mapping)
+    remapped = await act(gql, admin, UPDATE_MAPPING, id=imp["id"], mapping=mapping)
     unmapped = await plan(gql, admin, imp["id"])
 
     assert actions(planned) == {2: "CREATE", 3: "ERROR"}
     assert _errors(planned) == {3: [("cargo", "customFields.cargo", "REQUIRED"), ("email", "email", "REQUIRED")]}
     assert _errors(unmapped)[2] == [(None, "customFields.cargo", "REQUIRED")]
+    # A new mapping makes the dry run stale: its answers are gone until the next one.
+    assert remapped["import"]["status"] == "UPLOADED" and remapped["import"]["counts"]["total"] == 0
 
 
 async def test_a_mapping_naming_an_unknown_custom_field_is_refused(gql, factory):
