@@ -9,7 +9,9 @@ for update" and ``crm policy explain`` all take their filter from here, so no ru
 twice. A kind or permission without a rule sees nothing.
 
 Children follow their parent: a note, task, appointment, purchase, conversation, history entry
-or merge is visible exactly when its customer is; a message when its conversation is.
+or merge is visible exactly when its customer is; a message when its conversation is. A list read
+under a parent row the caller may see takes its filter from ``rows_under``, which knows when the
+parent already satisfies the rule.
 """
 
 from __future__ import annotations
@@ -66,6 +68,18 @@ def _scope_sql(access: Access, scope: Scope, alias: str) -> Sql:
     return or_(own, in_team)
 
 
+def owner_of_every_customer(access: Access, perm: Permission = P.CUSTOMER_READ) -> UUID | None:
+    """The one owner of every customer the caller's grant of ``perm`` covers (an own-portfolio
+    scope), else None. A list narrowed to that owner adds nothing to the scope's own condition."""
+    scope = access.scope(perm)
+    user = access.principal.user_id
+    if user is None or scope is None or scope is Scope.ALL:
+        return None
+    if scope is Scope.OWN or not access.principal.team_ids:
+        return user
+    return None
+
+
 def _tenant(access: Access, alias: str) -> Sql:
     return Sql(f"{alias}.tenant_id = %s", access.principal.tenant_id)
 
@@ -92,17 +106,25 @@ def _live(perm: Permission) -> Where:
 customers = _live(P.CUSTOMER_READ)
 
 
-def _through(parent_table: str, column: str, parent: Where) -> Where:
-    """Rows visible with the row of ``parent_table`` that ``column`` names."""
+@dataclass(frozen=True, slots=True)
+class Through:
+    """Rows visible with the row of ``parent_table`` that their ``column`` names, under ``parent``.
 
-    def where(access: Access, alias: str) -> Sql:
-        up = f"{alias}_{column}"
-        inner = parent(access, up)
+    A rule of its own kind (not a bare function) so that a list read under its parent row can
+    tell that the parent already satisfies it (see ``rows_under``)."""
+
+    parent_table: str
+    column: str
+    parent: Where
+
+    def __call__(self, access: Access, alias: str) -> Sql:
+        up = f"{alias}_{self.column}"
+        inner = self.parent(access, up)
         if inner is FALSE:
             return FALSE
         exists = (
             Sql(
-                f"EXISTS (SELECT 1 FROM {parent_table} {up} WHERE {up}.id = {alias}.{column} "
+                f"EXISTS (SELECT 1 FROM {self.parent_table} {up} WHERE {up}.id = {alias}.{self.column} "
                 f"AND {up}.tenant_id = {alias}.tenant_id AND "
             )
             + inner
@@ -110,7 +132,10 @@ def _through(parent_table: str, column: str, parent: Where) -> Where:
         )
         return and_(_tenant(access, alias), exists)
 
-    return where
+
+def _through(parent_table: str, column: str, parent: Where) -> Where:
+    """Rows visible with the row of ``parent_table`` that ``column`` names."""
+    return Through(parent_table, column, parent)
 
 
 def _both(*wheres: Where) -> Where:
@@ -290,6 +315,32 @@ def rows_for(access: Access, kind: str, permission: Permission | None, alias: st
     if rule is None or not _admits(access, rule):
         return FALSE
     return rule.where(access, alias)
+
+
+def rows_under(access: Access, kind: str, alias: str, parent_kind: str, parent_alias: str, column: str) -> Sql:
+    """The filter of the rows of ``kind`` (as ``alias``) listed under one row of ``parent_kind``
+    (as ``parent_alias``), whose id their ``column`` holds; FALSE for none.
+
+    The parent row must be one the caller may read (it passed ``parent_kind``'s reading rule).
+    When the kind's rule is "visible with that parent" under that very rule, the parent already
+    satisfies it: the link and the tenant are the whole filter, with no second look at the parent
+    per row. Any other rule is applied whole, beside the link."""
+    rule = rule_for(kind)
+    if rule is None or not _admits(access, rule):
+        return FALSE
+    link = Sql(f"{alias}.{column} = {parent_alias}.id")
+    parent = rule_for(parent_kind)
+    through = rule.where
+    if (
+        isinstance(through, Through)
+        and parent is not None
+        and through.column == column
+        and through.parent_table == parent.table
+        and through.parent is parent.where
+    ):
+        return and_(_tenant(access, alias), link)
+    where = rule.where(access, alias)
+    return FALSE if where is FALSE else and_(_tenant(access, alias), link, where)
 
 
 def visible_rows(access: Access, kind: str, alias: str) -> Sql:

@@ -272,6 +272,7 @@ async def seed_read_model(url: str, customers: int) -> BenchTenant:
     finally:
         await conn.close()
     if tenant is not None:
+        await migrate_bench(url)  # migrations added since the dataset was built
         return tenant
     admin = await asyncpg.connect(**asyncpg_params(with_database(url, "postgres")))
     try:

@@ -55,6 +55,9 @@ async def statements_per_request(
     _install()
     os.environ.update(env)
     from server.app import create_app
+    from server.settings import get_settings
+
+    get_settings.cache_clear()  # settings read earlier in this process (migrating) lack the bench's secret
 
     app = create_app()
     counts: dict[str, float] = {}

@@ -93,8 +93,11 @@ class ListCursors:
         return cls(hashlib.blake2b(_canonical(identity), digest_size=_DIGEST).digest())
 
     def child(self, parent: UUID) -> ListCursors:
-        """The same list under one parent (a customer's notes, a conversation's messages)."""
-        return ListCursors(hashlib.blake2b(self.identity + parent.bytes, digest_size=_DIGEST).digest())
+        """The same list under one parent (a customer's notes, a conversation's messages).
+
+        SHA-256, which PostgreSQL computes too: the compiled read path tells, per parent row,
+        whether a cursor is of that row's list (``schema.compile.sealing.CHILD_IDENTITY``)."""
+        return ListCursors(hashlib.sha256(self.identity + parent.bytes).digest()[:_DIGEST])
 
     def encode(self, values: Sequence[Any]) -> str:
         sealed = _get_cipher().encrypt(self.identity + _canonical(list(values)), None)

@@ -8,6 +8,9 @@ deleted, and for callers a condition is not for (a contact field hidden from a s
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -55,11 +58,78 @@ def _ids(values: Any, path: str, errors: Errors) -> list[UUID]:
     return list(dict.fromkeys(out))
 
 
+@dataclass
+class ReadAhead:
+    """What several filters planned together name, read once (``read_ahead``): per table the ids
+    asked and those found, and the custom field definitions."""
+
+    asked: dict[str, set[UUID]] = field(default_factory=dict)
+    found: dict[str, set[UUID]] = field(default_factory=dict)
+    definitions: list[Any] | None = None
+
+
+_ahead: ContextVar[ReadAhead | None] = ContextVar("filters_read_ahead", default=None)
+
+
+def _named(filters: list[dict[str, Any]]) -> dict[str, set[UUID]]:
+    """The tag and team ids ``filters`` name (ill-formed ones aside: compiling them says so)."""
+    named: dict[str, set[UUID]] = {"tag": set(), "team": set()}
+    for f in filters:
+        tags = f.get("tags")
+        tags = tags if isinstance(tags, dict) else {}
+        values = [v for op in ("anyOf", "allOf", "noneOf") for v in (tags.get(op) or [])]
+        for table, listed in (("tag", values), ("team", f.get("teamIds") or [])):
+            for value in listed if isinstance(listed, list) else []:
+                with suppress(ValueError):
+                    named[table].add(UUID(str(value)))
+    return named
+
+
+@asynccontextmanager
+async def read_ahead(tenant_id: UUID, filters: list[dict[str, Any] | None]) -> AsyncIterator[None]:
+    """Compile the ``filters`` (saved lists applied together) with what they name read at once:
+    one statement for their tags and teams, one for the custom field definitions if any names a
+    field, instead of one of each per filter."""
+    given = [f for f in filters if f]
+    ahead = ReadAhead(asked=_named(given))
+    if any(ahead.asked.values()):
+        rows = await fetch(
+            Sql(
+                "SELECT 'tag' AS t, id FROM tag WHERE tenant_id = %s AND id = ANY(%s::uuid[]) UNION ALL "
+                "SELECT 'team', id FROM team WHERE tenant_id = %s AND id = ANY(%s::uuid[])",
+                tenant_id,
+                list(ahead.asked["tag"]),
+                tenant_id,
+                list(ahead.asked["team"]),
+            )
+        )
+        ahead.found = {"tag": set(), "team": set()}
+        for r in rows:
+            ahead.found[r["t"]].add(r["id"])
+    if any(f.get("customFields") for f in given):
+        ahead.definitions = await load_definitions(tenant_id)
+    token = _ahead.set(ahead)
+    try:
+        yield
+    finally:
+        _ahead.reset(token)
+
+
 async def _existing(table: str, tenant_id: UUID, ids: list[UUID]) -> set[UUID]:
     if not ids:
         return set()
+    ahead = _ahead.get()
+    if ahead is not None and set(ids) <= ahead.asked.get(table, set()):
+        return ahead.found[table] & set(ids)
     rows = await fetch(Sql(f"SELECT id FROM {table} WHERE tenant_id = %s AND id = ANY(%s::uuid[])", tenant_id, ids))
     return {r["id"] for r in rows}
+
+
+async def _definitions(tenant_id: UUID) -> list[Any]:
+    ahead = _ahead.get()
+    if ahead is not None and ahead.definitions is not None:
+        return ahead.definitions
+    return await load_definitions(tenant_id)
 
 
 class _Compiler:
@@ -142,7 +212,7 @@ class _Compiler:
 
     async def custom_fields(self, conditions: list[dict[str, Any]]) -> None:
         p = self.access.principal
-        fields = by_key(await load_definitions(p.tenant_id))
+        fields = by_key(await _definitions(p.tenant_id))
         try:
             self.parts.append(
                 custom_field_conditions(

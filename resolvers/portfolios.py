@@ -11,7 +11,7 @@ from uuid import UUID
 
 from authz.access import Access
 from authz.catalogue import P, Scope
-from authz.rows import rows_for, visible_rows
+from authz.rows import owner_of_every_customer, rows_for, visible_rows
 from models.db import execute, fetch, in_transaction
 from models.sql import Sql
 from resolvers import history
@@ -49,9 +49,16 @@ def portfolio_filter(
     if chosen is Portfolio.SELLER:
         if seller_id is None:
             raise ValidationFailed.one("sellerId", FieldErrorCode.REQUIRED, "is required with portfolio: SELLER")
-        return Sql(f"{alias}.owner_id = %s", seller_id)
-    me = access.principal.user_id
-    return Sql(f"{alias}.owner_id = %s", me) if me else Sql("FALSE")
+        owner: UUID | None = seller_id
+    else:
+        owner = access.principal.user_id
+        if owner is None:
+            return Sql("FALSE")
+    # The visibility rule may already pin the owner (an own-portfolio scope): saying it twice
+    # would only make PostgreSQL misjudge the rows and keep planning the statement afresh.
+    if owner == owner_of_every_customer(access):
+        return None
+    return Sql(f"{alias}.owner_id = %s", owner)
 
 
 def check_batch(ids: list[UUID]) -> list[UUID]:

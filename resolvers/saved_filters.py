@@ -32,6 +32,20 @@ def sort_from(stored: dict[str, Any] | None) -> Sort | None:
     return Sort(SortField(stored["field"]), bool(stored.get("descending")))
 
 
+def applied(row: dict[str, Any]) -> dict[str, Any]:
+    """How the saved list ``row`` lists customers: ``list_customers`` (or ``plan_list``) arguments
+    beside ``first`` and ``after``. Leniently: what it names and was deleted since is left out;
+    its cursors are its own."""
+    return {
+        "search": row["search"],
+        "filter": row["conditions"],
+        "sort": sort_from(row["sort"]),
+        "lenient": True,
+        "labels": row["labels"],
+        "origin": ("savedFilter", row["id"]),
+    }
+
+
 def _clean(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     errors = Errors()
     out: dict[str, Any] = {}

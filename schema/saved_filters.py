@@ -82,17 +82,8 @@ class SavedFilter(Node):
     async def customers(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[Customer] | None:
-        row = self._row
         page = await customer_reads.list_customers(
-            info.context.access,
-            first=first,
-            after=after,
-            search=row["search"],
-            filter=row["conditions"],
-            sort=filter_ops.sort_from(row["sort"]),
-            lenient=True,
-            labels=row["labels"],
-            origin=("savedFilter", row["id"]),
+            info.context.access, first=first, after=after, **filter_ops.applied(self._row)
         )
         return await customer_connection(info, page)
 

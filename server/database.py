@@ -124,7 +124,8 @@ def tortoise_config(
         # afresh on every request cost more than running them (a profile: 1.7 ms of planning for
         # 0.1 ms of work); their keyset and search conditions are written to be index-backed in a
         # generic plan too (ranges, not LIKE prefixes), and a statement whose generic plan looks
-        # worse than its custom ones (a relevance search) keeps being planned per request.
+        # worse than its custom ones keeps being planned per request. A relevance search's "contains"
+        # and tag segments need their values to plan well: they run through crm_segment_rows.
         "server_settings": {
             "application_name": "crm",
             "plan_cache_mode": "auto",

@@ -57,7 +57,7 @@ def renewed(query: Any) -> Any:
     if query.sql is None or not query.cursors.lists:
         return query
     old = query.cursors.marker
-    fresh = CursorLists(lists=query.cursors.lists)
+    fresh = CursorLists(lists=query.cursors.lists, refusable=query.cursors.refusable)
     params = tuple(
         fresh.marker + p[len(old) :] if isinstance(p, str) and p.startswith(old) else p for p in query.sql.params
     )

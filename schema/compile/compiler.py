@@ -3,9 +3,10 @@
 Objects are ``json_build_object`` over a row; to-one relations are scalar subqueries filtered by
 the target kind's row rule (``authz.rows.visible_rows``); to-many relations are correlated
 subqueries in the relation's order (a page of ``first`` + 1 rows for a connection, the extra row
-telling whether more follow). Children of a row are read through it: they are visible exactly when
-their parent is (the rule ``authz.rows`` states for them), so the parent's filter covers them.
-Contact columns are NULL when the caller may not see contact data (``authz.masking``).
+telling whether more follow, after ``after`` when given). A list's rows are filtered by the rule
+``authz.rows.rows_under`` gives for their kind under their parent row: where the registry says
+they are visible with that parent, the parent's own filter stands for theirs. Contact columns are
+NULL when the caller may not see contact data (``authz.masking``).
 
 Whatever the compiler does not know raises ``Unsupported`` naming it; the caller then runs the
 whole operation through the general executor.
@@ -26,13 +27,14 @@ from graphql.language import OperationDefinitionNode
 
 from authz.access import Access
 from authz.masking import CONTACT_FIELD_TYPES
-from authz.rows import may_see_kind, visible_rows
+from authz.rows import rows_under, visible_rows
 from models import CustomFieldType
 from models.descriptors import ENTITIES, Entity, OrderKey, ToMany, ToOne
-from models.sql import FALSE, Sql, join
-from resolvers.cursors import ListCursors
-from resolvers.pagination import page_size
-from schema.compile.sealing import CursorLists
+from models.sql import FALSE, Sql, and_, join
+from resolvers.cursors import INVALID, ListCursors, open_cursor
+from resolvers.errors import FieldErrorCode, ValidationFailed
+from resolvers.pagination import SortKey, after_condition, page_size
+from schema.compile.sealing import CHILD_IDENTITY, CursorLists
 from schema.compile.values import column_value, cursor_value, enum_name
 
 # json_build_object takes at most 100 arguments.
@@ -83,6 +85,9 @@ class Compiler:
     access: Access
     hidden: bool
     cursors: CursorLists = field(default_factory=CursorLists)
+    # Fields planned before building (a saved list's customers, planned from the list as read):
+    # their SQL by the id of their first AST node.
+    planned: dict[int, Sql] = field(default_factory=dict)
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def alias(self) -> str:
@@ -131,6 +136,9 @@ class Compiler:
             return self.to_one(relation, alias, sub)
         if isinstance(relation, ToMany):
             return self.to_many(entity, relation, alias, sub)
+        planned = self.planned.get(id(sub[0].node))
+        if planned is not None:
+            return planned
         computed = COMPUTED.get((entity.name, name))
         if computed is not None:
             return computed(self, alias, sub)
@@ -168,20 +176,29 @@ class Compiler:
 
     # --- lists -----------------------------------------------------------------------------------
 
-    def _children(self, relation: ToMany, a: str, parent: str, narrow: Sql | None) -> Sql:
-        """``FROM ... WHERE ...`` of the rows of ``relation`` under the row ``parent``, as ``a``."""
+    def _rule(self, entity: Entity, relation: ToMany, a: str, parent: str) -> Sql:
+        """The filter (``authz.rows``) of the rows of ``relation`` under the row ``parent`` of
+        ``entity``, as ``a``: for a direct relation the link to the parent included (and the
+        parent's own filter standing for the child's when the registry says the child is visible
+        with it), for a link table the target's rule alone; FALSE for none."""
+        if relation.through is None:
+            return rows_under(self.access, relation.target, a, entity.name, parent, relation.fk)
+        return visible_rows(self.access, relation.target, a)
+
+    def _children(self, relation: ToMany, a: str, parent: str, rule: Sql, narrow: Sql | None) -> Sql:
+        """``FROM ... WHERE ...`` of the rows of ``relation`` under ``parent`` that ``rule``
+        (``_rule``) keeps, as ``a``."""
         target = ENTITIES[relation.target]
         if relation.through is not None:
             link, mine, theirs = relation.through
             sql = Sql(
                 f" FROM {link} l_{a} JOIN {target.table} {a} ON {a}.id = l_{a}.{theirs} "
                 f"AND {a}.tenant_id = l_{a}.tenant_id WHERE l_{a}.tenant_id = {parent}.tenant_id "
-                f"AND l_{a}.{mine} = {parent}.id"
+                f"AND l_{a}.{mine} = {parent}.id AND "
             )
         else:
-            sql = Sql(
-                f" FROM {target.table} {a} WHERE {a}.tenant_id = {parent}.tenant_id AND {a}.{relation.fk} = {parent}.id"
-            )
+            sql = Sql(f" FROM {target.table} {a} WHERE ")
+        sql += rule.wrap("(", ")")
         if relation.where:
             sql += Sql(" AND " + relation.where.format(t=a))
         if narrow is not None:
@@ -191,17 +208,18 @@ class Compiler:
     def to_many(self, entity: Entity, relation: ToMany, parent: str, sub: FieldDetailsList) -> Sql:
         target = ENTITIES[relation.target]
         single = relation.limit == 1 and not relation.connection
-        if not may_see_kind(self.access, target.name):
+        a = self.alias()
+        rule = self._rule(entity, relation, a, parent)
+        if rule is FALSE:
             if relation.connection:
                 raise Unsupported(f"{entity.name}.{relation.api} (hidden kind)")
             return Sql("NULL") if single else Sql("'[]'::json")
-        a = self.alias()
         order = order_of(relation.order, a)
         if not relation.connection:
             if self.arguments(entity.name, relation.api, sub):
                 raise Unsupported(f"{entity.name}.{relation.api} (arguments)")
             node = self.entity(target, a, sub)
-            rows = self._children(relation, a, parent, None)
+            rows = self._children(relation, a, parent, rule, None)
             if single:
                 return Sql("(SELECT ") + node + rows + Sql(f" ORDER BY {order} LIMIT 1)")
             if relation.limit is not None:
@@ -221,8 +239,6 @@ class Compiler:
     ) -> Sql:
         arguments = self.arguments(entity.name, relation.api, sub)
         limit = page_size(arguments.get("first"))
-        if arguments.get("after") is not None:
-            raise Unsupported(f"{entity.name}.{relation.api}(after)")
         narrow: Sql | None = None
         identity: dict[str, Any] = {}
         for argument, column in relation.filters:
@@ -235,16 +251,30 @@ class Compiler:
         if unknown:
             raise Unsupported(f"{entity.name}.{relation.api}({', '.join(sorted(unknown))})")
 
-        def rows_of(alias: str) -> Sql:
+        def rows_of(alias: str, after: Sql | None = None) -> Sql:
             scoped = None if narrow is None else Sql(narrow.text.replace("{t}", alias), *narrow.params)
-            return self._children(relation, alias, parent, scoped)
+            rule = self._rule(entity, relation, alias, parent)
+            return self._children(relation, alias, parent, rule, and_(scoped, after) if after else scoped)
 
         def total() -> Sql:
             b = self.alias()
             return Sql("(SELECT count(*)") + rows_of(b) + Sql(")")
 
-        page = Page(a, limit, False, total)
         lists = ListCursors.of(self.access.principal, relation.tag or relation.api, **identity)
+        after = arguments.get("after")
+        resume: Sql | None = None
+        belongs: Sql | None = None
+        if after is not None:
+            # Opened here, as the general path opens it: a cursor not of ours, or of another
+            # order, is refused before anything is read (DomainError: the general path words it).
+            opened, values = open_cursor(after)
+            if len(values) != len(relation.order):
+                raise ValidationFailed.one("after", FieldErrorCode.INVALID, INVALID)
+            keys = [SortKey(k.on(a), k.descending, k.cast, k.field) for k in relation.order]
+            resume = after_condition(keys, values)
+            # Whether it is of this parent's list is known per parent row only: in SQL.
+            belongs = Sql(f"{CHILD_IDENTITY.format(parent=parent)} = %s::bytea", lists.identity, opened)
+        page = Page(a, limit, after is not None, total)
         index = self.cursors.add(lists)
         placeholder = self.cursors.placeholder(
             index, f"{parent}.id", [cursor_value(k.on(a), k.cast) for k in relation.order]
@@ -254,11 +284,18 @@ class Compiler:
         inner = (
             Sql(f"(SELECT {a}.*, row_number() OVER (ORDER BY {order}) AS _rn")
             + ((Sql(", ") + placeholder + Sql(" AS _cur")) if cursors else Sql(""))
-            + rows_of(a)
+            + rows_of(a, resume)
             + Sql(f" ORDER BY {order} LIMIT {limit + 1}) {a}")
         )
         # One row even when the selection aggregates nothing (totalCount alone).
-        return Sql("(SELECT ") + body + Sql(" FROM ") + inner + Sql(" GROUP BY ())")
+        built = Sql("(SELECT ") + body + Sql(" FROM ") + inner + Sql(" GROUP BY ())")
+        if belongs is None:
+            return built
+        # A cursor of another parent's list: the answer is marked refused, and the general path
+        # answers the request (with its error on each list refused).
+        return (
+            Sql("(CASE WHEN ") + belongs + Sql(" THEN ") + built + Sql(" ELSE ") + self.cursors.refusal() + Sql(" END)")
+        )
 
     def connection(self, target: Entity, page: Page, details: FieldDetailsList) -> tuple[Sql, bool]:
         """The aggregate building a connection over ``page``'s rows, and whether it uses their

@@ -3,7 +3,9 @@ the JSON of ``data``, built by PostgreSQL; Python passes its bytes through.
 
 Roots: ``customers`` (every argument, through ``resolvers.customer_reads.plan_list``, so the rows,
 their order and their cursors are the general path's), ``customer(id)``, ``node(id)`` on the
-described kinds and ``myTasks`` (through ``resolvers.tasks.plan_my_tasks``). Any other root, any field the compiler does not know, a mutation, a caller
+described kinds, ``myTasks`` (through ``resolvers.tasks.plan_my_tasks``) and ``savedFilters``
+(the caller's lists read first, each list's ``customers`` planned as ``plan_list`` applies it).
+Any other root, any field the compiler does not know, a mutation, a caller
 without the root field's permission or with arguments the list refuses: the general executor runs
 the whole request (and answers the error, if any, as it always does). A debug log names the
 field that sent a request there.
@@ -33,10 +35,14 @@ from models.db import fetchval
 from models.descriptors import ENTITIES
 from models.sql import FALSE, Sql, join
 from resolvers import customer_reads
+from resolvers import saved_filters as filter_ops
 from resolvers import tasks as task_ops
+from resolvers.customer_filters import read_ahead
 from resolvers.errors import DomainError
+from resolvers.pagination import SortKey
 from schema.compile.cache import CompiledCache
 from schema.compile.compiler import Compiler, Page, Unsupported, build_object
+from schema.compile.later_segments import segment_rows, standalone
 from schema.compile.repeats import REPEATS, Key
 from schema.compile.sealing import CursorLists
 from schema.compile.values import cursor_value
@@ -67,6 +73,10 @@ NODE_KINDS = frozenset(
         "CustomField",
     }
 )
+
+
+class ListRefused(Exception):
+    """A nested list was given a cursor of another parent's list: the general path answers."""
 
 
 @dataclass
@@ -105,47 +115,52 @@ class Roots:
         )
 
     async def customers(self, key: str, graphql_field: GraphQLField, details: FieldDetailsList) -> Sql:
-        compiler = self.compiler
         arguments = self.python_arguments(graphql_field, details)
         if arguments.get("filter") is not None:
             self.cacheable = False  # a filter's tags, teams and fields are read while planning
         plan = await customer_reads.plan_list(self.access, **list_arguments(**arguments))
-        customer = ENTITIES["Customer"]
-        where = plan.where
-        page = Page(
-            "c", plan.limit, plan.after, lambda: Sql("(SELECT count(*) FROM customer c WHERE ") + where + Sql(")")
+        return customer_list(self.compiler, plan, details)
+
+    async def saved_filters(self, key: str, graphql_field: GraphQLField, details: FieldDetailsList) -> Sql:
+        """The caller's saved lists, read here first (one statement), then built in the one
+        statement with each list's customers planned as that list applies them."""
+        compiler = self.compiler
+        self.cacheable = False  # the lists (and their filters) are read while planning
+        rows = await filter_ops.list_filters(self.access)
+        lists = []
+        wanted = any(name == "customers" for _, name, _ in compiler.subfields("SavedFilter", details))
+        async with read_ahead(self.access.principal.tenant_id, [r["conditions"] for r in rows] if wanted else []):
+            for n, row in enumerate(rows):
+                lists.append(await self._saved_list(n, row, details))
+        if not lists:
+            return Sql("'[]'::json")
+        return (
+            Sql("(SELECT coalesce(json_agg(s.v ORDER BY s.n), '[]'::json) FROM (VALUES ")
+            + join(", ", lists)
+            + Sql(") s(n, v) WHERE s.v IS NOT NULL)")
         )
-        body, uses_cursors = compiler.connection(customer, page, details)
-        index = compiler.cursors.add(plan.cursors) if uses_cursors else -1
-        selects = []
-        for segment, condition, keys in plan.pages():
-            if any(k.params for k in keys):
-                raise Unsupported("customers (a parameterised order)")
-            order = ", ".join(f"{k.expr} {'DESC' if k.descending else 'ASC'}" for k in keys)
-            cursor = Sql("")
-            if uses_cursors:
-                values = ([str(segment)] if segment is not None else []) + [cursor_value(k.expr, k.cast) for k in keys]
-                cursor = Sql(", ") + compiler.cursors.placeholder(index, None, values) + Sql(" AS _cur")
-            selects.append(
-                Sql(f"(SELECT c.*, {segment or 0} AS _seg, row_number() OVER (ORDER BY {order}) AS _r")
-                + cursor
-                + Sql(" FROM customer c WHERE ")
-                + condition
-                + Sql(f" ORDER BY {order} LIMIT {plan.limit + 1})")
-            )
-        if len(selects) == 1:
-            rows = selects[0].wrap("(SELECT p.*, p._r AS _rn FROM ", " p) c")
-        else:
-            # Segments one after the other, as the general path walks them: Append reads its
-            # children in order and the limit stops it once the page is full, so a later segment
-            # (a slow "contains" scan) runs only when the earlier ones leave room. No ORDER BY on
-            # top: a sort would run every segment to its end.
-            rows = (
-                Sql("(SELECT p.*, row_number() OVER () AS _rn FROM (")
-                + join(" UNION ALL ", selects)
-                + Sql(f") p LIMIT {plan.limit + 1}) c")
-            )
-        return Sql("(SELECT ") + body + Sql(" FROM ") + rows + Sql(" GROUP BY ())")
+
+    async def _saved_list(self, n: int, row: dict[str, Any], details: FieldDetailsList) -> Sql:
+        """``(n, the list's JSON)``: each ``customers`` under it (several, aliased, each with its
+        own page) planned as the list applies it."""
+        compiler = self.compiler
+        compiler.planned = {}
+        for _, name, sub in compiler.subfields("SavedFilter", details):
+            if name == "customers":
+                page = compiler.arguments("SavedFilter", "customers", sub)
+                plan = await customer_reads.plan_list(
+                    self.access, first=page.get("first"), after=page.get("after"), **filter_ops.applied(row)
+                )
+                compiler.planned[id(sub[0].node)] = customer_list(compiler, plan, sub)
+        built = (
+            Sql(f"({n}, (SELECT ")
+            + compiler.entity(ENTITIES["SavedFilter"], "x", details)
+            + Sql(" FROM saved_filter x WHERE x.id = %s AND ", row["id"])
+            + visible_rows(self.access, "SavedFilter", "x")
+            + Sql("))")
+        )
+        compiler.planned = {}
+        return built
 
     async def my_tasks(self, key: str, graphql_field: GraphQLField, details: FieldDetailsList) -> Sql:
         compiler = self.compiler
@@ -221,6 +236,71 @@ class Roots:
         )
 
 
+def customer_list(compiler: Compiler, plan: customer_reads.ListPlan, details: FieldDetailsList) -> Sql:
+    """A page of customers as ``plan`` reads it (the root list, a saved list's), as a connection."""
+    customer = ENTITIES["Customer"]
+    where = plan.where
+    page = Page("c", plan.limit, plan.after, lambda: Sql("(SELECT count(*) FROM customer c WHERE ") + where + Sql(")"))
+    body, uses_cursors = compiler.connection(customer, page, details)
+    index = compiler.cursors.add(plan.cursors) if uses_cursors else -1
+    pages = plan.pages()
+    if any(k.params for _, _, keys in pages for k in keys):
+        raise Unsupported("customers (a parameterised order)")
+
+    def order_of(keys: tuple[SortKey, ...]) -> str:
+        return ", ".join(f"{k.expr} {'DESC' if k.descending else 'ASC'}" for k in keys)
+
+    def cursor_of(segment: str | None, keys: tuple[SortKey, ...]) -> Sql | None:
+        if not uses_cursors:
+            return None
+        values = ([segment] if segment is not None else []) + [cursor_value(k.expr, k.cast) for k in keys]
+        return compiler.cursors.placeholder(index, None, values)
+
+    selects = []
+    # Segments past the second are planned only if the page needs them (schema/compile/later_segments.py).
+    later = pages[2:]
+    queries: list[str] | None = None
+    args: list[Any] = []
+    if later and all(keys == later[0][2] for _, _, keys in later):
+        texts = [
+            standalone(
+                Sql(f"SELECT c, {segment}, row_number() OVER (ORDER BY {order_of(keys)}) FROM customer c WHERE ")
+                + condition
+                + Sql(f" ORDER BY {order_of(keys)} LIMIT {plan.limit + 1}"),
+                args,
+            )
+            for segment, condition, keys in later
+        ]
+        if all(t is not None for t in texts):
+            queries = [t for t in texts if t is not None]
+            pages = pages[:2]
+    for segment, condition, keys in pages:
+        order = order_of(keys)
+        cursor = cursor_of(str(segment) if segment is not None else None, keys)
+        selects.append(
+            Sql(f"(SELECT c.*, {segment or 0} AS _seg, row_number() OVER (ORDER BY {order}) AS _r")
+            + (Sql(", ") + cursor + Sql(" AS _cur") if cursor is not None else Sql(""))
+            + Sql(" FROM customer c WHERE ")
+            + condition
+            + Sql(f" ORDER BY {order} LIMIT {plan.limit + 1})")
+        )
+    if queries is not None:
+        selects.append(segment_rows(queries, args, plan.limit + 1, cursor_of("c._seg", later[0][2])))
+    if len(selects) == 1:
+        rows = selects[0].wrap("(SELECT p.*, p._r AS _rn FROM ", " p) c")
+    else:
+        # Segments one after the other, as the general path walks them: Append reads its
+        # children in order and the limit stops it once the page is full, so a later segment
+        # (a slow "contains" scan) runs only when the earlier ones leave room. No ORDER BY on
+        # top: a sort would run every segment to its end.
+        rows = (
+            Sql("(SELECT p.*, row_number() OVER () AS _rn FROM (")
+            + join(" UNION ALL ", selects)
+            + Sql(f") p LIMIT {plan.limit + 1}) c")
+        )
+    return Sql("(SELECT ") + body + Sql(" FROM ") + rows + Sql(" GROUP BY ())")
+
+
 def graphql_field_name(details: FieldDetailsList) -> str:
     return details[0].node.name.value
 
@@ -230,6 +310,7 @@ ROOTS: dict[str, Root] = {
     "customer": Roots.customer,
     "node": Roots.node,
     "myTasks": Roots.my_tasks,
+    "savedFilters": Roots.saved_filters,
 }
 
 
@@ -277,6 +358,8 @@ async def _data(query: CompiledQuery) -> Any:
     if query.sql is None:
         return query.constant
     body = await fetchval(query.sql)
+    if query.cursors.refused(body):
+        raise ListRefused
     # The JSON of ``data`` as PostgreSQL wrote it: orjson writes a Fragment's bytes as they are.
     return orjson.Fragment(query.cursors.seal(body))
 
@@ -343,6 +426,9 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return await await_maybe(super().execute_operation(serially))
         try:
             data = await _data(query)
+        except ListRefused:
+            log.debug("general executor: a nested list refused its cursor")
+            return await await_maybe(super().execute_operation(serially))
         except Exception as exc:
             # Reported (and masked, or answered as TIMEOUT) as the general path reports a resolver's error.
             error = located_error(exc, [d.node for d in query.first_details], [query.first_key])

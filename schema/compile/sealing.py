@@ -20,6 +20,10 @@ import orjson
 from models.sql import Sql
 from resolvers.cursors import ListCursors
 
+# The identity of a list under the parent row ``{parent}`` as ``ListCursors.child`` derives it,
+# given the list's own identity as the parameter.
+CHILD_IDENTITY = "substring(sha256(%s::bytea || uuid_send({parent}.id)) FROM 1 FOR 8)"
+
 _PLACEHOLDER = re.compile(rb'"(~[0-9a-f]{24}~)(\d+):([0-9a-f-]*):([0-9a-f]*)"')
 
 
@@ -29,6 +33,7 @@ class CursorLists:
 
     marker: str = field(default_factory=lambda: "~" + secrets.token_hex(12) + "~")
     lists: list[ListCursors] = field(default_factory=list)
+    refusable: bool = False  # a list's cursor may be refused (see ``refusal``)
 
     def add(self, lists: ListCursors) -> int:
         self.lists.append(lists)
@@ -42,6 +47,16 @@ class CursorLists:
             f"encode(convert_to(json_build_array({', '.join(values)})::text, 'UTF8'), 'hex'))",
             f"{self.marker}{index}",
         )
+
+    def refusal(self) -> Sql:
+        """SQL marking a list refused (a cursor of another list): see ``refused``."""
+        self.refusable = True
+        return Sql("to_json(%s::text)", f"{self.marker}refused")
+
+    def refused(self, body: bytes) -> bool:
+        """Whether the answer marks a list refused: the general path then answers the request,
+        with the error it words on each such list."""
+        return self.refusable and (self.marker + "refused").encode() in body
 
     def seal(self, body: bytes) -> bytes:
         if not self.lists:

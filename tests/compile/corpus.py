@@ -34,6 +34,7 @@ MESSAGE = ["id", "channel", "direction", "body", "sentAt", "status", "channelMes
 CUSTOM_VALUE = [
     "key", "label", "type", "value", "hidden", "text", "number", "decimal", "date", "boolean", "choices", "__typename",
 ]  # fmt: skip
+SAVED_FILTER = ["id", "name", "shared", "search", "createdAt", "updatedAt", "sort", "__typename"]
 PAGE_INFO = ["hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"]
 
 SEARCHES = ["ana", "Ana Lima", "ana lima", "lima", "vip", "bru", "11 98765", "98765", "@example.com", "dias", "52998"]
@@ -126,6 +127,17 @@ def _first(doc: Doc, low: int = 1, high: int = 4) -> str:
     return f"first: {doc.value('Int', n, str(n))}"
 
 
+def _page(doc: Doc, tag: str) -> str:
+    """A nested list's page: ``first``, and now and then ``after`` a cursor handed out earlier by
+    some list of that kind (of one parent, one caller: the others refuse it), or a forged one."""
+    arguments = _first(doc)
+    cursors = doc.ids.get("cursors", {}).get(tag, [])
+    if cursors and doc.rng.random() < 0.2:
+        cursor = doc.rng.choice([*cursors, "bm90LWEtY3Vyc29y"])
+        arguments += f", after: {doc.value('String', cursor, chr(34) + cursor + chr(34))}"
+    return arguments
+
+
 def _note(doc: Doc, depth: int) -> str:
     parts = [doc.scalars("Note", NOTE)]
     if doc.rng.random() < 0.4:
@@ -152,7 +164,7 @@ def _conversation(doc: Doc) -> str:
             author = f" author {_user(doc)}" if doc.rng.random() < 0.3 else ""
             return "{ " + doc.scalars("Message", MESSAGE) + author + " }"
 
-        parts.append(f"messages({_first(doc)}) {_connection(doc, 'Message', message)}")
+        parts.append(f"messages({_page(doc, 'messages')}) {_connection(doc, 'Message', message)}")
     if doc.rng.random() < 0.2:
         parts.append(f"startedBy {_user(doc)}")
     if doc.rng.random() < 0.2:
@@ -170,24 +182,24 @@ def _customer(doc: Doc, depth: int = 1) -> str:
             "teams { " + doc.scalars("Team", TEAM) + (f" members {_user(doc)}" if doc.rng.random() < 0.3 else "") + " }"
         ),
         "customFields": lambda: "customFields { " + doc.scalars("CustomFieldValue", CUSTOM_VALUE) + " }",
-        "notes": lambda: f"notes({_first(doc)}) {_connection(doc, 'Note', lambda: _note(doc, depth))}",
+        "notes": lambda: f"notes({_page(doc, 'notes')}) {_connection(doc, 'Note', lambda: _note(doc, depth))}",
         "lastNote": lambda: f"lastNote {_note(doc, depth)}",
         "tasks": lambda: (
             "tasks("
-            + _first(doc)
+            + _page(doc, "tasks")
             + (f", status: {doc.value('TaskStatus', s, s)}" if (s := doc.rng.choice([None, "OPEN", "DONE"])) else "")
             + f") {_connection(doc, 'Task', lambda: _task(doc))}"
         ),
         "openTasks": lambda: f"openTasks {_task(doc)}",
         "conversations": lambda: (
-            f"conversations({_first(doc)}) {_connection(doc, 'Conversation', lambda: _conversation(doc))}"
+            f"conversations({_page(doc, 'conversations')}) {_connection(doc, 'Conversation', lambda: _conversation(doc))}"
         ),
         "lastConversation": lambda: f"lastConversation {_conversation(doc)}",
         "appointments": lambda: (
-            f"appointments({_first(doc)}) {_connection(doc, 'Appointment', lambda: '{ ' + doc.scalars('Appointment', APPOINTMENT) + ' }')}"
+            f"appointments({_page(doc, 'appointments')}) {_connection(doc, 'Appointment', lambda: '{ ' + doc.scalars('Appointment', APPOINTMENT) + ' }')}"
         ),
         "purchases": lambda: (
-            f"purchases({_first(doc)}) {_connection(doc, 'Purchase', lambda: '{ ' + doc.scalars('Purchase', PURCHASE) + ' }')}"
+            f"purchases({_page(doc, 'purchases')}) {_connection(doc, 'Purchase', lambda: '{ ' + doc.scalars('Purchase', PURCHASE) + ' }')}"
         ),
     }
     for name in doc.rng.sample(list(nested), doc.rng.randint(0, 4 if depth == 1 else 1)):
@@ -230,8 +242,16 @@ def _customers_arguments(doc: Doc) -> str:
 
 
 def _root(doc: Doc) -> str:
-    kind = doc.rng.choices(["customers", "customer", "node", "myTasks"], weights=[6, 2, 2, 1])[0]
+    kind = doc.rng.choices(["customers", "customer", "node", "myTasks", "savedFilters"], weights=[6, 2, 2, 1, 1])[0]
     alias = doc.alias(kind)
+    if kind == "savedFilters":
+        parts = [doc.scalars("SavedFilter", SAVED_FILTER)]
+        if doc.rng.random() < 0.3:
+            parts.append(f"owner {_user(doc)}")
+        for n in range(doc.rng.choice([0, 1, 1, 2])):
+            arguments = f"({_first(doc, 1, 5)})" if doc.rng.random() < 0.7 else ""
+            parts.append(f"c{n}: customers{arguments} {_connection(doc, 'Customer', lambda: _customer(doc, 2))}")
+        return f"{alias}savedFilters {{ {' '.join(parts)} }}"
     if kind == "myTasks":
         args = [_first(doc, 1, 5)]
         status = doc.rng.choice([None, "OPEN", "DONE"])

@@ -41,7 +41,7 @@ async def insert(table: str, **values: Any) -> UUID:
 
 
 @pytest.fixture
-async def company(factory):
+async def company(factory, http):
     tenant = await factory.tenant()
     t = tenant.id
     team_a, team_b = await factory.team(tenant, "Alpha"), await factory.team(tenant, "Beta")
@@ -194,6 +194,18 @@ async def company(factory):
         ("shared", '{"field": "created_at", "descending": false}'),
     ]:
         await execute(Sql("UPDATE saved_filter SET sort = %s::jsonb WHERE id = %s", sort, saved[name]))
+    # Conditions as lists keep them: a tag, and one deleted since (left out, leniently); a status.
+    for name, conditions in [
+        ("shared", {"tags": {"anyOf": [str(tags["vip"]), str(uuid4())]}}),
+        ("private", {"status": "inactive"}),
+    ]:
+        await execute(
+            Sql(
+                "UPDATE saved_filter SET conditions = %s::jsonb WHERE id = %s",
+                orjson.dumps(conditions).decode(),
+                saved[name],
+            )
+        )
     templates = [
         await insert("message_template", tenant_id=t, name=name, body=body, channel=channel, archived=archived)
         for name, body, channel, archived in [
@@ -224,7 +236,38 @@ async def company(factory):
         "tag": gid(tags["vip"], "Tag"),
     }
     callers = {"admin": admin, "supervisor": supervisor, "seller": seller, "api key": key}
+    ids["cursors"] = await handed_out(
+        http, [gid(c, "Customer") for c in (customers[1], customers[2], customers[4])], [admin, seller]
+    )
     return {"tenant": tenant, "callers": callers, "ids": ids}
+
+
+CURSORS = """query($id: ID!) { customer(id: $id) {
+  notes(first: 1) { edges { cursor } } tasks(first: 1) { edges { cursor } }
+  appointments(first: 1) { edges { cursor } } purchases(first: 1) { edges { cursor } }
+  conversations(first: 1) { edges { cursor node { messages(first: 1) { edges { cursor } } } } } } }"""
+
+
+async def handed_out(http, customers: list[str], callers: list[Any]) -> dict[str, list[str]]:
+    """Cursors of each nested list as the general path hands them out, per kind of list: each is
+    of one customer's (or conversation's) list, for one caller."""
+    found: dict[str, list[str]] = {}
+
+    def collect(tag: str, connection: dict[str, Any] | None) -> None:
+        for edge in (connection or {}).get("edges", []):
+            found.setdefault(tag, []).append(edge["cursor"])
+            if "messages" in edge.get("node", {}):
+                collect("messages", edge["node"]["messages"])
+
+    execution.ENABLED = False
+    try:
+        for caller, pk in itertools.product(callers, customers):
+            data = orjson.loads(await post(http, CURSORS, {"id": pk}, caller))["data"]["customer"] or {}
+            for tag, connection in data.items():
+                collect(tag, connection)
+    finally:
+        execution.ENABLED = True
+    return found
 
 
 async def fetch_ids(table: str, tenant_id: UUID) -> list[dict[str, Any]]:
@@ -266,7 +309,7 @@ async def test_both_paths_answer_the_corpus_alike(http, factory, company, compil
     )
     callers = list(company["callers"].items())
     corpus = documents(SEED + hide_contact * 2 + restricted, DOCUMENTS // 4, company["ids"])
-    compiled = refused = 0
+    compiled = refused = resumed = 0
     # Each document as two of the callers, in turn: every caller meets half of the corpus.
     runs = [(q, v, callers[(n + k) % len(callers)]) for n, (q, v) in enumerate(corpus) for k in (0, 1)]
     for query, variables, (who, caller) in runs:
@@ -281,9 +324,12 @@ async def test_both_paths_answer_the_corpus_alike(http, factory, company, compil
         assert canonical(fast) == canonical(slow), f"as {who}:\n{query}\n{variables}\n{fast!r}\n{slow!r}"
         compiled += took_compiled
         refused += b'"errors"' in slow
+        # A nested list resumed after a cursor (of this caller, this parent), and compiled.
+        resumed += took_compiled and "after:" in query and b'"errors"' not in slow
     # Every document is over compiled types: only refusals (answered by the general path) are not compiled.
     assert compiled + refused >= len(runs), (compiled, refused, len(runs))
     assert compiled >= len(runs) * 0.8, (compiled, len(runs))
+    print(f"compiled {compiled}, refused {refused}, resumed {resumed} of {len(runs)}")
 
 
 WALKS = [
@@ -364,3 +410,149 @@ async def test_templates_and_custom_fields_by_id_are_compiled_and_answered_alike
             execution.ENABLED = True
         assert canonical(fast) == canonical(slow), f"as {who}: {fast!r}\n{slow!r}"
         assert orjson.loads(fast)["data"]["node"] is not None
+
+
+NESTED_WALKS = {
+    "notes": "notes(first: 1, after: $after) { pageInfo { hasNextPage hasPreviousPage endCursor } "
+    "edges { cursor node { id body } } totalCount }",
+    "tasks": "tasks(first: 1, after: $after, status: OPEN) { pageInfo { hasNextPage endCursor } nodes { id title } }",
+    "appointments": "appointments(first: 1, after: $after) { pageInfo { hasNextPage endCursor } nodes { id } }",
+    "purchases": "purchases(first: 1, after: $after) { pageInfo { hasNextPage endCursor } edges { cursor node { id } } }",
+    "messages": "lastConversation { messages(first: 1, after: $after) { pageInfo { hasNextPage endCursor } "
+    "nodes { id body } } }",
+}
+
+
+def _page_of(data: dict[str, Any], tag: str) -> dict[str, Any]:
+    customer = data["customer"]
+    return customer["lastConversation"]["messages"] if tag == "messages" else customer[tag]
+
+
+async def both(
+    http, query: str, variables: dict[str, Any], caller: Any, compiled_count: list[int], counting: Any = None
+) -> tuple[bytes, bool, int]:
+    """The answer of the compiled path (equal to the general path's), whether it was compiled and,
+    with ``counting`` (``count_statements``), how many statements it took."""
+    before = len(compiled_count)
+    statements = -1
+    if counting is None:
+        fast = await post(http, query, variables, caller)
+    else:
+        with counting() as counter:
+            fast = await post(http, query, variables, caller)
+        statements = counter.count
+    took = len(compiled_count) > before
+    execution.ENABLED = False
+    try:
+        slow = await post(http, query, variables, caller)
+    finally:
+        execution.ENABLED = True
+    assert canonical(fast) == canonical(slow), f"{query}\n{variables}\n{fast!r}\n{slow!r}"
+    return fast, took, statements
+
+
+@pytest.mark.parametrize("restricted", [True, False])
+@pytest.mark.parametrize("tag", list(NESTED_WALKS))
+async def test_both_paths_walk_a_nested_list_alike(
+    http, factory, company, compiled_count, tag, restricted, count_statements
+):
+    """A customer's list followed page after page with ``after``, as every caller: the same pages
+    and cursors, compiled in two statements; another customer's cursor is refused alike."""
+    await factory.set_tenant(company["tenant"], restricted_visibility=restricted)
+    query = f"query($id: ID!, $after: String) {{ customer(id: $id) {{ {NESTED_WALKS[tag]} }} }}"
+    walked = 0
+    for who, caller in company["callers"].items():
+        for pk in company["ids"]["customers"][1:6]:
+            after = None
+            while True:
+                fast, took, statements = await both(
+                    http, query, {"id": pk, "after": after}, caller, compiled_count, count_statements
+                )
+                assert took, who
+                data = orjson.loads(fast)["data"]
+                if data["customer"] is None or (tag == "messages" and data["customer"]["lastConversation"] is None):
+                    break
+                if after is not None:
+                    assert statements == 2  # authenticate + the one statement
+                    walked += 1
+                page = _page_of(data, tag)
+                if not page["pageInfo"]["hasNextPage"]:
+                    break
+                after = page["pageInfo"]["endCursor"]
+            if after is not None:
+                # Another customer's list refuses it (BAD_USER_INPUT), on either path.
+                other = company["ids"]["customers"][0]
+                refused, _, _ = await both(http, query, {"id": other, "after": after}, caller, compiled_count)
+                errors = orjson.loads(refused).get("errors")
+                if orjson.loads(refused)["data"]["customer"] is not None and tag != "messages":
+                    assert errors and errors[0]["extensions"]["code"] == "BAD_USER_INPUT", refused
+    assert walked >= 1
+
+
+async def test_a_cursor_of_one_parent_is_refused_on_the_others_alike(http, company, compiled_count):
+    """In a page of customers, a notes cursor fits one customer's list: the others answer
+    BAD_USER_INPUT on that field, the one it fits its next page, on either path."""
+    admin = company["callers"]["admin"]
+    cursor = next(c for c in company["ids"]["cursors"]["notes"])
+    query = (
+        "query($after: String) { customers(first: 12) { nodes { id "
+        "notes(first: 1, after: $after) { nodes { id } pageInfo { hasPreviousPage } } } } }"
+    )
+    answer, took, _ = await both(http, query, {"after": cursor}, admin, compiled_count)
+    assert took
+    again, _, _ = await both(http, query, {"after": cursor}, admin, compiled_count)  # compiled once, kept
+    assert canonical(again) == canonical(answer)
+    body = orjson.loads(answer)
+    nodes = body["data"]["customers"]["nodes"]
+    fits = [n for n in nodes if n["notes"] is not None]
+    assert [n["notes"]["pageInfo"] for n in fits] == [{"hasPreviousPage": True}]
+    assert len(body["errors"]) == len(nodes) - 1
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"BAD_USER_INPUT"}
+
+
+SAVED_LISTS = """query($first: Int, $after: String) { savedFilters { id name sort owner { name }
+  customers(first: $first, after: $after) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { cursor node { id name email notes(first: 1) { nodes { body } } tags { name } } } } } }"""
+
+
+@pytest.mark.parametrize(
+    ("hide_contact", "restricted"), list(itertools.product([False, True], [True, False])), ids=lambda v: str(v)
+)
+async def test_saved_lists_with_their_customers_are_compiled_and_answered_alike(
+    http, factory, company, compiled_count, count_statements, hide_contact, restricted
+):
+    """Every caller's lists, each with a page of its customers and the page after it: the same
+    answer on either path, in four statements whatever the number of lists."""
+    await factory.set_tenant(
+        company["tenant"], hide_contact_from_sellers=hide_contact, restricted_visibility=restricted
+    )
+    seen = resumed = 0
+    for who, caller in company["callers"].items():
+        # (an API key's first request also records that the key was used: counted after it)
+        for _ in range(2):
+            _, _, alone = await both(
+                http, "{ customers(first: 1) { totalCount } }", {}, caller, compiled_count, count_statements
+            )
+        answer, took, statements = await both(http, SAVED_LISTS, {"first": 2}, caller, compiled_count, count_statements)
+        lists = orjson.loads(answer)["data"]["savedFilters"]
+        # authenticate (as for any compiled read, which takes one statement more), the lists, the
+        # tags and teams they name (all at once), the one statement
+        assert took and statements == alone - 1 + 3, (who, statements, alone)
+        for saved in lists:
+            page = saved["customers"]
+            if not page["pageInfo"]["hasNextPage"]:
+                continue
+            # The page after, through the same root: the cursor is of this list only, so the
+            # caller's other lists refuse it (on either path); a caller with one list pages on.
+            nxt, took, _ = await both(
+                http, SAVED_LISTS, {"first": 2, "after": page["pageInfo"]["endCursor"]}, caller, compiled_count
+            )
+            body = orjson.loads(nxt)
+            if len(lists) == 1:
+                assert took and "errors" not in body
+                assert body["data"]["savedFilters"][0]["customers"]["pageInfo"]["hasPreviousPage"]
+                resumed += 1
+            else:
+                assert {e["extensions"]["code"] for e in body["errors"]} == {"BAD_USER_INPUT"}
+        seen += len(lists)
+    assert seen >= 6 and resumed >= 1
