@@ -25,6 +25,7 @@ from resolvers.jobs.handlers import load_handlers
 from schema.schema import Limits, build_schema
 from server.database import resolve_database_url, tortoise_config
 from server.graphql_view import GraphQLView
+from server.import_routes import ImportRoutes
 from server.settings import Settings, get_settings
 from server.worker import Worker
 
@@ -36,14 +37,22 @@ class BodySizeLimit:
     bodies to ``upload_paths``) have their own, larger limit."""
 
     def __init__(
-        self, app: ASGIApp, max_bytes: int, upload_bytes: int | None = None, upload_paths: tuple[str, ...] = ()
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        upload_bytes: int | None = None,
+        upload_paths: tuple[str, ...] = (),
+        file_paths: tuple[str, ...] = (),
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.upload_bytes = upload_bytes or max_bytes
         self.upload_paths = upload_paths
+        self.file_paths = file_paths  # bodies that are files whatever their type (POST /imports)
 
     def _limit(self, scope: Scope) -> int:
+        if scope.get("path") in self.file_paths:
+            return self.upload_bytes
         content_type = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
         if content_type == b"multipart/form-data" and scope.get("path") in self.upload_paths:
             return self.upload_bytes
@@ -143,6 +152,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         import_max_bytes=settings.import_max_bytes,
     )
 
+    imports = ImportRoutes(schema, policies=policies, tokens=tokens, max_bytes=settings.import_max_bytes)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(url, settings)):
@@ -164,6 +175,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             Route("/graphql", graphql),  # every method: the view answers 405 itself, in the usual shape
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/imports", imports.create, methods=["POST"]),
+            Route("/imports/template.{kind:str}", imports.template, methods=["GET"]),
+            Route("/imports/{id:str}/errors.csv", imports.errors_csv, methods=["GET"]),
         ],
         middleware=[
             Middleware(
@@ -171,6 +185,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
                 max_bytes=settings.max_body_bytes,
                 upload_bytes=settings.import_max_bytes,
                 upload_paths=("/graphql",),
+                file_paths=("/imports",),
             )
         ],
         lifespan=lifespan,
@@ -178,6 +193,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.policies = policies
     app.state.schema = schema
     app.state.tokens = tokens
+    app.state.imports = imports
     return app
 
 

@@ -245,6 +245,63 @@ def worker(
         fail(str(exc), INVALID)
 
 
+@cli.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="A CSV or .xlsx file.", exists=True, dir_okay=False, readable=True)],
+    tenant: Annotated[str, typer.Option(help="Tenant slug.")],
+    mapping: Annotated[
+        str | None,
+        typer.Option(
+            help='JSON: {"header": "email" | "tags" | "owner" | "ignore" | "custom:<key>", ...} over the '
+            "suggested mapping, or one {kind, field} per column."
+        ),
+    ] = None,
+    upsert: Annotated[bool, typer.Option(help="Replace customers with the same email or phone.")] = False,
+    dry_run: Annotated[bool, typer.Option(help="Plan only: count what would happen, write nothing.")] = False,
+    as_: Annotated[str | None, typer.Option("--as", help="Act as this user (default: the first admin).")] = None,
+    errors: Annotated[Path | None, typer.Option(help="Where to write the error report.")] = None,
+) -> None:
+    """Import customers from FILE with the API's engine: dry run, then the run (jobs run in this process)."""
+    from authz.errors import Forbidden, Unauthenticated
+    from resolvers.errors import DomainError
+    from resolvers.imports.reading import UnreadableFile
+    from server.import_cli import ImportCliError, run_cli_import
+    from server.import_options import BadOption, parse_mapping_json
+
+    settings = get_settings()
+    url = database_url()
+    try:
+        parsed = parse_mapping_json(mapping)
+    except BadOption as exc:
+        fail(str(exc), INVALID)
+
+    async def work() -> Any:
+        return await run_cli_import(
+            url, file, tenant=tenant, policy_dir=settings.policy_dir, max_bytes=settings.import_max_bytes,
+            as_email=as_, mapping=parsed, upsert=upsert, dry_run=dry_run, report_path=errors,
+        )  # fmt: skip
+
+    try:
+        outcome = with_orm(work)
+    except (ImportCliError, BadOption, Forbidden, Unauthenticated) as exc:
+        fail(str(exc), INVALID)
+    except UnreadableFile as exc:
+        fail(f"{file.name}: {exc.message} ({exc.code.value})", INVALID)
+    except DomainError as exc:
+        fail(getattr(exc, "message", None) or str(exc), INVALID)
+    row = outcome.row
+    typer.echo(
+        f"Import #{row['number']} {row['status'].upper()}: {row['processed']} rows; created {row['created']}, "
+        f"updated {row['updated']}, unchanged {row['skipped']}, failed {row['failed']}, "
+        f"conflicts {row['conflicts']}, duplicates in the file {row['duplicates_in_file']}"
+        + (" (dry run: nothing written)" if dry_run else "")
+    )
+    if outcome.report is not None:
+        typer.echo(f"Error report: {outcome.report}")
+    if row["status"] == "failed":
+        fail(row["error_message"] or "The import failed.")
+
+
 @cli.command("migrate")
 def migrate_command() -> None:
     """Apply pending database migrations."""

@@ -18,9 +18,12 @@ from pgqueuer.core.qm import QueueManager
 from pgqueuer.domain.settings import db_settings
 from tortoise.context import TortoiseContext
 
+from authz import policy_store
+from authz.policy_store import PolicyStore
 from resolvers.jobs import runner
 from resolvers.jobs.handlers import load_handlers
 from server.database import asyncpg_params, tortoise_config
+from server.settings import get_settings
 
 log = logging.getLogger("crm.worker")
 
@@ -87,6 +90,8 @@ async def check_queue(url: str) -> None:
 async def serve(url: str, *, concurrency: int, extra_modules: list[str] | None = None) -> None:
     """``crm worker``: the ORM for the handlers, the worker, and a graceful stop on SIGTERM or SIGINT."""
     load_handlers(extra_modules)
+    # Jobs act as whoever started them, under the policy as it is now (imports check it per batch).
+    policy_store.install(PolicyStore(get_settings().policy_dir))
     await check_queue(url)
     worker = Worker(url, concurrency=concurrency)
     loop = asyncio.get_running_loop()
