@@ -17,6 +17,7 @@ from starlette.requests import Request
 
 from resolvers.imports.uploads import UploadedFile
 from server.graphql_http import GraphQLRequest, Refusal, decode_request
+from server.multipart_form import BadMultipart, read_form
 
 MAX_FILES = 1
 _COPY_BYTES = 1024 * 1024
@@ -30,18 +31,22 @@ def _put(variables: dict[str, Any], path: str, value: Any) -> None:
     parts = path.split(".")
     if parts[0] != "variables" or len(parts) < 2:
         raise Refusal(400, f'The multipart "map" path {path!r} must point into "variables".')
+    missing = Refusal(400, f'The multipart "map" path {path!r} names no variable.')
     target: Any = variables
-    for part in parts[1:-1]:
-        target = target[int(part)] if isinstance(target, list) else target.get(part)
-        if target is None:
-            raise Refusal(400, f'The multipart "map" path {path!r} names no variable.')
-    last = parts[-1]
-    if isinstance(target, list):
-        target[int(last)] = value
-    elif isinstance(target, dict):
-        target[last] = value
-    else:
-        raise Refusal(400, f'The multipart "map" path {path!r} names no variable.')
+    try:
+        for part in parts[1:-1]:
+            target = target[int(part)] if isinstance(target, list) else target.get(part)
+            if target is None:
+                raise missing
+        last = parts[-1]
+        if isinstance(target, list):
+            target[int(last)] = value
+        elif isinstance(target, dict):
+            target[last] = value
+        else:
+            raise missing
+    except (ValueError, IndexError, AttributeError):  # a list indexed by a name or past its end
+        raise missing from None
 
 
 async def _to_disk(upload: UploadFile, keep: list[Path]) -> UploadedFile:
@@ -58,11 +63,9 @@ async def decode_multipart(request: Request, keep: list[Path]) -> GraphQLRequest
     """The GraphQL request of a multipart body, its files saved to disk (their paths added to
     ``keep``, for the caller to remove when the request is over)."""
     try:
-        form = await request.form(max_files=MAX_FILES, max_fields=2)
-    except Exception as exc:  # the parser's own errors: malformed body, too many parts
-        if type(exc).__name__ in ("ClientDisconnect", "_TooLarge"):
-            raise
-        raise Refusal(400, f"The multipart body could not be read: {exc}") from None
+        form = await read_form(request, max_files=MAX_FILES, max_fields=2)
+    except BadMultipart as exc:
+        raise Refusal(400, str(exc)) from None
     try:
         operations, mapping = form.get("operations"), form.get("map")
         if not isinstance(operations, str) or not isinstance(mapping, str):

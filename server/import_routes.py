@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.datastructures import UploadFile
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from authz.access import Access
@@ -35,6 +35,7 @@ from schema.context import Context
 from schema.node import parse_id, to_global_id
 from server.graphql_view import encode_json
 from server.import_options import BadOption, create_with_options, parse_mapping_json, parse_mode
+from server.multipart_form import BadMultipart, read_form
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Raw bodies POST /imports takes; "application/vnd.ms-excel" is what Windows browsers call a .csv.
@@ -172,13 +173,9 @@ class ImportRoutes:
 
     async def _multipart(self, request: Request, kept: list[Path]) -> tuple[Path, str, str | None, Any, Any]:
         try:
-            form = await request.form(max_files=1, max_fields=4)
-        except ClientDisconnect:
-            raise
-        except Exception as exc:  # the parser's own errors: malformed body, too many parts
-            if type(exc).__name__ == "_TooLarge":
-                raise
-            raise Refused(400, "BAD_REQUEST", f"The multipart body could not be read: {exc}") from None
+            form = await read_form(request, max_files=1, max_fields=4)
+        except BadMultipart as exc:
+            raise Refused(400, "BAD_REQUEST", str(exc)) from None
         try:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):

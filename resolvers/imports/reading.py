@@ -18,6 +18,9 @@ from resolvers.imports.errors import UnreadableCode, UnreadableFile
 __all__ = ["Table", "UnreadableCode", "UnreadableFile", "open_table"]
 
 MAX_BYTES = 50 * 1024 * 1024
+# Far past any real customer sheet; the headers are kept with the import and mapped one by one.
+MAX_COLUMNS = 500
+MAX_HEADER_CHARS = 255
 _HEAD = 8192
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -100,6 +103,16 @@ def _checked_headers(records: Iterator[tuple[int, list[str]]]) -> list[str]:
                 UnreadableCode.BAD_HEADER, "The first row must hold the column names, but it is blank."
             )
         raise _empty()
+    used = len(headers) - next(i for i, h in enumerate(reversed(headers)) if h)  # trailing blanks aside
+    if used > MAX_COLUMNS:
+        raise UnreadableFile(
+            UnreadableCode.BAD_HEADER, f"The file has {used} columns; at most {MAX_COLUMNS} can be imported."
+        )
+    if any(len(h) > MAX_HEADER_CHARS for h in headers):
+        raise UnreadableFile(
+            UnreadableCode.BAD_HEADER,
+            f"A column name is longer than {MAX_HEADER_CHARS} characters: is the first row the column names?",
+        )
     if not any(any(cell.strip() for cell in cells[: len(headers)]) for _, cells in records):
         raise UnreadableFile(UnreadableCode.HEADER_ONLY, "The file has column names but no rows of data below them.")
     return headers

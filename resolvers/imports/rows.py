@@ -11,10 +11,11 @@ from typing import Any
 
 from models import CustomFieldType
 from resolvers.custom_values import FieldDef, path
-from resolvers.imports.mapping import ADDRESS_PARTS, ColumnTarget, TargetKind, split_tags
+from resolvers.imports.mapping import ADDRESS_PARTS, ColumnTarget, TargetKind, fold_header, split_tags
 
-_TRUE = frozenset({"1", "true", "t", "yes", "y", "sim", "s", "si", "x", "verdadeiro"})
-_FALSE = frozenset({"0", "false", "f", "no", "n", "nao", "não", "falso"})
+# Yes and no as spreadsheets write them in pt, es and en (compared as headers are: no accents, case or punctuation).
+_TRUE = frozenset({"1", "true", "t", "yes", "y", "sim", "s", "si", "x", "verdadeiro", "verdadero", "v"})
+_FALSE = frozenset({"0", "false", "f", "no", "n", "nao", "falso"})
 _BR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
@@ -29,7 +30,7 @@ def _custom(field: FieldDef | None, text: str) -> Any:
     if field is None:
         return text
     if field.type is CustomFieldType.BOOLEAN:
-        word = text.strip().lower()
+        word = fold_header(text)
         return True if word in _TRUE else False if word in _FALSE else text
     if field.type is CustomFieldType.MULTI_SELECT:
         return split_tags(text)
