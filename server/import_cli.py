@@ -32,7 +32,7 @@ from resolvers.jobs import runner
 from resolvers.jobs.handlers import load_handlers
 from server.database import asyncpg_params
 from server.import_options import create_with_options
-from server.import_routes import report_chunks
+from server.import_routes import report_chunks, report_delimiter
 
 _WAITING = {ImportStatus.PLANNING.value, ImportStatus.QUEUED.value, ImportStatus.RUNNING.value}
 _POLL_SECONDS = 0.3
@@ -107,9 +107,10 @@ async def _follow(url: str, tenant_id: UUID, import_id: UUID, progress: Progress
 
 
 async def write_report(access: Access, import_id: UUID, target: Path) -> None:
+    delimiter = report_delimiter(await service.get_import(access, import_id))
     headers, rows = await service.error_report_rows(access, import_id)
     with target.open("wb") as out:
-        async for chunk in report_chunks(headers, rows):
+        async for chunk in report_chunks(headers, rows, delimiter):
             out.write(chunk)
 
 

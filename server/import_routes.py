@@ -30,6 +30,7 @@ from resolvers.custom_fields import load_definitions
 from resolvers.errors import NotFound, ValidationFailed
 from resolvers.imports import service
 from resolvers.imports.errors import UnreadableCode, UnreadableFile
+from resolvers.imports.formula_cells import inert
 from resolvers.imports.template import template_csv, template_xlsx
 from schema.context import Context
 from schema.node import parse_id, to_global_id
@@ -230,7 +231,7 @@ class ImportRoutes:
             headers, rows = await service.error_report_rows(access, pk)
             name = f"importacao-{row['number']}-erros.csv"
             return StreamingResponse(
-                report_chunks(headers, rows),
+                report_chunks(headers, rows, report_delimiter(row)),
                 media_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": f'attachment; filename="{name}"'},
             )
@@ -251,17 +252,26 @@ def _copy(source: Any, target: Any) -> None:
         target.write(chunk)
 
 
-async def report_chunks(headers: list[str], rows: AsyncIterator[list[str]]) -> AsyncIterator[bytes]:
-    """UTF-8 with a BOM (Excel then shows the accents), comma-separated, CRLF: a file to fix and upload again."""
+def report_delimiter(row: dict[str, Any]) -> str:
+    """The uploaded CSV's own delimiter, so the report opens where the file came from; otherwise
+    ";", the list separator of Excel in pt-BR (a comma file opens there as one column)."""
+    return row["delimiter"] or ";"
+
+
+async def report_chunks(
+    headers: list[str], rows: AsyncIterator[list[str]], delimiter: str = ";"
+) -> AsyncIterator[bytes]:
+    """UTF-8 with a BOM (Excel then shows the accents), CRLF, no cell Excel would run as a formula:
+    a file to fix and upload again."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(headers)
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow([inert(h) for h in headers])
     yield codecs.BOM_UTF8 + out.getvalue().encode()
     pending = 0
     out.seek(0)
     out.truncate()
     async for cells in rows:
-        writer.writerow(cells)
+        writer.writerow([inert(c) for c in cells])
         pending += 1
         if pending >= 500:
             yield out.getvalue().encode()

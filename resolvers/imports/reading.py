@@ -14,6 +14,7 @@ from pathlib import Path, PurePath
 
 from resolvers.imports import csv_text, xlsx_sheets
 from resolvers.imports.errors import UnreadableCode, UnreadableFile
+from resolvers.imports.formula_cells import as_typed
 
 __all__ = ["Table", "UnreadableCode", "UnreadableFile", "open_table"]
 
@@ -59,7 +60,7 @@ class Table:
         for number, cells in _records(self):
             if number == 1:
                 continue
-            row = [cell.strip() for cell in cells[:width]]
+            row = [as_typed(cell.strip()) for cell in cells[:width]]
             if any(row):
                 yield number, row + [""] * (width - len(row))
 
@@ -96,7 +97,7 @@ def _records(table: Table) -> Iterator[tuple[int, list[str]]]:
 def _checked_headers(records: Iterator[tuple[int, list[str]]]) -> list[str]:
     """The stripped headers, once the file is known to have a header row and at least one data row."""
     first = next(records, None)
-    headers = [cell.strip() for cell in first[1]] if first else []
+    headers = [as_typed(cell.strip()) for cell in first[1]] if first else []
     if not any(headers):
         if any(any(cell.strip() for cell in cells) for _, cells in records):
             raise UnreadableFile(

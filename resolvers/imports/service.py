@@ -310,7 +310,10 @@ async def error_report_rows(access: Access, import_id: UUID, *, batch: int = 100
     conflicts, duplicates in the file) with their cells and a readable error: the error report,
     ready to fix and upload again."""
     row = await get_import(access, import_id)
-    headers = [*row["headers"], "error"]
+    width = len(row["headers"])
+    if width > 1 and row["headers"][-1].strip().lower() == "error":
+        width -= 1  # a report fixed and uploaded again: its old error column gives way to the new one
+    headers = [*row["headers"][:width], "error"]
 
     async def rows() -> Any:
         last = 0
@@ -330,8 +333,8 @@ async def error_report_rows(access: Access, import_id: UUID, *, batch: int = 100
                 message = "; ".join(
                     f"{e.get('column') or e.get('field')}: {e.get('message')}" for e in r["errors"] or []
                 )
-                cells = list(r["cells"] or [])
-                yield [*cells, *[""] * (len(headers) - 1 - len(cells)), message]
+                cells = list(r["cells"] or [])[:width]
+                yield [*cells, *[""] * (width - len(cells)), message]
             if len(found) < batch:
                 return
             last = found[-1]["row_number"]

@@ -57,7 +57,7 @@ async def test_crm_import_plans_runs_and_writes_the_error_report(database_url, f
     report = tmp_path / "clientes.import-2-erros.csv"
     assert f"Error report: {report}" in done.stdout
     text = await asyncio.to_thread(report.read_text, encoding="utf-8-sig")
-    lines = list(csv.reader(text.splitlines()))
+    lines = list(csv.reader(text.splitlines(), delimiter=";"))  # as uploaded
     assert lines[0] == [*rows[0], "error"] and [line[:4] for line in lines[1:]] == [rows[2]]
     customers = await fetch(
         Sql("SELECT whatsapp, owner_id FROM customer WHERE tenant_id = %s ORDER BY name", tenant.id)

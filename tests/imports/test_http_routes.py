@@ -171,7 +171,7 @@ async def test_the_error_report_lists_the_failed_rows_as_uploaded_with_their_err
     assert report.headers["content-type"].startswith("text/csv")
     assert f"importacao-{created['number']}-erros.csv" in report.headers["content-disposition"]
     assert report.content.startswith(codecs.BOM_UTF8)
-    lines = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
+    lines = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig")), delimiter=";"))  # as uploaded
     assert lines[0] == ["Nome", "E-mail", "Telefone", "Observação", "error"]
     assert [line[:4] for line in lines[1:]] == [rows[2], rows[3], rows[4]]
     assert "E-mail" in lines[1][4] and "Telefone" in lines[2][4] and "row 2" in lines[3][4]
