@@ -104,3 +104,28 @@ async def test_a_boolean_custom_field_takes_the_words_spreadsheets_use(gql, fact
     stored = await fetch(Sql("SELECT name, custom_fields FROM customer WHERE tenant_id = %s", tenant.id))
     got = {r["name"]: r["custom_fields"]["ativo"] for r in stored}
     assert got == {f"Cliente {i:02}": value for i, (_, value) in enumerate(BOOLEAN_WORDS)}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        ["NOME COMPLETO", "E-mail", "Telefone", "Etiquetas", "Razão Social?"],
+        ["Nombre", "Correo electrónico", "Teléfono", "Etiqueta", "Notas"],
+        ["Full name", "Email Address", "Phone number", "Tags", "Notes"],
+    ],
+    ids=["pt", "es", "en"],
+)
+async def test_headers_in_portuguese_spanish_or_english_map_and_import(gql, factory, headers):
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+    content = csv_bytes([headers, ["Íris Peña", "iris@example.com", "(11) 98765-4321", "vip; nova", "x"]])
+
+    imp = await uploaded(gql, admin, content)
+    done = await start(gql, admin, imp["id"])
+
+    assert [(m["kind"], m["field"]) for m in imp["mapping"]][:4] == [
+        ("FIELD", "name"), ("FIELD", "email"), ("FIELD", "phone"), ("TAGS", None),
+    ]  # fmt: skip
+    assert done["counts"]["created"] == 1
+    (row,) = await fetch(Sql("SELECT name, email, phone_e164 FROM customer WHERE tenant_id = %s", tenant.id))
+    assert tuple(row.values()) == ("Íris Peña", "iris@example.com", "+5511987654321")
