@@ -293,8 +293,9 @@ class ImportMutation:
 
     @strawberry.mutation(
         extensions=requires(P.IMPORT_REVERT),
-        description="Queue the revert of a finished import: its new customers are removed and the customers it "
-        "updated get their values back, except those used or edited since (listed in revertReport).",
+        description="Queue the revert of a finished import (or one that failed part-way): its new customers are "
+        "removed and the customers it updated get their values back, except those used or edited since (listed "
+        "in revertReport).",
     )
     @returns_errors
     async def revert_import(self, info: Info, id: strawberry.ID) -> ImportResult | None:

@@ -85,7 +85,8 @@ def records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, li
     """(record number from 1, raw cells) for every record, blank ones included; a quoted line break
     stays inside its record, so the numbers count records, not lines."""
     with path.open(encoding=encoding, newline="") as file:
-        reader = csv.reader(file, delimiter=delimiter)
+        # strict: a quote left open would otherwise swallow every row after it into one cell, unseen.
+        reader = csv.reader(file, delimiter=delimiter, strict=True)
         number = 0
         try:
             for number, cells in enumerate(reader, start=1):

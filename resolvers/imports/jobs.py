@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from resolvers.imports import revert, runner
+from resolvers.imports.errors import UnreadableFile
 from resolvers.imports.service import PLAN_JOB, REVERT_JOB, RUN_JOB
 from resolvers.jobs import job
 
@@ -24,6 +25,10 @@ async def _failing(payload: dict[str, Any], run: Any) -> None:
         await run(tenant_id, import_id)
     except runner.Interrupted:
         raise  # as if the worker died: the import stays as it was, to be resumed
+    except UnreadableFile as exc:
+        # A row past the ones checked at upload cannot be read: the user's to fix, not a crash to retry.
+        log.info("import %s stopped: %s", import_id, exc.message)
+        await runner.fail(tenant_id, import_id, exc.message)
     except Exception as exc:
         log.exception("import %s failed", import_id)
         await runner.fail(tenant_id, import_id, f"The import stopped unexpectedly ({type(exc).__name__}).")

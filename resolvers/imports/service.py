@@ -239,10 +239,17 @@ async def start_import(access: Access, import_id: UUID, mode: ImportMode | None 
     )  # fmt: skip
 
 
+def _revertible(row: dict[str, Any]) -> bool:
+    """Finished, or failed part-way (a row it could not read): what it applied can be undone."""
+    return row["status"] == ImportStatus.FINISHED.value or (
+        row["status"] == ImportStatus.FAILED.value and row["started_at"] is not None
+    )
+
+
 async def revert_import(access: Access, import_id: UUID) -> dict[str, Any]:
-    """Queue the revert of a finished import."""
+    """Queue the revert of a finished import, or of one that failed part-way."""
     return await _queue(
-        access, import_id, P.IMPORT_REVERT, lambda r: r["status"] == ImportStatus.FINISHED.value,
+        access, import_id, P.IMPORT_REVERT, _revertible,
         ImportStatus.REVERTING, REVERT_JOB,
         "revert",
     )  # fmt: skip

@@ -9,7 +9,8 @@ import pytest
 
 from models.db import fetchval
 from models.sql import Sql
-from tests.imports.support import CREATE_IMPORT, csv_bytes
+from resolvers.jobs.testing import run_pending_jobs
+from tests.imports.support import CREATE_IMPORT, PLAN, REVERT, START, act, csv_bytes, read, uploaded
 
 GOOD = csv_bytes([["nome", "email"], ["Ana", "ana@example.com"]])
 BOUNDARY = "----limite"
@@ -169,3 +170,36 @@ async def test_oversized_headers_rows_and_cells_are_typed_errors(http, factory, 
     assert response.status_code == 400, response.text[:500]
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert await _imports_of(tenant) == 0
+
+
+@pytest.mark.parametrize(
+    "late",
+    [["Zé", "x" * 1_000_000], ['"Zé', "aberto"]],
+    ids=["a cell of 1 MB", "an unclosed quote"],
+)
+async def test_a_file_damaged_past_its_first_rows_fails_its_dry_run_and_run_with_a_message(gql, factory, late):
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+    rows = [["nome", "obs"], *([f"Cliente {i}", "ok"] for i in range(600))]
+    content = csv_bytes(rows) + ",".join(late).encode() + b"\r\nMais,um\r\n"
+    imp = await uploaded(gql, admin, content)
+
+    planned = await act(gql, admin, PLAN, id=imp["id"])
+    await run_pending_jobs()
+    after_plan = await read(gql, admin, imp["id"])
+    await act(gql, admin, START, id=imp["id"])
+    await run_pending_jobs()
+    after_run = await read(gql, admin, imp["id"])
+
+    assert planned["__typename"] == "ImportSuccess"
+    for found in (after_plan, after_run):
+        assert found["status"] == "FAILED" and "Row 602" in found["errorMessage"], found["errorMessage"]
+    applied = await fetchval(Sql("SELECT count(*) FROM customer WHERE tenant_id = %s", tenant.id))
+    assert applied == 500  # the batch before the damaged row
+
+    # What it applied before stopping can be undone.
+    reverted = await act(gql, admin, REVERT, id=imp["id"])
+    await run_pending_jobs()
+    assert reverted["__typename"] == "ImportSuccess"
+    assert (await read(gql, admin, imp["id"]))["status"] == "REVERTED"
+    assert await fetchval(Sql("SELECT count(*) FROM customer WHERE tenant_id = %s", tenant.id)) == 0
