@@ -203,3 +203,16 @@ async def test_a_file_damaged_past_its_first_rows_fails_its_dry_run_and_run_with
     assert reverted["__typename"] == "ImportSuccess"
     assert (await read(gql, admin, imp["id"]))["status"] == "REVERTED"
     assert await fetchval(Sql("SELECT count(*) FROM customer WHERE tenant_id = %s", tenant.id)) == 0
+
+
+@pytest.mark.parametrize(
+    "file", ["nome,email\nAna,a@b.c", None, {"path": "/etc/passwd"}], ids=["text", "null", "object"]
+)
+async def test_create_import_without_a_multipart_file_is_refused(gql, factory, file):
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+
+    body = await gql.post(CREATE_IMPORT, {"file": file}, as_=admin)
+
+    assert body.get("errors") and body["errors"][0]["extensions"]["code"] in ("BAD_USER_INPUT", "BAD_REQUEST"), body
+    assert await _imports_of(tenant) == 0
