@@ -250,7 +250,8 @@ async def company(factory, http):
 CURSORS = """query($id: ID!) { customer(id: $id) {
   notes(first: 1) { edges { cursor } } tasks(first: 1) { edges { cursor } }
   appointments(first: 1) { edges { cursor } } purchases(first: 1) { edges { cursor } }
-  conversations(first: 1) { edges { cursor node { messages(first: 1) { edges { cursor } } } } } } }"""
+  conversations(first: 1) { edges { cursor node { messages(first: 1) { edges { cursor } } } } }
+  timeline(first: 2) { edges { cursor } } } }"""
 
 
 async def handed_out(http, customers: list[str], callers: list[Any]) -> dict[str, list[str]]:
@@ -506,31 +507,34 @@ async def test_history_entries_merges_and_timelines_are_compiled_and_answered_al
     assert shown and hidden
 
 
-async def test_a_later_timeline_page_takes_the_general_path(http, company, compiled_count, caplog):
-    """The first page is compiled, with the general path's cursors; a page after a cursor is not
-    (a nested cursor is bound to its parent by a digest PostgreSQL does not compute)."""
+async def test_later_timeline_pages_are_compiled_and_foreign_cursors_refused_alike(
+    http, company, compiled_count, count_statements
+):
+    """A page after a cursor is compiled too, in two statements; a cursor of the timeline of other
+    kinds, or a forged one, is refused (BAD_USER_INPUT) alike on either path."""
     query = (
-        "query($id: ID!, $after: String) { customer(id: $id) { timeline(first: 5, after: $after) "
-        "{ pageInfo { hasNextPage endCursor } edges { cursor node { __typename ... on HistoryEntry { id } } } } } }"
+        "query($id: ID!, $after: String, $kinds: [TimelineKind!]) { customer(id: $id) { "
+        "timeline(first: 5, after: $after, kinds: $kinds) { pageInfo { hasNextPage hasPreviousPage endCursor } "
+        "edges { cursor node { __typename ... on HistoryEntry { id } ... on Note { id } } } } } }"
     )
-    variables: dict[str, Any] = {"id": company["ids"]["customers"][0], "after": None}
+    variables: dict[str, Any] = {"id": company["ids"]["customers"][0], "after": None, "kinds": None}
     admin = company["callers"]["admin"]
     pages = []
-    for _ in range(2):
-        before = len(compiled_count)
-        with caplog.at_level("DEBUG", logger="crm.graphql"):
-            fast = await post(http, query, variables, admin)
-        pages.append(len(compiled_count) > before)
-        execution.ENABLED = False
-        try:
-            slow = await post(http, query, variables, admin)
-        finally:
-            execution.ENABLED = True
-        assert canonical(fast) == canonical(slow)
-        variables["after"] = orjson.loads(fast)["data"]["customer"]["timeline"]["pageInfo"]["endCursor"]
-    assert pages == [True, False]
-    said = [r.getMessage() for r in caplog.records if r.name == "crm.graphql"]
-    assert "general executor: the compiler does not know Customer.timeline(after)" in said
+    while True:
+        fast, took, statements = await both(http, query, variables, admin, compiled_count, count_statements)
+        page = orjson.loads(fast)["data"]["customer"]["timeline"]
+        pages.append((took, statements, page["pageInfo"]["hasPreviousPage"]))
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        variables["after"] = page["pageInfo"]["endCursor"]
+    assert len(pages) >= 3
+    assert all(took and statements == 2 for took, statements, _ in pages), pages
+    assert [previous for _, _, previous in pages] == [False] + [True] * (len(pages) - 1)
+    for after, kinds in [(variables["after"], ["NOTE", "HISTORY"]), ("bm90LWEtY3Vyc29y", None)]:
+        refused, _, _ = await both(http, query, {**variables, "after": after, "kinds": kinds}, admin, compiled_count)
+        body = orjson.loads(refused)
+        assert body["data"]["customer"]["timeline"] is None
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"], body
 
 
 TEMPLATE_NODE = (
@@ -563,6 +567,8 @@ NESTED_WALKS = {
     "purchases": "purchases(first: 1, after: $after) { pageInfo { hasNextPage endCursor } edges { cursor node { id } } }",
     "messages": "lastConversation { messages(first: 1, after: $after) { pageInfo { hasNextPage endCursor } "
     "nodes { id body } } }",
+    "timeline": "timeline(first: 3, after: $after) { pageInfo { hasNextPage hasPreviousPage endCursor } totalCount "
+    "edges { cursor node { __typename ... on HistoryEntry { id kind } ... on Task { id title } } } }",
 }
 
 
