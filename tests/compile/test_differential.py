@@ -358,7 +358,12 @@ async def post(http, query: str, variables: dict[str, Any], caller: Any) -> byte
 
 
 def canonical(body: bytes) -> bytes:
-    return orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS)
+    """The answer with its keys sorted, and its errors in path order: the general executor lists
+    the errors of concurrent fields as they happen to be raised (two lists refusing a cursor)."""
+    answer = orjson.loads(body)
+    if isinstance(answer.get("errors"), list):
+        answer["errors"].sort(key=lambda e: orjson.dumps(e, option=orjson.OPT_SORT_KEYS))
+    return orjson.dumps(answer, option=orjson.OPT_SORT_KEYS)
 
 
 @pytest.fixture
