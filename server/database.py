@@ -126,9 +126,13 @@ def tortoise_config(
         # generic plan too (ranges, not LIKE prefixes), and a statement whose generic plan looks
         # worse than its custom ones keeps being planned per request. A relevance search's "contains"
         # and tag segments need their values to plan well: they run through crm_segment_rows.
+        # No JIT: the compiled reads are short, but their jsonb functions are costed at 100 rows
+        # each, so a nested timeline passed jit_above_cost and spent about 2 s compiling some
+        # 1,800 functions to read a few rows (15 s and a timeout on a loaded machine).
         "server_settings": {
             "application_name": "crm",
             "plan_cache_mode": "auto",
+            "jit": "off",
             "statement_timeout": str(timeout),
         },
     }

@@ -7,9 +7,9 @@ An entry is masked and rendered in SQL from the same tables ``resolvers.history.
 there changes both paths; the differential test holds them to the same answers.
 
 The timeline is the general path's ``resolvers.timeline.TIMELINE`` list (its source, order and
-cursors), each row built as its own type. Its ``after`` is not compiled: a nested list's cursor is
-bound to its parent by a digest PostgreSQL does not compute, and a cursor of another parent fails
-that one field, which one JSON document cannot say; such a request runs on the general path.
+cursors), each row built as its own type. Its ``after`` is compiled as the other nested lists'
+(``Compiler.child_connection``): whether the cursor is of each parent's list is checked in SQL, and
+a cursor of another parent's list sends the request to the general path, which words the error.
 """
 
 from __future__ import annotations
@@ -24,11 +24,13 @@ from models.sql import FALSE, Sql, join
 from resolvers import history
 from resolvers import merge as merge_ops
 from resolvers import timeline as timeline_ops
-from resolvers.cursors import ListCursors
+from resolvers.cursors import INVALID, ListCursors, open_cursor
+from resolvers.errors import FieldErrorCode, ValidationFailed
 from resolvers.history import CHANGE_RULES, CUSTOM_SOURCE, NAMED_CUSTOMERS, EventKind, Shape
-from resolvers.pagination import page_size
+from resolvers.pagination import after_condition, page_size
 from schema import history_names as names
 from schema.compile.compiler import COMPUTED, Compiler, Page, Unsupported, build_object
+from schema.compile.sealing import CHILD_IDENTITY
 from schema.compile.values import cursor_value, enum_name, global_id
 
 NULL = "'null'::jsonb"
@@ -389,8 +391,6 @@ def _plain(value: Any) -> Any:
 
 def _timeline(compiler: Compiler, parent: str, details: FieldDetailsList) -> Sql:
     arguments = compiler.arguments("Customer", "timeline", details)
-    if arguments.get("after") is not None:
-        raise Unsupported("Customer.timeline(after)")
     limit = page_size(arguments.get("first"))
     kinds = arguments.get("kinds")
     order = list(timeline_ops.TimelineKind)
@@ -400,12 +400,26 @@ def _timeline(compiler: Compiler, parent: str, details: FieldDetailsList) -> Sql
     ordered = ", ".join(f"{k.expr} {'DESC' if k.descending else 'ASC'}" for k in keys)
     a = compiler.alias()
 
-    def rows(alias: str) -> Sql:
+    lists = ListCursors.of(compiler.access.principal, timeline_ops.TIMELINE.tag, **listed.arguments)
+    after = arguments.get("after")
+    resume: Sql | None = None
+    belongs: Sql | None = None
+    if after is not None:
+        # As ``Compiler.child_connection``: refused here when not one of ours, per parent in SQL.
+        opened, values = open_cursor(after)
+        if len(values) != len(keys):
+            raise ValidationFailed.one("after", FieldErrorCode.INVALID, INVALID)
+        resume = after_condition(keys, values)
+        belongs = Sql(f"{CHILD_IDENTITY.format(parent=parent)} = %s::bytea", lists.identity, opened)
+
+    def rows(alias: str, after: Sql | None = None) -> Sql:
         # The list's source is aliased ``t``; its rows are the parent's (visible with it).
         return (
             Sql("(SELECT t.* FROM ")
             + listed.source
-            + Sql(f" WHERE t.customer_id = {parent}.id AND t.tenant_id = {parent}.tenant_id) {alias}")
+            + Sql(f" WHERE t.customer_id = {parent}.id AND t.tenant_id = {parent}.tenant_id")
+            + (Sql(" AND ") + after if after is not None else Sql(""))
+            + Sql(f") {alias}")
         )
 
     def total() -> Sql:
@@ -423,21 +437,26 @@ def _timeline(compiler: Compiler, parent: str, details: FieldDetailsList) -> Sql
             )
         return Sql(f"(CASE {alias}.kind") + join("", cases) + Sql(" END)")
 
-    lists = ListCursors.of(compiler.access.principal, timeline_ops.TIMELINE.tag, **listed.arguments)
     index = compiler.cursors.add(lists)
     inner_order = ordered.replace("t.", "s.")
     placeholder = compiler.cursors.placeholder(
         index, f"{parent}.id", [cursor_value(k.expr.replace("t.", "s."), k.cast) for k in keys]
     )
-    body, cursors = compiler.connection(None, Page(a, limit, False, total), details, named="Annotated", node_of=node_of)
+    page = Page(a, limit, after is not None, total)
+    body, cursors = compiler.connection(None, page, details, named="Annotated", node_of=node_of)
     inner = (
         Sql(f"(SELECT s.*, row_number() OVER (ORDER BY {inner_order}) AS _rn")
         + ((Sql(", ") + placeholder + Sql(" AS _cur")) if cursors else Sql(""))
         + Sql(" FROM ")
-        + rows("s")
+        + rows("s", resume)
         + Sql(f" ORDER BY {inner_order} LIMIT {limit + 1}) {a}")
     )
-    return Sql("(SELECT ") + body + Sql(" FROM ") + inner + Sql(" GROUP BY ())")
+    built = Sql("(SELECT ") + body + Sql(" FROM ") + inner + Sql(" GROUP BY ())")
+    if belongs is None:
+        return built
+    return (
+        Sql("(CASE WHEN ") + belongs + Sql(" THEN ") + built + Sql(" ELSE ") + compiler.cursors.refusal() + Sql(" END)")
+    )
 
 
 COMPUTED.update(

@@ -131,10 +131,10 @@ def _first(doc: Doc, low: int = 1, high: int = 4) -> str:
     return f"first: {doc.value('Int', n, str(n))}"
 
 
-def _page(doc: Doc, tag: str) -> str:
+def _page(doc: Doc, tag: str, low: int = 1, high: int = 4) -> str:
     """A nested list's page: ``first``, and now and then ``after`` a cursor handed out earlier by
     some list of that kind (of one parent, one caller: the others refuse it), or a forged one."""
-    arguments = _first(doc)
+    arguments = _first(doc, low, high)
     cursors = doc.ids.get("cursors", {}).get(tag, [])
     if cursors and doc.rng.random() < 0.2:
         cursor = doc.rng.choice([*cursors, "bm90LWEtY3Vyc29y"])
@@ -211,8 +211,8 @@ def _timeline_item(doc: Doc) -> str:
 
 
 def _timeline(doc: Doc) -> str:
-    args = [_first(doc, 1, 12)]
-    if doc.rng.random() < 0.3:
+    args = [_page(doc, "timeline", 1, 12)]
+    if doc.rng.random() < 0.3:  # the cursors handed out are of every kind's timeline: refused here
         kinds = doc.rng.sample(TIMELINE_KINDS, doc.rng.randint(1, 3))
         args.append(f"kinds: {doc.value('[TimelineKind!]', kinds, '[' + ', '.join(kinds) + ']')}")
     return f"timeline({', '.join(args)}) {_connection(doc, 'Annotated', lambda: _timeline_item(doc))}"

@@ -44,13 +44,23 @@ def start_worker(started: list[subprocess.Popen[str]], database_url: str) -> sub
     return process
 
 
-async def eventually(check: object, what: str, seconds: float = 12.0) -> None:
+# A worker starts a Python process that imports the whole application: seconds on a busy machine.
+# Deadlines are generous; every wait ends as soon as its condition holds, or as soon as the worker
+# it waits on has exited (with that worker's output).
+DEADLINE = 120.0
+
+
+async def eventually(
+    check: object, what: str, process: subprocess.Popen[str] | None = None, seconds: float = DEADLINE
+) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if await check():  # type: ignore[operator]
             return
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"the worker exited ({process.returncode}) before {what}: {process.communicate()[0]}")
         await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting until {what}")
+    raise AssertionError(f"timed out after {seconds:.0f} s waiting until {what}")
 
 
 async def test_a_killed_workers_job_is_finished_once_by_another_worker(
@@ -69,7 +79,7 @@ async def test_a_killed_workers_job_is_finished_once_by_another_worker(
             )
             return bool(waiting)
 
-        await eventually(stuck_at_the_gate, "the first worker waits at step 2")
+        await eventually(stuck_at_the_gate, "the first worker waits at step 2", first)
         first.kill()
         first.wait()
         # Let the dead worker's server backend run on: it rolls back when it finds its client gone.
@@ -82,9 +92,9 @@ async def test_a_killed_workers_job_is_finished_once_by_another_worker(
     async def done() -> bool:
         return await jobs_for(key) == []
 
-    await eventually(done, "the second worker finishes the job")
+    await eventually(done, "the second worker finishes the job", second)
     second.send_signal(signal.SIGTERM)
-    assert second.wait(timeout=10) == 0, second.communicate()[0]
+    assert second.wait(timeout=DEADLINE) == 0, second.communicate()[0]
 
     # Steps 0 and 1 were committed by the first worker; its step 2 was rolled back with it. The
     # second resumed at step 2: every step is written once.
