@@ -53,7 +53,8 @@ async def statements_per_request(
     """For each named (GraphQL body, headers): statements the API sends per request, averaged over
     ``repeats`` requests after one warm-up (caches filled, as under load)."""
     _install()
-    os.environ.update(env)
+    # Only the requests' statements: the job worker the app would start polls the queue on its own.
+    os.environ.update({**env, "CRM_INPROCESS_WORKER": "false"})
     from server.app import create_app
     from server.settings import get_settings
 
