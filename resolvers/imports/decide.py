@@ -31,6 +31,8 @@ from resolvers.imports.rows import column_of, row_input
 from resolvers.imports.seen import InFileKeys
 
 Cells = list[str]
+_STATUSES = frozenset(s.value for s in CustomerStatus)
+_CHANNELS = frozenset(o.value for o in OriginChannel)
 
 
 @dataclass
@@ -112,12 +114,12 @@ async def screen(ctx: ImportContext, batch: list[tuple[int, Cells]], seen: InFil
         )
         status = str(data.get("status") or "active").strip().lower()
         data["status"] = {"ativo": "active", "inativo": "inactive"}.get(status, status)
-        if data["status"] not in {s.value for s in CustomerStatus}:
+        if data["status"] not in _STATUSES:
             problems.append(FieldError("status", FieldErrorCode.INVALID, "must be active or inactive"))
             data.pop("status")
         origin = str(data.get("originChannel") or "import").strip().lower()
         data["originChannel"] = origin
-        if origin not in {o.value for o in OriginChannel}:
+        if origin not in _CHANNELS:
             problems.append(FieldError("originChannel", FieldErrorCode.INVALID, f"'{origin}' is not a known channel"))
             data.pop("originChannel")
         tags: list[str] = []
