@@ -34,14 +34,18 @@ class InFileKeys:
         wanted = [k for k in set(keys) if k not in self._known]
         if not wanted:
             return
+        # One index probe per wanted key (LIMIT 1 keeps the subquery from being flattened): the
+        # table grows by the whole file during a pass, faster than its statistics, and a plan
+        # scanning the pass's keys for every batch made the pass quadratic.
         rows = await fetch(
             Sql(
-                "SELECT kind, value, row_number FROM import_key WHERE tenant_id = %s AND customer_import_id = %s "
-                "AND (kind, value) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
-                self.tenant_id,
-                self.import_id,
+                "SELECT w.kind, w.value, k.row_number FROM unnest(%s::text[], %s::text[]) AS w(kind, value) "
+                "CROSS JOIN LATERAL (SELECT row_number FROM import_key WHERE tenant_id = %s "
+                "AND customer_import_id = %s AND kind = w.kind AND value = w.value LIMIT 1) AS k",
                 [k.kind for k in wanted],
                 [k.value for k in wanted],
+                self.tenant_id,
+                self.import_id,
             )
         )
         self._known.update((Key(r["kind"], r["value"]), r["row_number"]) for r in rows)
