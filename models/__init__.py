@@ -15,7 +15,7 @@ from models.custom_fields import CustomField, CustomFieldType
 from models.customers import Customer, CustomerStatus, CustomerTeam, OriginChannel
 from models.duplicates import ContactKey, CustomerMerge
 from models.history import CustomerEvent
-from models.imports import CustomerImport, ImportChunk, ImportMode, ImportRow, ImportStatus, RowAction
+from models.imports import CustomerImport, ImportChunk, ImportKey, ImportMode, ImportRow, ImportStatus, RowAction
 from models.saved_filters import SavedFilter
 from models.tags import CustomerTag, Tag
 from models.teams import Team, TeamMembership
@@ -57,6 +57,7 @@ __all__ = [
     "DeliveryStatus",
     "Direction",
     "ImportChunk",
+    "ImportKey",
     "ImportMode",
     "ImportRow",
     "ImportStatus",

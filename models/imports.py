@@ -120,6 +120,23 @@ class ImportRow(TenantOwned):
         unique_together = (("tenant", "customer_import", "row_number"),)
 
 
+class ImportKey(TenantOwned):
+    """A contact key (or a matched customer) of a row already decided in this import's current
+    pass, with the first row giving it: duplicates in the file are found here rather than in the
+    worker's memory, and a resumed run still knows the keys of the batches committed before."""
+
+    customer_import: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.CustomerImport", related_name=False, on_delete=fields.CASCADE, db_index=False
+    )
+    kind = fields.CharField(max_length=8)  # email, phone, or customer (an upsert's target)
+    value = fields.CharField(max_length=254)
+    row_number = fields.IntField()
+
+    class Meta:
+        table = "import_key"
+        unique_together = (("tenant", "customer_import", "kind", "value"),)
+
+
 IMPORT = register(
     Entity(
         "Import",

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Context, Decimal
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
@@ -63,8 +64,16 @@ class FieldDef:
 
     def option(self, text: str) -> str | None:
         """The option ``text`` names (compared folded: case and accents aside), in its own spelling."""
-        wanted = option_key(text)
-        return next((o for o in self.options if option_key(o) == wanted), None)
+        return _options_by_key(self.options).get(option_key(text))
+
+
+@lru_cache(maxsize=256)
+def _options_by_key(options: tuple[str, ...]) -> dict[str, str]:
+    """Options by key, the first spelling winning; built once per list (an import asks per row)."""
+    index: dict[str, str] = {}
+    for o in options:
+        index.setdefault(option_key(o), o)
+    return index
 
 
 def option_key(text: str) -> str:

@@ -240,9 +240,13 @@ async def apply_update(
         await _claim_keys(access, row["id"], row)
     changed = history.diff(current, row, TRACKED)
     if changed:
-        kind = EventKind.TRANSFERRED if changed.keys() == {"owner_id"} else EventKind.UPDATED
-        await history.record(access, row["id"], kind, {"changes": changed, **(source or {})})
+        await history.record(access, row["id"], update_kind(changed), {"changes": changed, **(source or {})})
     return row
+
+
+def update_kind(changed: dict[str, Any]) -> EventKind:
+    """The history entry an update writes: a change of seller alone is a transfer."""
+    return EventKind.TRANSFERRED if changed.keys() == {"owner_id"} else EventKind.UPDATED
 
 
 def changes_to_write(
@@ -263,14 +267,20 @@ def changes_to_write(
     return changes
 
 
-async def write_row(tenant_id: UUID, current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """UPDATE a locked customer row with ``changes``: a new version, and the search text kept in
-    step with the names. Answers the row as written."""
+def columns_written(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """The columns an UPDATE of ``current`` with ``changes`` sets: the search text follows the names."""
     written = dict(changes)
     if "name" in changes or "trade_name" in changes:
         written["search_text"] = search_text(
             changes.get("name", current["name"]), changes.get("trade_name", current["trade_name"])
         )
+    return written
+
+
+async def write_row(tenant_id: UUID, current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """UPDATE a locked customer row with ``changes``: a new version, and the search text kept in
+    step with the names. Answers the row as written."""
+    written = columns_written(current, changes)
     assignments = "".join(f"{col} = %s, " for col in written)
     row = await fetchrow(
         Sql(

@@ -1,7 +1,7 @@
-"""Writing one decided batch: new customers set-based (a few statements per batch, whatever its
-size), updates through the same ``apply_update`` as updateCustomer. The unique contact keys
-decide races: a new customer whose key another writer took meanwhile is taken back and its row
-becomes a CONFLICT, never a duplicate customer."""
+"""Writing one decided batch set-based (a few statements per batch, whatever its size): new
+customers here, updates in ``updates``. The unique contact keys decide races: a new customer whose
+key another writer took meanwhile is taken back and its row becomes a CONFLICT, never a duplicate
+customer."""
 
 from __future__ import annotations
 
@@ -10,23 +10,15 @@ from typing import Any
 from uuid import UUID
 
 from models import RowAction
-from models.db import execute, fetch, in_transaction
+from models.db import execute, fetch
 from models.sql import Sql
 from resolvers import contact_keys, history
 from resolvers import tags as tag_ops
 from resolvers.customer_reads import RETURNING
-from resolvers.customers import TRACKED, apply_update
-from resolvers.duplicates import DuplicateFound
+from resolvers.customers import TRACKED
 from resolvers.history import EventKind, _plain, to_json
 from resolvers.imports.decide import Decision, ImportContext, conflict
-
-# What a revert puts back: every column an import may write.
-RESTORED = [*TRACKED, "email_normalized", "phone_e164", "whatsapp_e164", "search_text"]
-
-
-def source(ctx: ImportContext) -> dict[str, Any]:
-    """What a history entry carries to say the change came from this import."""
-    return {"import": {"number": ctx.number, "id": str(ctx.import_id)}}
+from resolvers.imports.updates import apply_updates, source
 
 
 async def _insert_customers(creates: list[Decision]) -> list[dict[str, Any]]:
@@ -149,30 +141,11 @@ async def _create(ctx: ImportContext, creates: list[Decision]) -> None:
     await _record_created(ctx, kept, tags)
 
 
-async def _update(ctx: ImportContext, d: Decision) -> None:
-    assert d.current is not None and d.changes is not None and d.cleaned is not None
-    current = d.current
-    try:
-        async with in_transaction():  # a savepoint: a lost key race undoes this row only
-            row = await apply_update(ctx.access, current, d.changes, d.cleaned.custom, ctx.fields, source=source(ctx))
-            added = await tag_ops.attach(ctx.tenant_id, current["id"], d.tags) if d.tags else []
-            if added:
-                await history.record(
-                    ctx.access, current["id"], EventKind.TAGS_CHANGED, {"added": added, "removed": [], **source(ctx)}
-                )
-    except DuplicateFound as exc:
-        d.action = RowAction.CONFLICT
-        d.errors = [{"column": None, "field": "email", "code": "TAKEN", "message": str(exc)}]
-        return
-    d.before = {c: _plain(current.get(c)) for c in RESTORED} | {"tags_added": added}
-    d.version_after = row["version"]
-
-
 async def write_batch(ctx: ImportContext, decisions: list[Decision]) -> None:
     """Apply a decided batch inside the caller's transaction."""
     creates = [d for d in decisions if d.action is RowAction.CREATE]
     if creates:
         await _create(ctx, creates)
-    for d in decisions:
-        if d.action is RowAction.UPDATE:
-            await _update(ctx, d)
+    updates = [d for d in decisions if d.action is RowAction.UPDATE]
+    if updates:
+        await apply_updates(ctx, updates)

@@ -28,8 +28,11 @@ from resolvers.errors import FieldError, FieldErrorCode, ValidationFailed
 from resolvers.history import _plain
 from resolvers.imports.mapping import ColumnTarget
 from resolvers.imports.rows import column_of, row_input
+from resolvers.imports.seen import InFileKeys
 
 Cells = list[str]
+_STATUSES = frozenset(s.value for s in CustomerStatus)
+_CHANNELS = frozenset(o.value for o in OriginChannel)
 
 
 @dataclass
@@ -95,7 +98,7 @@ async def _owners(ctx: ImportContext, emails: set[str]) -> dict[str, UUID]:
     return {r["email"]: r["id"] for r in rows}
 
 
-async def screen(ctx: ImportContext, batch: list[tuple[int, Cells]], seen: dict[Key, int]) -> list[Decision]:
+async def screen(ctx: ImportContext, batch: list[tuple[int, Cells]], seen: InFileKeys) -> list[Decision]:
     """Check each row and find the ones repeating an earlier row's key (``seen`` grows)."""
     access = ctx.access
     by_key = {f.key: f for f in ctx.fields}
@@ -111,12 +114,12 @@ async def screen(ctx: ImportContext, batch: list[tuple[int, Cells]], seen: dict[
         )
         status = str(data.get("status") or "active").strip().lower()
         data["status"] = {"ativo": "active", "inativo": "inactive"}.get(status, status)
-        if data["status"] not in {s.value for s in CustomerStatus}:
+        if data["status"] not in _STATUSES:
             problems.append(FieldError("status", FieldErrorCode.INVALID, "must be active or inactive"))
             data.pop("status")
         origin = str(data.get("originChannel") or "import").strip().lower()
         data["originChannel"] = origin
-        if origin not in {o.value for o in OriginChannel}:
+        if origin not in _CHANNELS:
             problems.append(FieldError("originChannel", FieldErrorCode.INVALID, f"'{origin}' is not a known channel"))
             data.pop("originChannel")
         tags: list[str] = []
@@ -142,18 +145,22 @@ async def screen(ctx: ImportContext, batch: list[tuple[int, Cells]], seen: dict[
             out.append(Decision(n, cells, RowAction.ERROR, _cell_errors(ctx, problems)))
             continue
         keys = contact_keys.keys_of(cleaned.values)
-        first = next((seen[k] for k in keys if k in seen), None)
-        if first is not None:
-            fields = sorted({f for k in keys if k in seen for f in keys[k]})
-            errors = [FieldError(f, FieldErrorCode.DUPLICATE, f"the same value is in row {first}") for f in fields]
-            out.append(Decision(n, cells, RowAction.DUPLICATE_IN_FILE, _cell_errors(ctx, errors)))
-            continue
-        seen.update((k, n) for k in keys)
         out.append(
             Decision(
                 n, cells, RowAction.CREATE, cleaned=cleaned, owner=owner, tags=tags, keys=keys, defaulted=defaulted
             )
         )
+    valid = [d for d in out if d.action is RowAction.CREATE]
+    await seen.load(k for d in valid for k in d.keys)
+    for d in valid:  # in file order: the first row giving a key keeps it
+        first = min((r for k in d.keys if (r := seen.get(k)) is not None), default=None)
+        if first is None:
+            for k in d.keys:
+                seen.add(k, d.row_number)
+            continue
+        fields = sorted({f for k, fs in d.keys.items() if k in seen for f in fs})
+        errors = [FieldError(f, FieldErrorCode.DUPLICATE, f"the same value is in row {first}") for f in fields]
+        d.action, d.errors, d.cleaned, d.keys = RowAction.DUPLICATE_IN_FILE, _cell_errors(ctx, errors), None, {}
     return out
 
 
@@ -223,9 +230,7 @@ async def conflict(ctx: ImportContext, decision: Decision, held: dict[Key, set[U
     decision.customer_id = shown[0].customer_id if len(shown) == 1 else None
 
 
-async def decide(
-    ctx: ImportContext, batch: list[tuple[int, Cells]], seen: dict[Key, int], *, lock: bool
-) -> list[Decision]:
+async def decide(ctx: ImportContext, batch: list[tuple[int, Cells]], seen: InFileKeys, *, lock: bool) -> list[Decision]:
     """Each row's action; for the run (``lock``) the customers to update are locked."""
     decisions = await screen(ctx, batch, seen)
     candidates = [d for d in decisions if d.action is RowAction.CREATE]
@@ -236,6 +241,7 @@ async def decide(
     upserting = ctx.mode is ImportMode.UPSERT
     updatable = await _updatable(ctx, single, lock) if upserting else {}
     tags_of = await _tag_keys(ctx, list(updatable)) if updatable else {}
+    await seen.learn(Key("customer", str(c)) for c in updatable)
     for d in candidates:
         holders = matched[id(d)]
         assert d.cleaned is not None
@@ -256,14 +262,15 @@ async def decide(
                 continue
             # Two rows with different contacts of one customer: the first one updates it.
             same = Key("customer", str(target))
-            if same in seen and seen[same] != d.row_number:
+            first = seen.get(same)
+            if first is not None and first != d.row_number:
                 d.action = RowAction.DUPLICATE_IN_FILE
                 d.errors = _cell_errors(
-                    ctx, [FieldError(f, FieldErrorCode.DUPLICATE, f"the same customer as row {seen[same]}")
+                    ctx, [FieldError(f, FieldErrorCode.DUPLICATE, f"the same customer as row {first}")
                           for f in sorted({f for fs in d.keys.values() for f in fs})],
                 )  # fmt: skip
                 continue
-            seen[same] = d.row_number
+            seen.add(same, d.row_number)
             changes = {k: v for k, v in d.cleaned.values.items() if k in current and k not in d.defaulted}
             if not ctx.own_portfolio_only:
                 changes.update(d.owner)

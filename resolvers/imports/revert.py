@@ -19,9 +19,9 @@ from resolvers import tags as tag_ops
 from resolvers.customer_reads import SELECT
 from resolvers.customers import TRACKED, write_row
 from resolvers.history import EventKind
-from resolvers.imports.apply import RESTORED, source
 from resolvers.imports.decide import ImportContext
 from resolvers.imports.runner import BATCH_ROWS, context_for, load, set_status
+from resolvers.imports.updates import RESTORED, source
 
 _ACTIVITY = " OR ".join(
     f"EXISTS (SELECT 1 FROM {table} x WHERE x.tenant_id = c.tenant_id AND x.customer_id = c.id)"

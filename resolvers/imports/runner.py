@@ -3,8 +3,9 @@
 The run commits each batch in one transaction with its per-row records and the import's
 counters and resume point (``applied_through``). A worker killed between batches leaves the
 import RUNNING with the point after the last committed batch; running the job again goes on
-from there, so every row is applied exactly once. Rows before the point are only screened again
-(no writes) so that a later row repeating one of them is still a duplicate in the file.
+from there, so every row is applied exactly once. The keys of the rows before the point were
+saved with their batches (``seen``), so a later row repeating one of them is still a duplicate
+in the file; those rows are only skipped over.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ from authz.policy_store import current_policy
 from models import ImportMode, ImportStatus
 from models.db import execute, fetchrow, in_transaction
 from models.sql import Sql
-from resolvers.contact_keys import Key
 from resolvers.custom_fields import load_definitions
 from resolvers.imports.apply import write_batch
-from resolvers.imports.decide import Cells, ImportContext, decide, screen
+from resolvers.imports.decide import Cells, ImportContext, decide
 from resolvers.imports.mapping_store import targets_of
 from resolvers.imports.reading import open_table
 from resolvers.imports.records import add_progress, write_rows
+from resolvers.imports.seen import InFileKeys, forget
 from resolvers.imports.storage import file_on_disk
 
 log = logging.getLogger("crm.imports")
@@ -112,7 +113,8 @@ async def run_plan(tenant_id: UUID, import_id: UUID) -> None:
         await execute(
             Sql(f"UPDATE customer_import SET {_RESET} WHERE id = %s AND tenant_id = %s", import_id, tenant_id)
         )
-    seen: dict[Key, int] = {}
+        await forget(tenant_id, import_id)
+    seen = InFileKeys(tenant_id, import_id)
     async with file_on_disk(tenant_id, import_id) as path:
         table = open_table(path, filename=row["file_name"], content_type=None, max_bytes=row["size_bytes"])
         for batch in _batches(table.rows()):
@@ -120,9 +122,12 @@ async def run_plan(tenant_id: UUID, import_id: UUID) -> None:
             async with in_transaction():
                 await write_rows(tenant_id, import_id, decisions, applied=False)
                 await add_progress(tenant_id, import_id, decisions, batch[-1][0])
-    await set_status(
-        tenant_id, import_id, ImportStatus.PLANNED, ", total = processed, planned_mode = %s", ctx.mode.value
-    )
+                await seen.save()
+    async with in_transaction():
+        await set_status(
+            tenant_id, import_id, ImportStatus.PLANNED, ", total = processed, planned_mode = %s", ctx.mode.value
+        )
+        await forget(tenant_id, import_id)
 
 
 async def _begin_run(tenant_id: UUID, import_id: UUID) -> dict[str, Any] | None:
@@ -145,11 +150,12 @@ async def _begin_run(tenant_id: UUID, import_id: UUID) -> dict[str, Any] | None:
                     tenant_id,
                 )
             )
+            await forget(tenant_id, import_id)
             return await load(tenant_id, import_id)
         return row if row["status"] == ImportStatus.RUNNING.value else None
 
 
-async def _apply(ctx: ImportContext, batch: list[tuple[int, Cells]], seen: dict[Key, int], resume_from: int) -> bool:
+async def _apply(ctx: ImportContext, batch: list[tuple[int, Cells]], seen: InFileKeys, resume_from: int) -> bool:
     """One batch in one transaction; False when another worker moved the resume point meanwhile."""
     tenant_id, import_id = ctx.tenant_id, ctx.import_id
     async with in_transaction():
@@ -162,6 +168,7 @@ async def _apply(ctx: ImportContext, batch: list[tuple[int, Cells]], seen: dict[
         await write_batch(ctx, decisions)
         await write_rows(tenant_id, import_id, decisions, applied=True)
         await add_progress(tenant_id, import_id, decisions, batch[-1][0])
+        await seen.save()
     return True
 
 
@@ -172,14 +179,11 @@ async def run_import(tenant_id: UUID, import_id: UUID) -> None:
         return
     ctx = await context_for(row)
     done = row["applied_through"]
-    seen: dict[Key, int] = {}
+    seen = InFileKeys(tenant_id, import_id)
     batches = 0
     async with file_on_disk(tenant_id, import_id) as path:
         table = open_table(path, filename=row["file_name"], content_type=None, max_bytes=row["size_bytes"])
         for batch in _batches(table.rows()):
-            before = [r for r in batch if r[0] <= done]
-            if before:
-                await screen(ctx, before, seen)
             todo = [r for r in batch if r[0] > done]
             if not todo:
                 continue
@@ -190,7 +194,9 @@ async def run_import(tenant_id: UUID, import_id: UUID) -> None:
             batches += 1
             for hook in after_batch:
                 hook(import_id, batches)
-    await set_status(tenant_id, import_id, ImportStatus.FINISHED, ", total = processed, finished_at = now()")
+    async with in_transaction():
+        await set_status(tenant_id, import_id, ImportStatus.FINISHED, ", total = processed, finished_at = now()")
+        await forget(tenant_id, import_id)
 
 
 async def fail(tenant_id: UUID, import_id: UUID, message: str) -> None:

@@ -12,7 +12,8 @@ from resolvers.imports import runner
 from resolvers.jobs import enqueue
 from resolvers.jobs.testing import run_pending_jobs
 from schema.node import from_global_id
-from tests.imports.support import START, act, csv_bytes, read, uploaded
+from tests.imports.support import START, act, actions, csv_bytes, read, uploaded
+from tests.queries import CREATE
 
 
 def _die_after_first_batch(_import_id: UUID, batches: int) -> None:
@@ -62,6 +63,39 @@ async def test_a_run_killed_between_batches_resumes_and_applies_every_row_once(g
     assert [(r["row_number"], r["action"]) for r in records] == [
         (2, "create"), (3, "create"), (4, "create"), (5, "duplicate_in_file"), (6, "create"),
     ]  # fmt: skip
+
+
+async def test_a_resumed_upsert_still_knows_the_customer_a_committed_batch_updated(gql, factory, monkeypatch):
+    monkeypatch.setattr(runner, "BATCH_ROWS", 2)
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+    created = await gql.data(
+        CREATE, {"input": {"name": "Ana", "email": "ana@example.com", "phone": "+55 11 98765-4321"}}, as_=admin
+    )
+    assert created["createCustomer"]["__typename"] == "CreateCustomerSuccess", created
+    content = csv_bytes(
+        [
+            ["nome", "email", "telefone", "cidade"],
+            ["Ana", "ana@example.com", "", "Santos"],  # updates Ana, in the batch committed before the crash
+            ["Bia", "bia@example.com", "", ""],
+            ["Ana", "", "(11) 98765-4321", "Recife"],  # Ana again by her phone: the first row decided her
+        ]
+    )
+    imp = await uploaded(gql, admin, content)
+    monkeypatch.setattr(runner, "after_batch", [_die_after_first_batch])
+    await act(gql, admin, START, id=imp["id"], mode="UPSERT")
+    await run_pending_jobs()
+    monkeypatch.setattr(runner, "after_batch", [])
+    _, pk = from_global_id(imp["id"])
+    await enqueue("import.run", {"tenant_id": str(tenant.id), "import_id": str(pk)})
+    await run_pending_jobs()
+    finished = await read(gql, admin, imp["id"])
+
+    assert finished["status"] == "FINISHED"
+    assert actions(finished) == {2: "UPDATE", 3: "CREATE", 4: "DUPLICATE_IN_FILE"}
+    cities = await fetch(Sql("SELECT address_city FROM customer WHERE tenant_id = %s AND name = 'Ana'", tenant.id))
+    assert [r["address_city"] for r in cities] == ["Santos"]
+    assert await fetchval(Sql("SELECT count(*) FROM import_key WHERE tenant_id = %s", tenant.id)) == 0
 
 
 @pytest.mark.parametrize("mode", ["CREATE_ONLY"])

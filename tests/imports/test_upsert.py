@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from models.db import fetch
+import asyncpg
+
+from models.db import fetch, fetchrow
 from models.sql import Sql
+from resolvers.contact import phone_key
+from resolvers.imports import runner
+from schema.node import parse_id
+from server.database import asyncpg_params
 from tests.helpers import count_customers
 from tests.imports.support import actions, csv_bytes, plan, start, uploaded
 from tests.queries import CREATE
@@ -89,3 +95,45 @@ async def test_two_rows_reaching_one_customer_by_different_contacts_update_it_on
     assert actions(done) == {2: "UPDATE", 3: "DUPLICATE_IN_FILE"}
     names = await fetch(Sql("SELECT name FROM customer WHERE tenant_id = %s", tenant.id))
     assert [r["name"] for r in names] == ["Ana A"]
+
+
+async def test_an_update_whose_new_phone_another_writer_takes_meanwhile_is_a_conflict(
+    gql, factory, database_url, monkeypatch
+):
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+    ana = await _customer(gql, admin, name="Ana", email="ana@example.com")
+    caio = await _customer(gql, admin, name="Caio", email="caio@example.com")
+    content = csv_bytes([HEADERS, ["Ana", "ana@example.com", "(11) 98765-4321", "Santos"], ["Bia", "", "", ""]])
+    imp = await uploaded(gql, admin, content)
+    decided = runner.decide
+
+    async def racing(ctx, batch, seen, *, lock):
+        out = await decided(ctx, batch, seen, lock=lock)
+        if lock:  # another writer gives Caio that phone and commits while the batch is being written
+            conn = await asyncpg.connect(**asyncpg_params(database_url))
+            try:
+                await conn.execute(
+                    "INSERT INTO customer_contact_key (tenant_id, customer_id, kind, value) "
+                    "VALUES ($1, $2, 'phone', $3)",
+                    tenant.id,
+                    parse_id(caio["id"], "Customer"),
+                    phone_key("+5511987654321"),
+                )
+            finally:
+                await conn.close()
+        return out
+
+    monkeypatch.setattr(runner, "decide", racing)
+    done = await start(gql, admin, imp["id"], mode="UPSERT")
+
+    assert actions(done) == {2: "CONFLICT", 3: "CREATE"}
+    row = await fetchrow(
+        Sql("SELECT phone, address_city, version FROM customer WHERE id = %s", parse_id(ana["id"], "Customer"))
+    )
+    assert dict(row) == {"phone": None, "address_city": None, "version": 1}
+    keys = await fetch(
+        Sql("SELECT kind FROM customer_contact_key WHERE customer_id = %s", parse_id(ana["id"], "Customer"))
+    )
+    assert [r["kind"] for r in keys] == ["email"]
+    assert await count_customers(tenant.id) == 3
