@@ -13,6 +13,7 @@ from uuid import UUID
 
 from authz.access import Access
 from authz.catalogue import P, Scope
+from authz.masking import CONTACT_COLUMNS, contact_hidden
 from authz.rows import rows_for
 from models import CustomerStatus, ImportMode, OriginChannel, RowAction
 from models.db import fetch
@@ -207,8 +208,16 @@ async def _tag_keys(ctx: ImportContext, ids: list[UUID]) -> dict[UUID, set[str]]
     return out
 
 
-def _changed(current: dict[str, Any], to_write: dict[str, Any]) -> bool:
-    return any(col == "custom_fields" or _plain(current.get(col)) != _plain(value) for col, value in to_write.items())
+def _changed(current: dict[str, Any], to_write: dict[str, Any], *, contact_hidden: bool) -> bool:
+    """Whether writing ``to_write`` changes the customer. A contact column the caller may not see
+    always counts as changed: telling SKIP from UPDATE would tell whether the hidden value equals
+    the file's."""
+    return any(
+        col == "custom_fields"
+        or (contact_hidden and col in CONTACT_COLUMNS)
+        or _plain(current.get(col)) != _plain(value)
+        for col, value in to_write.items()
+    )
 
 
 async def conflict(ctx: ImportContext, decision: Decision, held: dict[Key, set[UUID]], note: str | None = None) -> None:
@@ -279,7 +288,8 @@ async def decide(ctx: ImportContext, batch: list[tuple[int, Cells]], seen: InFil
             d.customer_id = target
             d.current = current
             d.changes = changes
-            d.action = RowAction.UPDATE if _changed(current, to_write) or new_tags else RowAction.SKIP
+            changed = _changed(current, to_write, contact_hidden=contact_hidden(ctx.access))
+            d.action = RowAction.UPDATE if changed or new_tags else RowAction.SKIP
         except ValidationFailed as exc:
             d.action = RowAction.ERROR
             d.errors = _cell_errors(ctx, exc.errors)

@@ -8,8 +8,6 @@ import io
 import re
 from typing import Any
 
-import pytest
-
 from resolvers.jobs.testing import run_pending_jobs
 from tests.helpers import error_codes
 from tests.imports.support import (
@@ -110,12 +108,6 @@ async def _plan_in_world(gql: Any, factory: Any, stored_phone: str, mode: str) -
     return (await gql.data(ROWS, {"id": imp["id"]}, as_=seller))["node"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="decide.py (not to be edited here) compares the row with the customer's stored values to "
-    "tell SKIP from UPDATE, hidden contact columns included: a seller learns whether a hidden phone "
-    "equals the one in the file",
-)
 async def test_an_upsert_plan_does_not_tell_whether_a_hidden_phone_is_the_one_in_the_file(gql, factory):
     answers = [await _plan_in_world(gql, factory, phone, "UPSERT") for phone in (PHONE, OTHER_PHONE)]
 
