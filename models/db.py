@@ -11,6 +11,7 @@ from tortoise import connections
 from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError, OperationalError
+from tortoise.log import db_client_logger
 from tortoise.transactions import in_transaction
 
 from models.sql import Sql
@@ -41,6 +42,7 @@ async def fetchval(query: Sql, conn: BaseDBAsyncClient | None = None) -> Any:
     # Outside a transaction, straight from the pool: the compiled reads are one value each, and
     # Tortoise's wrapper (row dicts, logging, its own acquire) was a fair part of their CPU.
     text, params = query.render()
+    db_client_logger.debug("%s: %s", text, params)  # as Tortoise logs each statement (tests count them)
     try:
         return await pool.fetchval(text, *params)
     except (asyncpg.SyntaxOrAccessError, asyncpg.exceptions.DataError) as exc:  # as Tortoise translates them
