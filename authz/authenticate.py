@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from typing import Any
@@ -48,6 +49,43 @@ _KEY_TOUCH_SECONDS = 60.0
 _key_touched: dict[UUID, float] = {}
 _background: set[asyncio.Task[Any]] = set()
 
+# Verified credentials' principals, kept a few seconds: the lookup was half the statements of a
+# repeated read. A change made through this process's API (any mutation) forgets them all at once
+# (``forget_principals``); one made elsewhere (the CLI, another server process, SQL) applies within
+# ``PRINCIPAL_SECONDS``. Keyed by the user for a token (whose signature and expiry are checked on
+# every request) and by a hash of the whole key for an API key (a wrong secret never matches).
+PRINCIPAL_SECONDS = 5.0
+_PRINCIPALS_MAX = 10_000
+_principals: dict[object, tuple[Principal, float]] = {}
+# Bumped by each forget: a lookup that started before it may have read the old rows; not kept.
+_generation = 0
+
+
+def forget_principals() -> None:
+    """Look every credential up again on its next request (users, keys, teams or settings changed)."""
+    global _generation
+    _generation += 1
+    _principals.clear()
+
+
+def _remembered(key: object) -> Principal | None:
+    found = _principals.get(key)
+    if found is None:
+        return None
+    if time.monotonic() >= found[1]:
+        _principals.pop(key, None)
+        return None
+    return found[0]
+
+
+def _remember(key: object, principal: Principal, generation: int) -> Principal:
+    if generation != _generation:
+        return principal
+    if len(_principals) >= _PRINCIPALS_MAX:
+        _principals.clear()
+    _principals[key] = (principal, time.monotonic() + PRINCIPAL_SECONDS)
+    return principal
+
 
 def _settings(row: dict[str, Any]) -> TenantSettings:
     return TenantSettings(
@@ -75,9 +113,25 @@ async def authenticate(credential: str | None, tokens: TokenConfig) -> Principal
     if credential is None:
         return None
     if credential.startswith("crm_"):
-        return await _from_api_key(credential)
+        key = hashlib.sha256(credential.encode()).digest()
+        known = _remembered(key)
+        if known is not None:
+            assert known.api_key_id is not None
+            _touch_key(known.api_key_id)
+            return known
+        generation = _generation
+        return _remember(key, await _from_api_key(credential), generation)
     claims = verify_token(tokens, credential)
-    row = await fetchrow(Sql(_USER_QUERY, claims.user_id, claims.tenant_id))
+    user_key = (claims.user_id, claims.tenant_id)
+    known = _remembered(user_key)
+    if known is not None:
+        return known
+    generation = _generation
+    return _remember(user_key, await _user_principal(claims.user_id, claims.tenant_id), generation)
+
+
+async def _user_principal(user_id: UUID, tenant_id: UUID) -> Principal:
+    row = await fetchrow(Sql(_USER_QUERY, user_id, tenant_id))
     if row is None or not row["is_active"]:
         raise Unauthenticated("The token's user does not exist or is deactivated.")
     return Principal(

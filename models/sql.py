@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 _MARKER = re.compile(r"%[s%]")
@@ -44,16 +45,22 @@ class Sql:
         return Sql._joined(before + self.text + after, self.params)
 
     def render(self) -> tuple[str, list[Any]]:
-        counter = 0
+        return _numbered(self.text), list(self.params)
 
-        def number(match: re.Match[str]) -> str:
-            nonlocal counter
-            if match.group(0) == "%%":
-                return "%"
-            counter += 1
-            return f"${counter}"
 
-        return _MARKER.sub(number, self.text), list(self.params)
+# Repeated reads run the same long statement text again and again: number its markers once.
+@lru_cache(maxsize=256)
+def _numbered(text: str) -> str:
+    counter = 0
+
+    def number(match: re.Match[str]) -> str:
+        nonlocal counter
+        if match.group(0) == "%%":
+            return "%"
+        counter += 1
+        return f"${counter}"
+
+    return _MARKER.sub(number, text)
 
 
 TRUE = Sql("TRUE")

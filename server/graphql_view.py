@@ -27,7 +27,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from authz.access import Access
-from authz.authenticate import authenticate, credential_from_headers
+from authz.authenticate import authenticate, credential_from_headers, forget_principals
 from authz.errors import Unauthenticated
 from authz.policy_store import PolicyStore
 from authz.tokens import TokenConfig
@@ -129,6 +129,9 @@ class GraphQLView:
             result = await self.execute(graphql_request, context)
         finally:
             repeats.current.reset(remembered)
+            if "mutation" in graphql_request.query:
+                # It may have changed a user, a key, a team or the settings: principals are read afresh.
+                forget_principals()
         body: dict[str, Any] = {}
         executed = context.executed
         if executed or media != GRAPHQL_RESPONSE_JSON:

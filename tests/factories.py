@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from authz.api_keys import new_key
+from authz.authenticate import forget_principals
 from authz.tokens import TokenConfig, issue_token
 from models import ApiKey, CustomField, CustomFieldType, Role, Team, TeamMembership, Tenant, User
 from models.db import execute
@@ -54,6 +55,7 @@ class Factory:
 
     async def set_tenant(self, tenant: TenantRef, **settings: Any) -> None:
         await Tenant.filter(id=tenant.id).update(**settings)
+        forget_principals()  # written behind the API's back: read afresh now
 
     def token_for(self, user_id: UUID, tenant_id: UUID, ttl: int = 3600) -> str:
         return issue_token(self.tokens, user_id=user_id, tenant_id=tenant_id, ttl_seconds=ttl)

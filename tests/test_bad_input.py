@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import jwt
 import pytest
 
+from authz.authenticate import forget_principals
 from tests.conftest import TEST_SECRET
 from tests.helpers import error_codes, gid, tenant_fingerprint
 from tests.queries import CREATE, LIST, UPDATE
@@ -197,6 +198,7 @@ async def test_deactivated_user_is_unauthenticated(gql, factory):
     tenant = await factory.tenant()
     user = await factory.user(tenant, "admin")
     await User.filter(id=user.id).update(is_active=False)
+    forget_principals()  # written behind the API's back: read afresh now
 
     body = await gql.post(ME, as_=user)
 
@@ -233,6 +235,7 @@ async def test_revoked_api_key_is_unauthenticated_and_writes_nothing(gql, factor
     tenant = await factory.tenant()
     key_id, key = await factory.api_key(tenant, "admin")
     await ApiKey.filter(id=key_id).update(revoked_at=datetime.now(UTC))
+    forget_principals()  # written behind the API's back: read afresh now
     before = await tenant_fingerprint(tenant.id)
 
     body = await gql.post(CREATE, {"input": {"name": "Ana"}}, as_=key)

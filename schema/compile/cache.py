@@ -61,4 +61,4 @@ def renewed(query: Any) -> Any:
     params = tuple(
         fresh.marker + p[len(old) :] if isinstance(p, str) and p.startswith(old) else p for p in query.sql.params
     )
-    return replace(query, sql=Sql(query.sql.text, *params), cursors=fresh)
+    return replace(query, sql=Sql._joined(query.sql.text, params), cursors=fresh)

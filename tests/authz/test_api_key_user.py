@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from authz.authenticate import forget_principals
 from models import Role, User
 from tests.helpers import error_codes, tenant_fingerprint
 from tests.queries import CREATE
@@ -52,6 +53,7 @@ async def test_demoting_the_user_demotes_the_key_from_the_next_request(
     assert (await gql.data(ME, as_=key))["me"]["role"] == "ADMIN"
 
     await User.filter(id=admin.id).update(role=Role(demoted_to))
+    forget_principals()  # written behind the API's back: read afresh now
 
     assert (await gql.data(ME, as_=key))["me"]["role"] == demoted_to.upper()
     assert error_codes(await gql.post(PORTFOLIOS, as_=key)) == portfolios_code
@@ -62,6 +64,7 @@ async def test_a_deactivated_users_keys_stop_working_and_write_nothing(gql, fact
     admin = await factory.user(tenant, "admin")
     _, key = await factory.api_key(tenant, "admin", user=admin)
     await User.filter(id=admin.id).update(is_active=False)
+    forget_principals()  # written behind the API's back: read afresh now
     before = await tenant_fingerprint(tenant.id)
 
     body = await gql.post(CREATE, {"input": {"name": "Ana"}}, as_=key)
@@ -70,6 +73,7 @@ async def test_a_deactivated_users_keys_stop_working_and_write_nothing(gql, fact
     assert await tenant_fingerprint(tenant.id) == before
 
     await User.filter(id=admin.id).update(is_active=True)
+    forget_principals()  # written behind the API's back: read afresh now
     assert (await gql.data(ME, as_=key))["me"]["role"] == "ADMIN"
 
 
@@ -78,6 +82,7 @@ async def test_a_deleted_users_keys_stop_working(gql, factory, company):
     admin = await factory.user(tenant, "admin")
     _, key = await factory.api_key(tenant, "admin", user=admin)
     await User.filter(id=admin.id).delete()
+    forget_principals()  # written behind the API's back: read afresh now
 
     assert error_codes(await gql.post(ME, as_=key)) == ["UNAUTHENTICATED"]
 

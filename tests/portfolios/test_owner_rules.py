@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from authz.authenticate import forget_principals
 from models.db import execute
 from models.sql import Sql
 from tests.helpers import gid, tenant_fingerprint
@@ -56,6 +57,7 @@ async def test_a_deactivated_seller_takes_no_customers(gql, factory, shop):
     tenant, admin, _supervisor, _seller, customer = shop
     gone = await factory.user(tenant, "seller")
     await execute(Sql("UPDATE app_user SET is_active = false WHERE id = %s", gone.id))
+    forget_principals()  # written behind the API's back: read afresh now
 
     data = await gql.data(TRANSFER, {"i": {"customerIds": [gid(customer)], "toSellerId": gone.gid}}, as_=admin)
 
@@ -80,6 +82,7 @@ async def test_customers_held_by_someone_who_is_no_seller_still_show_in_portfoli
     promoted = await factory.user(tenant, "seller", name="Pedro")
     await factory.customer(tenant, name="Pedro's", owner=promoted)
     await execute(Sql("UPDATE app_user SET is_active = false WHERE id = %s", promoted.id))
+    forget_principals()  # written behind the API's back: read afresh now
 
     data = await gql.data(PORTFOLIOS, as_=admin)
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from authz.authenticate import forget_principals
 from models import User
 from models.db import fetchval
 from models.sql import Sql
@@ -37,6 +38,7 @@ async def shop(gql, factory):
     tenant = await factory.tenant()
     admin = await factory.user(tenant, "admin")
     await User.filter(id=admin.id).update(can_start_conversations=True)
+    forget_principals()  # written behind the API's back: read afresh now
     _, key = await factory.api_key(tenant, "admin")
     template = await gql.data(TEMPLATE, {"i": {"name": "Hi", "channel": "WHATSAPP", "body": "Olá {{name}}"}}, as_=admin)
     return tenant, admin, key, template["createMessageTemplate"]["template"]["id"]

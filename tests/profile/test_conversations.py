@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from authz.authenticate import forget_principals
 from models.db import fetchval
 from models.sql import Sql
 from tests.helpers import count_customers, error_codes, gid, tenant_fingerprint
@@ -251,6 +252,7 @@ async def test_start_conversation_to_ten_at_once_and_not_eleven(gql, outreach):
 
     tenant, _admin, seller, template, customers = outreach
     await User.filter(id=seller.id).update(can_start_conversations=True)
+    forget_principals()  # written behind the API's back: read afresh now
     base = {"templateId": template["id"], "variables": {"offer": "frete grátis"}}
 
     ten = (await gql.data(START, {"i": {**base, "customerIds": [gid(c) for c in customers[:10]]}}, as_=seller))[
@@ -276,6 +278,7 @@ async def test_start_conversation_is_all_or_nothing(gql, factory, outreach):
 
     tenant, _admin, seller, template, customers = outreach
     await User.filter(id=seller.id).update(can_start_conversations=True)
+    forget_principals()  # written behind the API's back: read afresh now
     no_whatsapp = await factory.customer(tenant, name="Sem Zap", owner=seller)
     before = await tenant_fingerprint(tenant.id)
 
