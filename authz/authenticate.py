@@ -51,8 +51,8 @@ _background: set[asyncio.Task[Any]] = set()
 
 # Verified credentials' principals, kept a few seconds: the lookup was half the statements of a
 # repeated read. A change made through this process's API (any mutation) forgets them all at once
-# (``forget_principals``); one made elsewhere (the CLI, another server process, SQL) applies within
-# ``PRINCIPAL_SECONDS``. Keyed by the user for a token (whose signature and expiry are checked on
+# (``forget_principals``); one made elsewhere (the CLI, another server process, SQL) as soon as its
+# NOTIFY arrives (server/principal_events.py, migration 0019), within ``PRINCIPAL_SECONDS`` at worst. Keyed by the user for a token (whose signature and expiry are checked on
 # every request) and by a hash of the whole key for an API key (a wrong secret never matches).
 PRINCIPAL_SECONDS = 5.0
 _PRINCIPALS_MAX = 10_000

@@ -23,6 +23,7 @@ from authz.tokens import TokenConfig
 from resolvers import cursors
 from resolvers.jobs.handlers import load_handlers
 from schema.schema import Limits, build_schema
+from server import principal_events
 from server.database import resolve_database_url, tortoise_config
 from server.graphql_view import GraphQLView
 from server.import_routes import ImportRoutes
@@ -159,9 +160,13 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         async with RegisterTortoise(app, config=tortoise_config(url, settings)):
             watcher = asyncio.create_task(policies.watch(settings.policy_poll_seconds))
             jobs = start_worker(url, settings) if settings.inprocess_worker else None
+            principal_changes = asyncio.create_task(principal_events.listen(url))
             try:
                 yield
             finally:
+                principal_changes.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await principal_changes
                 if jobs is not None:
                     worker, running = jobs
                     worker.stop()  # the jobs in hand finish while the ORM is still up
