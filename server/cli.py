@@ -195,10 +195,11 @@ async def _prepare(url: str, *, seed: bool, workers: int) -> None:
         await ctx.init(config=tortoise_config(url))
         allowed = int(await fetchval(Sql("SELECT current_setting('max_connections')::int")))
         # The in-process job worker holds one more connection per process (it LISTENs on it).
-        per_process = settings.db_pool_max + (1 if settings.inprocess_worker else 0)
+        # The pool, the principal-change listener, and the in-process job worker's connection.
+        per_process = settings.db_pool_max + 1 + (1 if settings.inprocess_worker else 0)
         if workers * per_process > allowed - 5:
             typer.secho(
-                f"warning: {workers} workers x {per_process} connections (CRM_DB_POOL_MAX + job worker) may exceed "
+                f"warning: {workers} workers x {per_process} connections (CRM_DB_POOL_MAX + listener + job worker) may exceed "
                 f"PostgreSQL's max_connections ({allowed}); lower CRM_WORKERS or CRM_DB_POOL_MAX.",
                 fg=typer.colors.YELLOW,
                 err=True,
