@@ -130,10 +130,7 @@ async def authenticate(credential: str | None, tokens: TokenConfig) -> Principal
     return _remember(user_key, await _user_principal(claims.user_id, claims.tenant_id), generation)
 
 
-async def _user_principal(user_id: UUID, tenant_id: UUID) -> Principal:
-    row = await fetchrow(Sql(_USER_QUERY, user_id, tenant_id))
-    if row is None or not row["is_active"]:
-        raise Unauthenticated("The token's user does not exist or is deactivated.")
+def _user_row_principal(row: dict[str, Any]) -> Principal:
     return Principal(
         tenant_id=row["tenant_id"],
         tenant_slug=row["tenant_slug"],
@@ -144,6 +141,29 @@ async def _user_principal(user_id: UUID, tenant_id: UUID) -> Principal:
         name=row["name"],
         email=row["email"],
     )
+
+
+def _key_row_principal(row: dict[str, Any], key_id: UUID) -> Principal:
+    bound = row["user_id"] is not None
+    return Principal(
+        tenant_id=row["tenant_id"],
+        tenant_slug=row["tenant_slug"],
+        # Read with the key, in the same statement: a demotion applies from the next request.
+        role=effective_role(Role(row["role"]), Role(row["user_role"]) if bound else None),
+        user_id=row["user_id"],
+        team_ids=tuple(row["team_ids"]) if bound else (),
+        settings=_settings(row),
+        api_key_id=key_id,
+        name=row["name"],
+        email=row["email"],
+    )
+
+
+async def _user_principal(user_id: UUID, tenant_id: UUID) -> Principal:
+    row = await fetchrow(Sql(_USER_QUERY, user_id, tenant_id))
+    if row is None or not row["is_active"]:
+        raise Unauthenticated("The token's user does not exist or is deactivated.")
+    return _user_row_principal(row)
 
 
 async def _from_api_key(credential: str) -> Principal:
@@ -160,18 +180,7 @@ async def _from_api_key(credential: str) -> Principal:
     if bound and not row["user_active"]:
         raise Unauthenticated("The API key's user is deactivated or no longer exists.")
     _touch_key(key_id)
-    return Principal(
-        tenant_id=row["tenant_id"],
-        tenant_slug=row["tenant_slug"],
-        # Read with the key, in the same statement: a demotion applies from the next request.
-        role=effective_role(Role(row["role"]), Role(row["user_role"]) if bound else None),
-        user_id=row["user_id"],
-        team_ids=tuple(row["team_ids"]) if row["user_id"] else (),
-        settings=_settings(row),
-        api_key_id=key_id,
-        name=row["name"],
-        email=row["email"],
-    )
+    return _key_row_principal(row, key_id)
 
 
 def _touch_key(key_id: UUID) -> None:
@@ -201,27 +210,8 @@ async def principal_for(tenant_id: UUID, *, user_id: UUID | None, api_key_id: UU
         bound = row["user_id"] is not None
         if bound and not row["user_active"]:
             raise Unauthenticated("The API key's user is deactivated or no longer exists.")
-        return Principal(
-            tenant_id=row["tenant_id"],
-            tenant_slug=row["tenant_slug"],
-            role=effective_role(Role(row["role"]), Role(row["user_role"]) if bound else None),
-            user_id=row["user_id"],
-            team_ids=tuple(row["team_ids"]) if row["user_id"] else (),
-            settings=_settings(row),
-            api_key_id=api_key_id,
-            name=row["name"],
-            email=row["email"],
-        )
+        return _key_row_principal(row, api_key_id)
     row = await fetchrow(Sql(_USER_QUERY, user_id, tenant_id)) if user_id is not None else None
     if row is None or not row["is_active"]:
         raise Unauthenticated("The user does not exist or is deactivated.")
-    return Principal(
-        tenant_id=row["tenant_id"],
-        tenant_slug=row["tenant_slug"],
-        role=Role(row["role"]),
-        user_id=row["user_id"],
-        team_ids=tuple(row["team_ids"]),
-        settings=_settings(row),
-        name=row["name"],
-        email=row["email"],
-    )
+    return _user_row_principal(row)
