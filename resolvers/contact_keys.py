@@ -66,6 +66,26 @@ async def find_holders(tenant_id: UUID, keys: list[Key], exclude: list[UUID] | N
     return list(matches.values())
 
 
+async def insert_keys(tenant_id: UUID, pairs: list[tuple[UUID, Key]], *, exclusive: bool) -> set[tuple[UUID, Key]]:
+    """Insert many customers' keys in one statement; answer the (customer, key) pairs inserted. An
+    exclusive pair left out lost its key to another customer (the partial unique index decides)."""
+    if not pairs:
+        return set()
+    rows = await fetch(
+        Sql(
+            "INSERT INTO customer_contact_key (tenant_id, customer_id, kind, value, exclusive) "
+            "SELECT %s, k.customer_id, k.kind, k.value, %s FROM unnest(%s::uuid[], %s::text[], %s::text[]) "
+            "AS k(customer_id, kind, value) ON CONFLICT DO NOTHING RETURNING customer_id, kind, value",
+            tenant_id,
+            exclusive,
+            [c for c, _ in pairs],
+            [k.kind for _, k in pairs],
+            [k.value for _, k in pairs],
+        )
+    )
+    return {(r["customer_id"], Key(r["kind"], r["value"])) for r in rows}
+
+
 async def claim(tenant_id: UUID, customer_id: UUID, values: dict[str, Any], *, exclusive: bool) -> list[Match]:
     """Make the customer's key rows match ``values``. Answer the holders of keys it could not take.
 

@@ -41,23 +41,9 @@ async def _insert_customers(creates: list[Decision]) -> list[dict[str, Any]]:
 async def _claim_keys(ctx: ImportContext, rows: list[dict[str, Any]]) -> set[UUID]:
     """Insert the new customers' keys; answer the customers that lost one to another writer."""
     wanted = [(r["id"], k) for r in rows for k in contact_keys.keys_of(r)]
-    if not wanted:
-        return set()
     exclusive = not ctx.access.principal.settings.allow_duplicates
-    inserted = await fetch(
-        Sql(
-            "INSERT INTO customer_contact_key (tenant_id, customer_id, kind, value, exclusive) "
-            "SELECT %s, k.customer_id, k.kind, k.value, %s FROM unnest(%s::uuid[], %s::text[], %s::text[]) "
-            "AS k(customer_id, kind, value) ON CONFLICT DO NOTHING RETURNING customer_id, kind, value",
-            ctx.tenant_id,
-            exclusive,
-            [c for c, _ in wanted],
-            [k.kind for _, k in wanted],
-            [k.value for _, k in wanted],
-        )
-    )
-    got = {(r["customer_id"], r["kind"], r["value"]) for r in inserted}
-    return {c for c, k in wanted if (c, k.kind, k.value) not in got} if exclusive else set()
+    got = await contact_keys.insert_keys(ctx.tenant_id, wanted, exclusive=exclusive)
+    return {c for c, k in wanted if (c, k) not in got} if exclusive else set()
 
 
 async def _attach_tags(ctx: ImportContext, pairs: list[tuple[UUID, str]]) -> None:

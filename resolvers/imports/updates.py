@@ -50,21 +50,7 @@ async def _claim_keys(ctx: ImportContext, wanted: dict[UUID, list[Key]]) -> set[
     }
     new = [(c, k) for c, keys in wanted.items() for k in keys if (c, k) not in held]
     exclusive = not ctx.access.principal.settings.allow_duplicates
-    inserted: set[tuple[UUID, Key]] = set()
-    if new:
-        rows = await fetch(
-            Sql(
-                "INSERT INTO customer_contact_key (tenant_id, customer_id, kind, value, exclusive) "
-                "SELECT %s, k.customer_id, k.kind, k.value, %s FROM unnest(%s::uuid[], %s::text[], %s::text[]) "
-                "AS k(customer_id, kind, value) ON CONFLICT DO NOTHING RETURNING customer_id, kind, value",
-                ctx.tenant_id,
-                exclusive,
-                [c for c, _ in new],
-                [k.kind for _, k in new],
-                [k.value for _, k in new],
-            )
-        )
-        inserted = {(r["customer_id"], Key(r["kind"], r["value"])) for r in rows}
+    inserted = await contact_keys.insert_keys(ctx.tenant_id, new, exclusive=exclusive)
     lost = {c for c, k in new if (c, k) not in inserted} if exclusive else set()
     undo = [(c, k) for c, k in inserted if c in lost]
     keep = [(c, k) for c, keys in wanted.items() if c not in lost for k in keys]
