@@ -1,6 +1,7 @@
 """Tortoise models. Tables are tenant-keyed; business rules live in resolvers/."""
 
 from models.activities import Appointment, Note, Purchase, Task, TaskPriority, TaskStatus
+from models.audit import AuditEntry
 from models.base import Role, TenantOwned
 from models.conversations import (
     Channel,
@@ -35,12 +36,14 @@ MODEL_MODULES = [
     "models.custom_fields",
     "models.saved_filters",
     "models.imports",
+    "models.audit",
 ]
 
 __all__ = [
     "MODEL_MODULES",
     "ApiKey",
     "Appointment",
+    "AuditEntry",
     "Channel",
     "ContactKey",
     "Conversation",
