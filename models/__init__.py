@@ -16,6 +16,7 @@ from models.custom_fields import CustomField, CustomFieldType
 from models.customers import Customer, CustomerStatus, CustomerTeam, OriginChannel
 from models.duplicates import ContactKey, CustomerMerge
 from models.history import CustomerEvent
+from models.integrations import CustomerExternalId, IdempotencyKey
 from models.imports import CustomerImport, ImportChunk, ImportKey, ImportMode, ImportRow, ImportStatus, RowAction
 from models.saved_filters import SavedFilter
 from models.tags import CustomerTag, Tag
@@ -37,6 +38,7 @@ MODEL_MODULES = [
     "models.saved_filters",
     "models.imports",
     "models.audit",
+    "models.integrations",
 ]
 
 __all__ = [
@@ -57,8 +59,10 @@ __all__ = [
     "CustomerStatus",
     "CustomerTag",
     "CustomerTeam",
+    "CustomerExternalId",
     "DeliveryStatus",
     "Direction",
+    "IdempotencyKey",
     "ImportChunk",
     "ImportKey",
     "ImportMode",

@@ -35,6 +35,7 @@ from schema.compile import repeats
 from schema.compile.execution import answer_repeat
 from schema.context import Context
 from schema.schema import with_codes
+from server import idempotency
 from server.graphql_http import GRAPHQL_RESPONSE_JSON, GraphQLRequest, Refusal, decode_request, negotiate
 from server.graphql_multipart import decode_multipart, is_multipart
 
@@ -118,12 +119,40 @@ class GraphQLView:
 
     async def answer(self, request: Request, graphql_request: GraphQLRequest, media: str) -> Response:
         context = await self.get_context(request)
+        idempotency_key = request.headers.get(idempotency.HEADER)
+        access = context._access
+        if idempotency_key is not None and access is not None and idempotency.is_mutation(graphql_request):
+            return await self.answer_once(access, idempotency_key, graphql_request, context, media)
+        body, status = await self.run(graphql_request, context, media)
+        return self.respond(body, status, media)
+
+    async def answer_once(
+        self, access: Access, key: str, graphql_request: GraphQLRequest, context: Context, media: str
+    ) -> Response:
+        """A mutation sent with an Idempotency-Key: executed once, its answer kept (server/idempotency.py)."""
+        media_type = f"{media}; charset=utf-8"
+
+        async def run() -> idempotency.Answer:
+            body, status = await self.run(graphql_request, context, media)
+            if idempotency.failed(body, context.executed):
+                body["data"] = None  # rolled back: nothing the data reports was kept
+                raise idempotency.Failed(idempotency.Answer(encode_json(body), status, media_type))
+            return idempotency.Answer(encode_json(body), status, media_type)
+
+        answer = await idempotency.answer_once(access.principal, key, graphql_request, media_type, run)
+        headers = {"Vary": "Accept"}
+        if answer.replayed:
+            headers[idempotency.REPLAYED_HEADER] = "true"
+        return Response(answer.body, status_code=answer.status, media_type=answer.media_type, headers=headers)
+
+    async def run(self, graphql_request: GraphQLRequest, context: Context, media: str) -> tuple[dict[str, Any], int]:
+        """Execute a request: its answer's body and HTTP status."""
         key = self.repeat_key(graphql_request, context)
         if key is not None:
             data = await answer_repeat(key)
             if data is not None:
                 context.executed = True
-                return self.respond({"data": data}, 200, media)
+                return {"data": data}, 200
         remembered = repeats.current.set(key)
         try:
             result = await self.execute(graphql_request, context)
@@ -141,7 +170,7 @@ class GraphQLView:
         if result.extensions:
             body["extensions"] = result.extensions
         status = 400 if not executed and media == GRAPHQL_RESPONSE_JSON else 200
-        return self.respond(body, status, media)
+        return body, status
 
     @staticmethod
     def repeat_key(request: GraphQLRequest, context: Context) -> repeats.Key | None:
