@@ -244,6 +244,7 @@ RULES: dict[tuple[str, str], RowRule] = {
         refusal=_customer_refusal(P.APPOINTMENT_WRITE),
     ),
     ("Purchase", READ): RowRule("purchase", P.CUSTOMER_READ, _with_customer),
+    ("ExternalId", READ): RowRule("customer_external_id", P.CUSTOMER_READ, _with_customer, node=False),
     ("Conversation", READ): RowRule("conversation", P.CUSTOMER_READ, _with_customer),
     ("Conversation", P.CONVERSATION_REPLY.key): RowRule(
         "conversation",

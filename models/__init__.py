@@ -16,8 +16,8 @@ from models.custom_fields import CustomField, CustomFieldType
 from models.customers import Customer, CustomerStatus, CustomerTeam, OriginChannel
 from models.duplicates import ContactKey, CustomerMerge
 from models.history import CustomerEvent
-from models.integrations import CustomerExternalId, IdempotencyKey
 from models.imports import CustomerImport, ImportChunk, ImportKey, ImportMode, ImportRow, ImportStatus, RowAction
+from models.integrations import CustomerExternalId, IdempotencyKey
 from models.saved_filters import SavedFilter
 from models.tags import CustomerTag, Tag
 from models.teams import Team, TeamMembership
@@ -54,12 +54,12 @@ __all__ = [
     "CustomFieldType",
     "Customer",
     "CustomerEvent",
+    "CustomerExternalId",
     "CustomerImport",
     "CustomerMerge",
     "CustomerStatus",
     "CustomerTag",
     "CustomerTeam",
-    "CustomerExternalId",
     "DeliveryStatus",
     "Direction",
     "IdempotencyKey",

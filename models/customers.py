@@ -173,6 +173,17 @@ CUSTOMER = register(
                 connection=False,
                 default_first=None,
             ),
+            ToMany(
+                "externalIds",
+                "ExternalId",
+                "customer_id",
+                (
+                    OrderKey("{t}.source", False, "text", "source"),
+                    OrderKey("{t}.external_id", False, "text", "external_id"),
+                ),
+                connection=False,
+                default_first=None,
+            ),
             ToMany("notes", "Note", "customer_id", NEWEST_FIRST, tag="notes"),
             ToMany("lastNote", "Note", "customer_id", NEWEST_FIRST, connection=False, default_first=None, limit=1),
             ToMany(

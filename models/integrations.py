@@ -5,6 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 
 from models.base import TenantOwned
+from models.descriptors import Column, Entity, register
 
 
 class CustomerExternalId(TenantOwned):
@@ -22,6 +23,21 @@ class CustomerExternalId(TenantOwned):
     class Meta:
         table = "customer_external_id"
         unique_together = (("tenant", "source", "external_id"),)
+
+
+EXTERNAL_ID = register(
+    Entity(
+        "ExternalId",
+        "customer_external_id",
+        (
+            Column(None, "id", "uuid", nullable=False),
+            Column(None, "tenant_id", "uuid", nullable=False),
+            Column(None, "customer_id", "uuid", nullable=False),
+            Column("source", "source", "string", nullable=False),
+            Column("id", "external_id", "string", nullable=False),
+        ),
+    )
+)
 
 
 class IdempotencyKey(TenantOwned):

@@ -19,6 +19,7 @@ from resolvers.kinds import a_kind
 from resolvers.portfolios import Portfolio
 from schema.custom_values import CustomFieldCondition, CustomFieldValueInput
 from schema.customer_type import CustomerStatus, OriginChannel
+from schema.external_ids import ExternalIdInput
 from schema.node import parse_id, to_global_id
 
 CustomerSortField = strawberry.enum(
@@ -81,6 +82,9 @@ class CreateCustomerInput:
     on_duplicate: OnDuplicateMode | None = strawberry.field(
         default=UNSET, description="BLOCK (the default), MERGE or UPDATE; the last two need customer:update on it."
     )
+    external_ids: list[ExternalIdInput] | None = strawberry.field(
+        default=UNSET, description="The customer's ids in other systems (each unique in the company for its source)."
+    )
 
 
 @strawberry.input
@@ -101,6 +105,11 @@ class UpdateCustomerInput:
     owner_id: strawberry.ID | None = UNSET
     custom_fields: list[CustomFieldValueInput] | None = strawberry.field(
         default=UNSET, description="Values to change, by field key; null clears one; fields not listed keep theirs."
+    )
+    external_ids: list[ExternalIdInput] | None = strawberry.field(
+        default=UNSET,
+        description="Ids in other systems: for each source listed, the customer's ids there become these; "
+        "its ids in other sources stay.",
     )
 
 

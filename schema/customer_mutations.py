@@ -8,6 +8,7 @@ import strawberry
 
 from authz.catalogue import P
 from resolvers import customers as customer_ops
+from resolvers import external_ids as external_id_ops
 from resolvers.customers import Outcome
 from resolvers.duplicates import OnDuplicate
 from resolvers.errors import FieldErrorCode
@@ -69,7 +70,8 @@ class CustomerMutation:
     async def create_customer(self, info: Info, input: CreateCustomerInput) -> CreateCustomerResult | None:
         data = _owner_ref(provided(input))
         mode = OnDuplicate(data.pop("onDuplicate", None) or OnDuplicate.BLOCK)
-        row, outcome = await customer_ops.create_customer(info.context.access, data, mode)
+        ids = external_id_ops.take_pairs(data)
+        row, outcome = await external_id_ops.create_with_ids(info.context.access, data, mode, ids)
         return CreateCustomerSuccess(customer=Customer.from_row(row, info.context.contact_hidden), outcome=outcome)
 
     @strawberry.mutation(extensions=requires(P.CUSTOMER_UPDATE))
@@ -78,7 +80,8 @@ class CustomerMutation:
         data = _owner_ref(provided(input))
         pk = pk_of(data.pop("id"), "Customer")
         expected = data.pop("expectedVersion", None)
-        row = await customer_ops.update_customer(info.context.access, pk, data, expected)
+        ids = external_id_ops.take_pairs(data)
+        row = await external_id_ops.update_with_ids(info.context.access, pk, data, expected, ids)
         return UpdateCustomerSuccess(customer=Customer.from_row(row, info.context.contact_hidden))
 
     @strawberry.mutation(extensions=requires(P.CUSTOMER_TAG), description="Add tags, creating new ones by name.")

@@ -25,6 +25,7 @@ from schema.appointments import Appointment
 from schema.context import Info
 from schema.conversations import Conversation
 from schema.custom_values import CustomFieldValue, custom_field_values
+from schema.external_ids import ExternalId
 from schema.node import Node
 from schema.notes import Note
 from schema.pagination import Connection, build_connection, paged
@@ -117,6 +118,10 @@ class Customer(Node):
     @strawberry.field
     async def tags(self, info: Info) -> list[Tag]:
         return [Tag.from_row(r) for r in await info.context.loaders.tags.load(self._pk)]
+
+    @strawberry.field(name="externalIds", description="The customer's ids in other systems, by source then id.")
+    async def external_ids(self, info: Info) -> list[ExternalId]:
+        return [ExternalId.from_row(r) for r in await info.context.loaders.external_ids.load(self._pk)]
 
     # --- the profile: records around the customer (they refer back to it lazily, see schema/refs.py) --
 

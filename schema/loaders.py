@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from authz.access import Access
 from resolvers import custom_fields as field_ops
+from resolvers import external_ids as external_id_ops
 from resolvers import history, notes
 from resolvers import tags as tag_ops
 from resolvers import teams as team_ops
@@ -117,6 +118,10 @@ class Loaders:
     @property
     def tags(self) -> DataLoader[UUID, list[Row]]:
         return self._by_id("tags", tag_ops.tags_of_customers, list)
+
+    @property
+    def external_ids(self) -> DataLoader[UUID, list[Row]]:
+        return self._by_id("external_ids", external_id_ops.ids_of_customers, list)
 
     @property
     def customer_teams(self) -> DataLoader[UUID, list[Row]]:

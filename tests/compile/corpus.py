@@ -21,6 +21,7 @@ CUSTOMER_SCALARS = [
 ADDRESS = ["street", "number", "complement", "neighbourhood", "city", "state", "postalCode", "country", "__typename"]
 USER = ["id", "name", "email", "role", "isActive", "canStartConversations", "__typename"]
 TAG = ["id", "name", "color", "__typename"]
+EXTERNAL_ID = ["source", "id", "__typename"]
 TEAM = ["id", "name", "createdAt", "__typename"]
 NOTE = ["id", "body", "authorName", "createdAt", "editedAt", "__typename"]
 TASK = [
@@ -224,6 +225,7 @@ def _customer(doc: Doc, depth: int = 1) -> str:
         "address": lambda: "address { " + doc.scalars("Address", ADDRESS) + " }",
         "owner": lambda: f"owner {_user(doc)}",
         "tags": lambda: "tags { " + doc.scalars("Tag", TAG) + " }",
+        "externalIds": lambda: "externalIds { " + doc.scalars("ExternalId", EXTERNAL_ID) + " }",
         "teams": lambda: (
             "teams { " + doc.scalars("Team", TEAM) + (f" members {_user(doc)}" if doc.rng.random() < 0.3 else "") + " }"
         ),

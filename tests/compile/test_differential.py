@@ -107,6 +107,10 @@ async def company(factory, http):
         for j, tag in enumerate(tags.values()):
             if (i + j) % 3 == 0:
                 await insert("customer_tag", tenant_id=t, customer_id=pk, tag_id=tag)
+        for source in ("shopify", "erp")[: i % 3]:
+            await insert(
+                "customer_external_id", tenant_id=t, customer_id=pk, source=source, external_id=f"{source}-{i}"
+            )
         authors = [seller.id, admin.id, None]
         for n in range(i % 5):
             await insert(

@@ -27,7 +27,9 @@ mutation Create($input: CreateCustomerInput!) {
 ME = "query { me { role } }"
 
 
-async def post(http: Any, user: Any, query: str, variables: dict[str, Any] | None = None, key: str | bytes | None = None) -> Any:
+async def post(
+    http: Any, user: Any, query: str, variables: dict[str, Any] | None = None, key: str | bytes | None = None
+) -> Any:
     headers: dict[str, Any] = {"Authorization": f"Bearer {user.token}"}
     if key is not None:
         headers["Idempotency-Key"] = key
@@ -195,7 +197,9 @@ async def test_expired_keys_are_taken_over_and_swept(http, factory):
     admin = await factory.user(tenant, "admin")
     await post(http, admin, CREATE, {"input": {"name": "Old"}}, key="old-1")
     await post(http, admin, CREATE, {"input": {"name": "Older"}}, key="old-2")
-    await fetchval(Sql("UPDATE idempotency_key SET expires_at = now() - interval '1 second' WHERE tenant_id = %s", tenant.id))
+    await fetchval(
+        Sql("UPDATE idempotency_key SET expires_at = now() - interval '1 second' WHERE tenant_id = %s", tenant.id)
+    )
 
     again = await post(http, admin, CREATE, {"input": {"name": "Old"}}, key="old-1")
 
