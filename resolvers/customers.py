@@ -13,7 +13,7 @@ from authz.catalogue import P, Permission
 from authz.errors import Forbidden
 from authz.masking import CONTACT_COLUMNS, contact_hidden, unchecked_required
 from authz.rows import refusal_for, rows_for
-from models.customers import CUSTOMER
+from models.customers import CUSTOMER, OriginChannel
 from models.db import execute, fetchrow, in_transaction
 from models.sql import Sql
 from resolvers import contact_keys, history
@@ -175,6 +175,8 @@ def new_customer_values(access: Access, cleaned: Cleaned, owner: dict[str, Any])
     if not owner and not access.can(P.CUSTOMER_ASSIGN):
         owner = {"owner_id": p.user_id}  # a seller's new customer lands in their own portfolio
     values.update(owner)
+    if p.api_key_id is not None and not values.get("origin_channel"):
+        values["origin_channel"] = OriginChannel.API.value  # an integration's customer, unless it says otherwise
     values["custom_fields"] = json.dumps(custom)
     values["search_text"] = search_text(values.get("name"), values.get("trade_name"))
     values.update(id=uuid4(), tenant_id=p.tenant_id, created_by_id=p.user_id)

@@ -29,11 +29,12 @@ from schema.refs import pk_of
 from schema.users import User
 
 
-@strawberry.enum(description="A contact field whose value another customer already has.")
+@strawberry.enum(description="A contact field (or, for upsertCustomer, the external id) another customer already has.")
 class DuplicateField(Enum):
     EMAIL = "email"
     PHONE = "phone"
     WHATSAPP = "whatsapp"
+    EXTERNAL_ID = "externalId"
 
 
 @strawberry.type

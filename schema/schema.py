@@ -35,6 +35,7 @@ from schema.customers import CustomerQuery
 from schema.duplicates import DuplicateMutation, DuplicateQuery
 from schema.execution import CrmExecutionContext
 from schema.imports import ImportMutation, ImportQuery
+from schema.integrations import IntegrationMutation, IntegrationQuery
 from schema.node_query import NodeQuery
 from schema.notes import NoteMutation
 from schema.portfolios import PortfolioMutation, PortfolioQuery
@@ -56,6 +57,7 @@ Query = merge_types(
     (
         UserQuery, TenantQuery, NodeQuery, CustomerQuery, DuplicateQuery, PortfolioQuery, TeamQuery,
         TaskQuery, ConversationQuery, CustomFieldQuery, TagQuery, SavedFilterQuery, ImportQuery,
+        IntegrationQuery,
     ),
 )  # fmt: skip
 Mutation = merge_types(
@@ -64,6 +66,7 @@ Mutation = merge_types(
         CustomerMutation, DuplicateMutation, PortfolioMutation, TeamMutation, TenantMutation,
         NoteMutation, TaskMutation, AppointmentMutation, PurchaseMutation, ConversationMutation,
         CustomFieldMutation, TagMutation, SavedFilterMutation, ImportMutation,
+        IntegrationMutation,
     ),
 )  # fmt: skip
 

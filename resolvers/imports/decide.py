@@ -107,6 +107,8 @@ async def screen(ctx: ImportContext, batch: list[tuple[int, Cells]], seen: InFil
     forced = {"owner_id": access.principal.user_id} if ctx.own_portfolio_only else None
     owners = {} if forced else await _owners(ctx, {i.owner_email.lower() for _, _, i in inputs if i.owner_email})
     out: list[Decision] = []
+    # An import started with an API key is an integration's: its customers come from the API.
+    default_origin = OriginChannel.API.value if access.principal.api_key_id else OriginChannel.IMPORT.value
     for n, cells, given in inputs:
         problems: list[FieldError] = []
         data = dict(given.data)
@@ -118,7 +120,7 @@ async def screen(ctx: ImportContext, batch: list[tuple[int, Cells]], seen: InFil
         if data["status"] not in _STATUSES:
             problems.append(FieldError("status", FieldErrorCode.INVALID, "must be active or inactive"))
             data.pop("status")
-        origin = str(data.get("originChannel") or "import").strip().lower()
+        origin = str(data.get("originChannel") or default_origin).strip().lower()
         data["originChannel"] = origin
         if origin not in _CHANNELS:
             problems.append(FieldError("originChannel", FieldErrorCode.INVALID, f"'{origin}' is not a known channel"))
