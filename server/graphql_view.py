@@ -135,7 +135,8 @@ class GraphQLView:
         async def run() -> idempotency.Answer:
             body, status = await self.run(graphql_request, context, media)
             if idempotency.failed(body, context.executed):
-                body["data"] = None  # rolled back: nothing the data reports was kept
+                if "data" in body:
+                    body["data"] = None  # rolled back: nothing the data reports was kept
                 raise idempotency.Failed(idempotency.Answer(encode_json(body), status, media_type))
             return idempotency.Answer(encode_json(body), status, media_type)
 
