@@ -23,7 +23,7 @@ from authz.tokens import TokenConfig
 from resolvers import cursors
 from resolvers.jobs.handlers import load_handlers
 from schema.schema import Limits, build_schema
-from server import principal_events
+from server import idempotency, principal_events
 from server.database import resolve_database_url, tortoise_config
 from server.graphql_view import GraphQLView
 from server.import_routes import ImportRoutes
@@ -151,6 +151,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         tokens=tokens,
         graphiql=bool(settings.graphiql),
         import_max_bytes=settings.import_max_bytes,
+        idempotency_config=idempotency.Config(settings.idempotency_ttl_hours * 3600, settings.idempotency_wait_ms),
     )
 
     imports = ImportRoutes(schema, policies=policies, tokens=tokens, max_bytes=settings.import_max_bytes)
@@ -199,6 +200,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.schema = schema
     app.state.tokens = tokens
     app.state.imports = imports
+    app.state.graphql = graphql
     return app
 
 

@@ -62,8 +62,10 @@ class GraphQLView:
         tokens: TokenConfig,
         graphiql: bool,
         import_max_bytes: int = 50 * 1024 * 1024,
+        idempotency_config: idempotency.Config = idempotency.DEFAULT,
     ) -> None:
         self.schema = schema
+        self.idempotency_config = idempotency_config
         self.import_max_bytes = import_max_bytes
         self.policies = policies
         self.tokens = tokens
@@ -140,7 +142,9 @@ class GraphQLView:
                 raise idempotency.Failed(idempotency.Answer(encode_json(body), status, media_type))
             return idempotency.Answer(encode_json(body), status, media_type)
 
-        answer = await idempotency.answer_once(access.principal, key, graphql_request, media_type, run)
+        answer = await idempotency.answer_once(
+            self.idempotency_config, access.principal, key, graphql_request, media_type, run
+        )
         headers = {"Vary": "Accept"}
         if answer.replayed:
             headers[idempotency.REPLAYED_HEADER] = "true"

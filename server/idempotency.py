@@ -31,15 +31,21 @@ from server.graphql_http import GraphQLRequest
 
 HEADER = "idempotency-key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-TTL_SECONDS = 24 * 60 * 60
-# How long a repeat waits for the first request with its key to finish before answering 409.
-WAIT_MS = 10_000
 MAX_KEY_LENGTH = 255
 # Expired keys of the company removed by each claim (besides the claimed key itself).
 SWEEP = 20
 # Errors that say the execution failed rather than answered: the key is released.
 _FAILURE_CODES = frozenset({"INTERNAL_SERVER_ERROR", "TIMEOUT"})
 _LOCK_NOT_AVAILABLE = "55P03"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    ttl_seconds: int = 24 * 60 * 60  # how long an answer is kept
+    wait_ms: int = 10_000  # how long a repeat waits for the first request with its key (then 409)
+
+
+DEFAULT = Config()
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,12 +133,12 @@ def _lock_timed_out(exc: BaseException) -> bool:
     return False
 
 
-async def _claim(tenant_id: UUID, key: str, print_: str) -> UUID | None:
+async def _claim(config: Config, tenant_id: UUID, key: str, print_: str) -> UUID | None:
     """Insert the key's row (or take over an expired one): its id, or None when a live one exists.
 
-    Waits (at most WAIT_MS) for a concurrent request holding the same key to commit or roll back.
+    Waits (at most ``config.wait_ms``) for a concurrent request holding the same key to commit or roll back.
     """
-    await execute(Sql("SELECT set_config('lock_timeout', %s, true)", str(WAIT_MS)))
+    await execute(Sql("SELECT set_config('lock_timeout', %s, true)", str(config.wait_ms)))
     row = await fetchrow(
         Sql(
             "WITH swept AS (DELETE FROM idempotency_key WHERE id IN ("
@@ -149,7 +155,7 @@ async def _claim(tenant_id: UUID, key: str, print_: str) -> UUID | None:
             tenant_id,
             key,
             print_,
-            TTL_SECONDS,
+            config.ttl_seconds,
         )
     )
     await execute(Sql("SET LOCAL lock_timeout TO DEFAULT"))
@@ -187,6 +193,7 @@ class _Found(Exception):
 
 
 async def answer_once(
+    config: Config,
     principal: Principal,
     key: str,
     request: GraphQLRequest,
@@ -205,7 +212,7 @@ async def answer_once(
     for _ in range(3):  # a row removed between the claim and the read: claim again
         try:
             async with in_transaction():
-                row_id = await _claim(principal.tenant_id, key, print_)
+                row_id = await _claim(config, principal.tenant_id, key, print_)
                 if row_id is None:
                     raise _Found(await _stored(principal.tenant_id, key))
                 answer = await run()

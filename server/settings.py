@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # Uploads of files to import (multipart requests) may be this large; other requests keep
     # max_body_bytes.
     import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    # Idempotency-Key: how long an answer is kept, and how long a repeat waits for the first one.
+    idempotency_ttl_hours: int = Field(default=24, ge=1)
+    idempotency_wait_ms: int = Field(default=10_000, ge=0)
 
     @model_validator(mode="after")
     def _production_defaults(self) -> Settings:

@@ -99,10 +99,12 @@ async def test_concurrent_repeats_execute_once(http, factory):
     assert await customers_named(tenant, "Raced") == 1
 
 
-async def test_a_repeat_while_the_first_still_runs_waits_then_answers_409(http, factory, database_url, monkeypatch):
+async def test_a_repeat_while_the_first_still_runs_waits_then_answers_409(
+    app, http, factory, database_url, monkeypatch
+):
     tenant = await factory.tenant()
     admin = await factory.user(tenant, "admin")
-    monkeypatch.setattr(idempotency, "WAIT_MS", 200)
+    monkeypatch.setattr(app.state.graphql, "idempotency_config", idempotency.Config(wait_ms=200))
     holder = await asyncpg.connect(**asyncpg_params(database_url))
     try:
         first = holder.transaction()  # a first request with this key that has not finished
