@@ -190,3 +190,22 @@ async def test_customers_an_api_key_creates_come_from_the_api_unless_it_says(gql
     assert plain["data"]["createCustomer"]["customer"]["originChannel"] == "API"
     assert chosen["data"]["createCustomer"]["customer"]["originChannel"] == "WHATSAPP"
     assert by_person["customer"]["originChannel"] == "MANUAL"
+
+
+async def test_an_update_with_a_taken_id_changes_nothing(gql, factory):
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+    await create(gql, admin, name="Holder", externalIds=[{"source": "shopify", "id": "h"}])
+    other = (await create(gql, admin, name="Other"))["customer"]
+
+    refused = (
+        await gql.data(
+            UPDATE,
+            {"input": {"id": other["id"], "name": "Renamed", "externalIds": [{"source": "shopify", "id": "h"}]}},
+            as_=admin,
+        )
+    )["updateCustomer"]
+
+    assert refused == {"__typename": "ValidationFailed", "fields": [{"field": "externalIds.0", "code": "TAKEN"}]}
+    renamed = await fetchval(Sql("SELECT count(*) FROM customer WHERE tenant_id = %s AND name = 'Renamed'", tenant.id))
+    assert renamed == 0
