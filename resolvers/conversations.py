@@ -21,6 +21,7 @@ from models.customers import CUSTOMER
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql
 from resolvers import contact_keys, customers, templates
+from resolvers.audit import record_audit, ref
 from resolvers.children import ChildKind, RowsById
 from resolvers.clock import past_time
 from resolvers.contact import InvalidContact, normalize_email, normalize_phone
@@ -344,7 +345,16 @@ async def set_status(access: Access, conversation_id: UUID, status: Conversation
                 conversation_id,
             )
         )
-    assert row is not None
+        assert row is not None
+        if row["status"] != current["status"]:
+            await record_audit(
+                access,
+                "conversation.status",
+                "Conversation",
+                conversation_id,
+                before={"status": ConversationStatus(current["status"]).name},
+                after={"status": ConversationStatus(row["status"]).name},
+            )
     return row
 
 
@@ -475,4 +485,12 @@ async def start(access: Access, data: dict[str, Any]) -> list[dict[str, Any]]:
             )
             await _touch(p.tenant_id, conversation["id"], pk, now, outbound_by_user=True)
             started.append(conversation)
+            await record_audit(
+                access,
+                "conversation.start",
+                "Conversation",
+                conversation["id"],
+                after={"channel": channel.name, "customer": ref("Customer", pk, rows[pk]["name"])},
+                details={"template": ref("MessageTemplate", template["id"], template["name"])},
+            )
     return started
