@@ -76,8 +76,10 @@ def _shown(value: Any, names: dict[tuple[str, UUID], str | None]) -> Any:
 
 
 async def _names(info: Info, rows: list[dict[str, Any]]) -> dict[tuple[str, UUID], str | None]:
-    """Names of the rows the entries name without one (an owner): looked up now, as the caller may see them."""
-    found: set[tuple[str, UUID]] = set()
+    """Names of the rows the entries name without one (an owner): looked up now, as the caller may
+    see them, one statement per type named."""
+    # The actors' users too, in the same batch: ``actor`` then finds them loaded.
+    found: set[tuple[str, UUID]] = {("User", r["actor_id"]) for r in rows if r["actor_id"] is not None}
     for row in rows:
         for side in ("before", "after", "details"):
             _refs(row.get(side), found)
