@@ -206,12 +206,22 @@ async def _store_inbound(
         )
     )
     if conversation is not None and conversation["status"] != ConversationStatus.OPEN:
+        closed = conversation
         conversation = await fetchrow(
             Sql(
                 "UPDATE conversation SET status = 'open', closed_at = NULL WHERE id = %s "
                 f"RETURNING {CONVERSATION_RETURNING}",
                 conversation["id"],
             )
+        )
+        await record_audit(
+            access,
+            "conversation.status",
+            "Conversation",
+            closed["id"],
+            before={"status": ConversationStatus(closed["status"]).name},
+            after={"status": ConversationStatus.OPEN.name},
+            details={"reason": "inbound message"},
         )
     if conversation is None:
         conversation = await fetchrow(

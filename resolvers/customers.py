@@ -223,6 +223,7 @@ async def _fold_into_existing(
     if tag_names:
         await tag_ops.attach(access.principal.tenant_id, row["id"], tag_names)
         await history.record(access, row["id"], EventKind.TAGS_CHANGED, {"added": tag_names, "removed": []})
+        await record_audit(access, "customer.tags", "Customer", row["id"], details={"added": tag_names, "removed": []})
     return row, Outcome.MERGED if mode is OnDuplicate.MERGE else Outcome.UPDATED
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from schema.node import from_global_id
 from tests.audit.support import entries, one
 from tests.factories import Factory, TenantRef, UserRef, gid
 from tests.imports.support import REVERT, act, csv_bytes, start, uploaded
@@ -62,7 +63,9 @@ FILTER_SAVE = """mutation($i: SaveFilterInput!) { saveFilter(input: $i) { __type
   ... on SavedFilterSuccess { savedFilter { id } } } }"""
 FILTER_UPDATE = "mutation($i: UpdateSavedFilterInput!) { updateSavedFilter(input: $i) { __typename } }"
 FILTER_DELETE = "mutation($i: DeleteSavedFilterInput!) { deleteSavedFilter(input: $i) { __typename } }"
-SUCCEEDED = ("Success", "Changed", "Saved", "Started", "Deleted")
+INBOUND = """mutation($i: RecordInboundMessageInput!) { recordInboundMessage(input: $i) { __typename
+  ... on InboundMessageRecorded { customerCreated customer { id } } } }"""
+SUCCEEDED = ("Recorded", "Success", "Changed", "Saved", "Started", "Deleted")
 
 
 @dataclass
@@ -231,6 +234,27 @@ async def conversation_status(env: Env) -> Expected:
     conversation = await _conversation(env)
     await env.do(STATUS, {"conversationId": conversation, "status": "CLOSED"})
     return Expected("conversation.status", "Conversation", conversation, {"status": "OPEN"}, {"status": "CLOSED"})
+
+
+async def conversation_reopened_by_a_message(env: Env) -> Expected:
+    # A customer made through the API, so that its WhatsApp number finds it again.
+    made = await env.do(CUSTOMER_CREATE, {"name": "Gil", "whatsapp": "+5511966660000"})
+    env.customer = from_global_id(made["customer"]["id"])[1]  # type: ignore[index]
+    conversation = await _conversation(env)
+    await env.do(STATUS, {"conversationId": conversation, "status": "CLOSED"})
+    await env.do(INBOUND, {"channel": "WHATSAPP", "from": "+5511966660000", "body": "hi again"})
+    entry = (await entries(env.gql, env.admin, action="conversation.status"))[0]
+    assert entry["details"] == {"reason": "inbound message"}
+    return Expected("conversation.status", "Conversation", conversation, {"status": "CLOSED"}, {"status": "OPEN"})
+
+
+async def customer_created_by_a_message(env: Env) -> Expected:
+    found = await env.do(
+        INBOUND, {"channel": "WHATSAPP", "from": "+5511977770000", "body": "hi", "customerName": "Edu"}
+    )
+    assert found["customerCreated"] is True
+    after = {"name": "Edu", "whatsapp": "+5511977770000", "originChannel": "WHATSAPP"}
+    return Expected("customer.create", "Customer", found["customer"]["id"], None, after)
 
 
 async def _field(env: Env) -> dict[str, Any]:
@@ -413,7 +437,8 @@ async def import_revert(env: Env) -> Expected:
 CASES: list[Case] = [
     note_create, note_update, note_delete, task_create, task_update, appointment_create, appointment_update,
     appointment_cancel, purchase_create, purchase_update, template_create, template_update, user_update,
-    conversation_start, conversation_status, custom_field_create, custom_field_update, custom_field_option,
+    conversation_start, conversation_status, conversation_reopened_by_a_message, customer_created_by_a_message,
+    custom_field_create, custom_field_update, custom_field_option,
     custom_field_delete, team_create, team_rename, team_delete, team_members, team_attach, tenant_update,
     portfolio_transfer, portfolio_remove, customer_create, customer_update, customer_merge, customer_unmerge,
     saved_filter_create, saved_filter_update, saved_filter_delete, import_create, import_start, import_revert,
