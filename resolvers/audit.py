@@ -86,24 +86,18 @@ def changed(
     return {k: old.get(k) for k in keys}, {k: new[k] for k in keys}
 
 
-def _customer_value(column: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if column == "owner_id":
-        return ref("User", value if isinstance(value, UUID) else UUID(str(value)))
-    if column == "billing_parent_id":
-        return ref("Customer", value if isinstance(value, UUID) else UUID(str(value)))
-    col = CUSTOMER_COLUMNS.get(column)
-    if col is not None and col.enum is not None:
-        try:
-            return col.enum(value).name
-        except ValueError:
-            return value
-    return value
-
-
-CUSTOMER_COLUMNS = {c.sql: c for c in CUSTOMER.columns}
+# How a customer's columns are shown: references, and enums by name (``ACTIVE``, ``WHATSAPP``).
+_CUSTOMER_VALUES: dict[str, Convert] = {
+    "owner_id": ref_to("User"),
+    "billing_parent_id": ref_to("Customer"),
+    **{c.sql: enum_name(c.enum) for c in CUSTOMER.columns if c.enum is not None},
+}
 _CUSTOMER_NAMES = {**CUSTOMER.api_name_of, "owner_id": "owner", "billing_parent_id": "billingParent"}
+
+
+def _customer_value(column: str, value: Any) -> Any:
+    convert = _CUSTOMER_VALUES.get(column)
+    return value if value is None or convert is None else convert(value)
 
 
 def customer_changes(
@@ -115,9 +109,7 @@ def customer_changes(
     new: dict[str, Any] = {}
     for column in (*CUSTOMER.tracked, "billing_parent_id"):
         if column == "custom_fields":
-            held, now = before.get(column) or {}, after.get(column) or {}
-            held = _json_dict(held)
-            now = _json_dict(now)
+            held, now = _json_dict(before.get(column)), _json_dict(after.get(column))
             for key in sorted(held.keys() | now.keys()):
                 if held.get(key) != now.get(key):
                     old[CUSTOM + key], new[CUSTOM + key] = held.get(key), now.get(key)
