@@ -144,6 +144,41 @@ def contact_keys_of(*sides: Mapping[str, Any] | None, extra: Iterable[str] = ())
     return sorted(keys | set(extra))
 
 
+Actor = tuple[UUID, UUID | None, UUID | None, str]  # tenant, user, API key, name
+SYSTEM = "system"  # the actor of a change no principal made
+
+
+def _actor(access: Access) -> Actor:
+    p = access.principal
+    return (p.tenant_id, p.user_id, p.api_key_id, p.name)
+
+
+def _entries(
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_ids: Sequence[UUID | None],
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    details: dict[str, Any] | None,
+    contact: Sequence[str],
+) -> Sql:
+    """The ``INSERT`` of one entry per object id, alike but for the id."""
+    return Sql(
+        "INSERT INTO audit_entry (tenant_id, actor_id, actor_api_key_id, actor_name, action, object_type, "
+        "object_id, before, after, details, contact_keys) SELECT %s, %s, %s, %s, %s, %s, o, "
+        "%s::jsonb, %s::jsonb, %s::jsonb, %s::jsonb FROM unnest(%s::uuid[]) o",
+        *actor,
+        action,
+        object_type,
+        None if before is None else to_json(before),
+        None if after is None else to_json(after),
+        to_json(details or {}),
+        json.dumps(contact_keys_of(before, after, details, extra=contact)),
+        list(object_ids),
+    )
+
+
 def audit_insert(
     access: Access,
     action: str,
@@ -159,24 +194,7 @@ def audit_insert(
 
     ``contact``: the keys holding contact data; by default those of before/after/details named
     in CONTACT_KEYS (a caller writing custom values of a contact type names them itself)."""
-    p = access.principal
-    keys = contact_keys_of(before, after, details, extra=contact or ())
-    return Sql(
-        "INSERT INTO audit_entry (tenant_id, actor_id, actor_api_key_id, actor_name, action, object_type, "
-        "object_id, before, after, details, contact_keys) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s::jsonb, %s::jsonb)",
-        p.tenant_id,
-        p.user_id,
-        p.api_key_id,
-        p.name,
-        action,
-        object_type,
-        object_id,
-        None if before is None else to_json(before),
-        None if after is None else to_json(after),
-        to_json(details or {}),
-        json.dumps(keys),
-    )
+    return _entries(_actor(access), action, object_type, [object_id], before, after, details, contact or ())
 
 
 async def record_audit(
@@ -198,32 +216,6 @@ async def record_audit(
     )
 
 
-async def record_system(
-    tenant_id: UUID,
-    action: str,
-    object_type: str,
-    object_id: UUID | None,
-    *,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    details: dict[str, Any] | None = None,
-) -> None:
-    """An entry for a change no principal made (the ``crm`` command line): actor "system"."""
-    await execute(
-        Sql(
-            "INSERT INTO audit_entry (tenant_id, actor_name, action, object_type, object_id, before, after, details) "
-            "VALUES (%s, 'system', %s, %s, %s, %s::jsonb, %s::jsonb, %s::jsonb)",
-            tenant_id,
-            action,
-            object_type,
-            object_id,
-            None if before is None else to_json(before),
-            None if after is None else to_json(after),
-            to_json(details or {}),
-        )
-    )
-
-
 async def record_audit_each(
     access: Access,
     action: str,
@@ -235,25 +227,20 @@ async def record_audit_each(
     details: dict[str, Any] | None = None,
 ) -> None:
     """One entry per object of a bulk change that did the same to each, in one statement."""
-    if not object_ids:
-        return
-    p = access.principal
-    keys = contact_keys_of(before, after, details)
-    await execute(
-        Sql(
-            "INSERT INTO audit_entry (tenant_id, actor_id, actor_api_key_id, actor_name, action, object_type, "
-            "object_id, before, after, details, contact_keys) "
-            "SELECT %s, %s, %s, %s, %s, %s, o, %s::jsonb, %s::jsonb, %s::jsonb, %s::jsonb FROM unnest(%s::uuid[]) o",
-            p.tenant_id,
-            p.user_id,
-            p.api_key_id,
-            p.name,
-            action,
-            object_type,
-            None if before is None else to_json(before),
-            None if after is None else to_json(after),
-            to_json(details or {}),
-            json.dumps(keys),
-            list(object_ids),
-        )
-    )
+    if object_ids:
+        await execute(_entries(_actor(access), action, object_type, object_ids, before, after, details, ()))
+
+
+async def record_system(
+    tenant_id: UUID,
+    action: str,
+    object_type: str,
+    object_id: UUID | None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """An entry for a change no principal made (the ``crm`` command line): actor "system"."""
+    actor = (tenant_id, None, None, SYSTEM)
+    await execute(_entries(actor, action, object_type, [object_id], before, after, details, ()))
