@@ -215,6 +215,13 @@ class P:
         "Revert an import: remove the customers it created, restore those it updated",
         "revert imports",
     )
+    AUDIT_READ = _p(
+        "audit",
+        "read",
+        TENANT_SCOPE,
+        "Read the company's audit log: who changed what, with the values before and after",
+        "read the audit log",
+    )
 
 
 CATALOGUE: dict[str, Permission] = {p.key: p for p in vars(P).values() if isinstance(p, Permission)}

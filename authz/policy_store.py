@@ -9,10 +9,14 @@ polls for itself, so a fleet of servers picks a change up without coordination.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from pathlib import Path
+from typing import Any
 
 from authz.policy import CompiledPolicy, PolicyInvalid, fingerprint, load_policy
+from models.db import execute, in_transaction
+from models.sql import Sql
 
 log = logging.getLogger("crm.policy")
 
@@ -70,5 +74,41 @@ class PolicyStore:
     async def watch(self, interval: float) -> None:
         while True:
             await asyncio.sleep(interval)
+            previous, refused = self.current.fingerprint, self.last_error
             # Reading two small files is cheap; do it off the event loop anyway.
-            await asyncio.to_thread(self.reload_if_changed)
+            if await asyncio.to_thread(self.reload_if_changed):
+                reloaded = {"fingerprint": self.current.fingerprint, "previous": previous}
+                await _audit("policy.reload", reloaded, f"{previous}>{self.current.fingerprint}")
+            elif self.last_error is not None and self.last_error is not refused:
+                problems = [str(p) for p in self.last_error.problems]
+                refusal = {"fingerprint": self._last_seen, "serving": previous, "problems": problems}
+                await _audit("policy.refuse", refusal, f"{previous}>{self._last_seen}")
+
+
+# Every process notices the same edit within a few polls: the first to record it in this window
+# writes the entries, the others find them (a later edit back and forth is a new event).
+_SAME_EVENT_WITHIN = "1 minute"
+
+
+async def _audit(action: str, details: dict[str, Any], event: str) -> None:
+    """An entry in every company's audit log, actor "system": the policy files serve every company.
+
+    A reload or refusal is kept even when the log cannot be written (the database is down): it
+    is logged above, and the watcher must keep polling."""
+    try:
+        async with in_transaction():
+            await execute(Sql("SELECT pg_advisory_xact_lock(hashtext('audit:policy'))"))
+            await execute(
+                Sql(
+                    "INSERT INTO audit_entry (tenant_id, actor_name, action, object_type, details) "
+                    "SELECT t.id, 'system', %s, 'Policy', %s::jsonb FROM tenant t WHERE NOT EXISTS ("
+                    "SELECT 1 FROM audit_entry a WHERE a.tenant_id = t.id AND a.action = %s "
+                    f"AND a.details->>'event' = %s AND a.created_at > now() - interval '{_SAME_EVENT_WITHIN}')",
+                    action,
+                    json.dumps({**details, "event": event}),
+                    action,
+                    event,
+                )
+            )
+    except Exception:
+        log.exception("the audit log did not record %s", action)

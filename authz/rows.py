@@ -270,6 +270,7 @@ RULES: dict[tuple[str, str], RowRule] = {
         refusal=lambda _a, _r: "Only its owner (or, for a shared list, who may share lists) changes this list.",
     ),
     ("Tenant", READ): RowRule("tenant", None, _the_callers_tenant),
+    ("AuditEntry", READ): RowRule("audit_entry", P.AUDIT_READ, _tenant),
     ("Import", READ): RowRule("customer_import", P.IMPORT_READ, _imports_for(P.IMPORT_READ)),
     ("Import", P.IMPORT_CREATE.key): RowRule(
         "customer_import",

@@ -32,6 +32,9 @@ class AuditEntry(TenantOwned):
     before: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     after: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     details: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict, db_default=SqlDefault("'{}'::jsonb"))
+    # The keys of before/after/details that held contact data when the entry was written: their
+    # values are withheld from a reader from whom contact data is hidden (decided when read).
+    contact_keys: fields.JSONField[list[str]] = fields.JSONField(default=list, db_default=SqlDefault("'[]'::jsonb"))
 
     class Meta:
         table = "audit_entry"

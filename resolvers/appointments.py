@@ -13,6 +13,7 @@ from models.customers import CUSTOMER
 from models.db import execute, fetchrow, in_transaction
 from models.sql import Sql
 from resolvers import users as user_ops
+from resolvers.audit import Fields, api_values, changed, record_audit, ref_to
 from resolvers.children import ChildKind, RowsById
 from resolvers.customers import locate_for_change
 from resolvers.errors import Errors, FieldErrorCode
@@ -23,6 +24,16 @@ RETURNING = ", ".join(APPOINTMENT.column_names)
 # A customer's appointments, the latest start first.
 APPOINTMENTS = ChildKind.of(CUSTOMER.to_many("appointments"), Sql("appointment t"))
 APPOINTMENT_ROWS = RowsById("appointments", "Appointment", "a", COLUMNS)
+# What the audit log records of an appointment, as the API names it.
+AUDITED: Fields = {
+    "title": "title",
+    "starts_at": "startsAt",
+    "ends_at": "endsAt",
+    "location": "location",
+    "notes": "notes",
+    "with_user_id": ("withUser", ref_to("User")),
+    "customer_id": ("customer", ref_to("Customer")),
+}
 
 
 async def _clean(
@@ -74,14 +85,16 @@ async def schedule(access: Access, customer_id: UUID, data: dict[str, Any]) -> d
     values.setdefault("with_user_id", access.principal.user_id)
     values.update(tenant_id=access.principal.tenant_id, customer_id=customer_id, created_by_id=access.principal.user_id)
     cols = list(values)
-    row = await fetchrow(
-        Sql(
-            f"INSERT INTO appointment ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
-            f"RETURNING {RETURNING}",
-            *values.values(),
+    async with in_transaction():
+        row = await fetchrow(
+            Sql(
+                f"INSERT INTO appointment ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
+                f"RETURNING {RETURNING}",
+                *values.values(),
+            )
         )
-    )
-    assert row is not None
+        assert row is not None
+        await record_audit(access, "appointment.create", "Appointment", row["id"], after=api_values(row, AUDITED))
     return row
 
 
@@ -107,14 +120,20 @@ async def reschedule(access: Access, appointment_id: UUID, data: dict[str, Any])
                 access.principal.tenant_id,
             )
         )
-    assert row is not None
+        assert row is not None
+        before, after = changed(current, row, AUDITED)
+        if after:
+            await record_audit(access, "appointment.update", "Appointment", appointment_id, before=before, after=after)
     return row
 
 
 async def cancel(access: Access, appointment_id: UUID) -> None:
     access.require(P.APPOINTMENT_WRITE)
     async with in_transaction():
-        await _locate(access, appointment_id)
+        current = await _locate(access, appointment_id)
         await execute(
             Sql("DELETE FROM appointment WHERE id = %s AND tenant_id = %s", appointment_id, access.principal.tenant_id)
+        )
+        await record_audit(
+            access, "appointment.cancel", "Appointment", appointment_id, before=api_values(current, AUDITED)
         )

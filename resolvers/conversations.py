@@ -21,6 +21,7 @@ from models.customers import CUSTOMER
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql
 from resolvers import contact_keys, customers, templates
+from resolvers.audit import record_audit, ref
 from resolvers.children import ChildKind, RowsById
 from resolvers.clock import past_time
 from resolvers.contact import InvalidContact, normalize_email, normalize_phone
@@ -205,12 +206,22 @@ async def _store_inbound(
         )
     )
     if conversation is not None and conversation["status"] != ConversationStatus.OPEN:
+        closed = conversation
         conversation = await fetchrow(
             Sql(
                 "UPDATE conversation SET status = 'open', closed_at = NULL WHERE id = %s "
                 f"RETURNING {CONVERSATION_RETURNING}",
                 conversation["id"],
             )
+        )
+        await record_audit(
+            access,
+            "conversation.status",
+            "Conversation",
+            closed["id"],
+            before={"status": ConversationStatus(closed["status"]).name},
+            after={"status": ConversationStatus.OPEN.name},
+            details={"reason": "inbound message"},
         )
     if conversation is None:
         conversation = await fetchrow(
@@ -344,7 +355,16 @@ async def set_status(access: Access, conversation_id: UUID, status: Conversation
                 conversation_id,
             )
         )
-    assert row is not None
+        assert row is not None
+        if row["status"] != current["status"]:
+            await record_audit(
+                access,
+                "conversation.status",
+                "Conversation",
+                conversation_id,
+                before={"status": ConversationStatus(current["status"]).name},
+                after={"status": ConversationStatus(row["status"]).name},
+            )
     return row
 
 
@@ -475,4 +495,12 @@ async def start(access: Access, data: dict[str, Any]) -> list[dict[str, Any]]:
             )
             await _touch(p.tenant_id, conversation["id"], pk, now, outbound_by_user=True)
             started.append(conversation)
+            await record_audit(
+                access,
+                "conversation.start",
+                "Conversation",
+                conversation["id"],
+                after={"channel": channel.name, "customer": ref("Customer", pk, rows[pk]["name"])},
+                details={"template": ref("MessageTemplate", template["id"], template["name"])},
+            )
     return started

@@ -23,6 +23,7 @@ from models import CustomFieldType
 from models.db import fetchrow, fetchval, in_transaction
 from models.sql import Sql
 from resolvers import history
+from resolvers.audit import record_audit
 from resolvers.custom_fields import COLUMNS, OPTION_MAX, holds_option, lock_definition
 from resolvers.custom_values import SELECT_TYPES, FieldDef
 from resolvers.errors import FieldErrorCode, ValidationFailed
@@ -107,4 +108,13 @@ async def rename_option(
         assert row is not None
         updated = await _cascade(access, field, source, target)
         await rename_option_in_filters(access.principal.tenant_id, field.key, source, target)
+        await record_audit(
+            access,
+            "custom_field.rename_option",
+            "CustomField",
+            field.id,
+            before={"option": source},
+            after={"option": target},
+            details={"key": field.key, "customersChanged": updated},
+        )
     return FieldDef.from_row(row), updated

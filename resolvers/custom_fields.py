@@ -20,6 +20,7 @@ from models import CustomFieldType
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql
 from resolvers import history
+from resolvers.audit import record_audit
 from resolvers.custom_values import SELECT_TYPES, FieldDef, option_key
 from resolvers.errors import DomainError, Errors, FieldErrorCode, NotFound, ValidationFailed, VersionConflict
 from resolvers.history import EventKind
@@ -127,6 +128,34 @@ async def create_definition(access: Access, data: dict[str, Any]) -> FieldDef:
     required = bool(data.get("required") or False)
     errors.raise_if_any()
     tenant = access.principal.tenant_id
+    async with in_transaction():
+        created = await _insert(tenant, key, label, kind, options, required, position)
+        await record_audit(access, "custom_field.create", "CustomField", created.id, after=audited(created))
+    return created
+
+
+def audited(field: FieldDef) -> dict[str, Any]:
+    """A definition as the audit log records it, as the API names it."""
+    return {
+        "key": field.key,
+        "label": field.label,
+        "type": field.type.name,
+        "options": list(field.options),
+        "required": field.required,
+        "position": field.position,
+        "archived": field.archived,
+    }
+
+
+async def _insert(
+    tenant: UUID,
+    key: str,
+    label: str | None,
+    kind: CustomFieldType,
+    options: list[str],
+    required: bool,
+    position: int | None,
+) -> FieldDef:
     row = await fetchrow(
         Sql(
             "INSERT INTO custom_field (tenant_id, key, label, type, options, required, position) "
@@ -224,8 +253,21 @@ async def update_definition(access: Access, field_id: UUID, expected_version: in
                 field.id,
             )
         )
-    assert row is not None
-    return FieldDef.from_row(row)
+        assert row is not None
+        updated = FieldDef.from_row(row)
+        old, new = audited(field), audited(updated)
+        keys = [k for k in new if old[k] != new[k]]
+        if keys:
+            await record_audit(
+                access,
+                "custom_field.update",
+                "CustomField",
+                field.id,
+                before={k: old[k] for k in keys},
+                after={k: new[k] for k in keys},
+                details={"key": field.key},
+            )
+    return updated
 
 
 async def delete_definition(
@@ -276,4 +318,12 @@ async def delete_definition(
             + Sql(") SELECT count(*) FILTER (WHERE merged_into_id IS NULL) FROM changed")
         )
         await execute(Sql("DELETE FROM custom_field WHERE id = %s AND tenant_id = %s", field.id, tenant))
+        await record_audit(
+            access,
+            "custom_field.delete",
+            "CustomField",
+            field.id,
+            before=audited(field),
+            details={"customersWithValue": int(lost or 0)},
+        )
     return int(lost or 0)

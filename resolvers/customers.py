@@ -18,6 +18,7 @@ from models.db import execute, fetchrow, in_transaction
 from models.sql import Sql
 from resolvers import contact_keys, history
 from resolvers import tags as tag_ops
+from resolvers.audit import customer_changes, record_audit
 from resolvers.custom_fields import load_definitions
 from resolvers.custom_values import FieldDef, apply_changes, by_key, check_required_values, clean_inputs
 from resolvers.customer_fields import check_required, clean_customer_fields, search_text
@@ -163,6 +164,10 @@ async def create_customer(
         await history.record(
             access, row["id"], EventKind.CREATED, {"fields": history.diff({}, row, TRACKED), "tags": tag_names}
         )
+        _, after, contact = customer_changes({}, row, {f.key: f.type for f in cleaned.fields})
+        await record_audit(
+            access, "customer.create", "Customer", row["id"], after=after, details={"tags": tag_names}, contact=contact
+        )
     return row, Outcome.CREATED
 
 
@@ -220,6 +225,7 @@ async def _fold_into_existing(
     if tag_names:
         await tag_ops.attach(access.principal.tenant_id, row["id"], tag_names)
         await history.record(access, row["id"], EventKind.TAGS_CHANGED, {"added": tag_names, "removed": []})
+        await record_audit(access, "customer.tags", "Customer", row["id"], details={"added": tag_names, "removed": []})
     return row, Outcome.MERGED if mode is OnDuplicate.MERGE else Outcome.UPDATED
 
 
@@ -243,6 +249,11 @@ async def apply_update(
     changed = history.diff(current, row, TRACKED)
     if changed:
         await history.record(access, row["id"], update_kind(changed), {"changes": changed, **(source or {})})
+        if source is None:  # an import's changes are the import's entry (import.start)
+            before, after, contact = customer_changes(current, row, {f.key: f.type for f in fields})
+            await record_audit(
+                access, "customer.update", "Customer", row["id"], before=before, after=after, contact=contact
+            )
     return row
 
 
@@ -348,4 +359,7 @@ async def change_tags(
         )
         if added or removed:
             await history.record(access, customer_id, EventKind.TAGS_CHANGED, {"added": added, "removed": removed})
+            await record_audit(
+                access, "customer.tags", "Customer", customer_id, details={"added": added, "removed": removed}
+            )
         return await reread(p.tenant_id, customer_id)

@@ -25,6 +25,7 @@ from models.customers import CUSTOMER
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql, and_
 from resolvers import contact_keys, history
+from resolvers.audit import customer_changes, record_audit, ref
 from resolvers.custom_fields import load_definitions
 from resolvers.custom_values import FieldDef, by_key, check_required_values, check_values
 from resolvers.customer_fields import check_required, search_text
@@ -366,6 +367,21 @@ async def merge_customers(
             EventKind.MERGED_INTO,
             {"merge_id": merge_id, "primary": {"id": primary_id, "name": row["name"]}},
         )
+        before, after, contact = customer_changes(primary, row, {f.key: f.type for f in fields})
+        await record_audit(
+            access,
+            "customer.merge",
+            "Customer",
+            primary_id,
+            before=before,
+            after=after,
+            details={
+                "merge": ref("Merge", merge_id),
+                "duplicates": [ref("Customer", d["id"], d["name"]) for d in duplicates],
+                "moved": counts,
+            },
+            contact=contact,
+        )
         performed = await fetchval(Sql("SELECT created_at FROM customer_merge WHERE id = %s", merge_id))
     return row, MergeRecord(merge_id, primary_id, duplicate_ids, performed, p.user_id, None, counts)
 
@@ -533,6 +549,17 @@ async def undo_merge(access: Access, merge_id: UUID) -> tuple[dict[str, Any], li
             [primary_id, *duplicate_ids],
             EventKind.MERGE_UNDONE,
             {"merge_id": merge_id, "primary_id": primary_id, "duplicate_ids": duplicate_ids},
+        )
+        before, after, contact = customer_changes(primary, restored)
+        await record_audit(
+            access,
+            "customer.unmerge",
+            "Customer",
+            primary_id,
+            before=before,
+            after=after,
+            details={"merge": ref("Merge", merge_id), "duplicates": [ref("Customer", d) for d in duplicate_ids]},
+            contact=contact,
         )
         # Read back through the caller's read scope: the answer carries nothing it may not see.
         readable = await get_customers(access, [primary_id, *duplicate_ids])

@@ -12,6 +12,7 @@ from models.activities import NOTE
 from models.customers import CUSTOMER
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import Sql
+from resolvers.audit import record_audit, ref
 from resolvers.children import ChildKind, RowsById
 from resolvers.customers import locate_for_change
 from resolvers.errors import Errors, FieldErrorCode
@@ -39,20 +40,28 @@ async def add_note(access: Access, customer_id: UUID, body: str) -> dict[str, An
     access.require(P.NOTE_WRITE)
     text = _clean_body(body)
     p = access.principal
-    await locate_for_change(access, customer_id, P.NOTE_WRITE, lock=False)
-    row = await fetchrow(
-        Sql(
-            "INSERT INTO note (tenant_id, customer_id, author_id, author_name, body) VALUES (%s, %s, %s, %s, %s) "
-            "RETURNING id, tenant_id, customer_id, author_id, author_name, body, created_at, edited_at",
-            p.tenant_id,
-            customer_id,
-            p.user_id,
-            p.name,
-            text,
+    async with in_transaction():
+        customer = await locate_for_change(access, customer_id, P.NOTE_WRITE, lock=False)
+        row = await fetchrow(
+            Sql(
+                "INSERT INTO note (tenant_id, customer_id, author_id, author_name, body) VALUES (%s, %s, %s, %s, %s) "
+                "RETURNING id, tenant_id, customer_id, author_id, author_name, body, created_at, edited_at",
+                p.tenant_id,
+                customer_id,
+                p.user_id,
+                p.name,
+                text,
+            )
         )
-    )
-    assert row is not None
+        assert row is not None
+        await record_audit(
+            access, "note.create", "Note", row["id"], after={"body": text, "customer": _customer(customer)}
+        )
     return row
+
+
+def _customer(row: dict[str, Any]) -> dict[str, Any] | None:
+    return ref("Customer", row["id"], row.get("name"))
 
 
 async def _note_for_change(access: Access, note_id: UUID) -> dict[str, Any]:
@@ -64,7 +73,7 @@ async def _note_for_change(access: Access, note_id: UUID) -> dict[str, Any]:
 async def edit_note(access: Access, note_id: UUID, body: str) -> dict[str, Any]:
     text = _clean_body(body)
     async with in_transaction():
-        await _note_for_change(access, note_id)
+        before = await _note_for_change(access, note_id)
         row = await fetchrow(
             Sql(
                 "UPDATE note SET body = %s, edited_at = now() WHERE id = %s AND tenant_id = %s "
@@ -74,14 +83,25 @@ async def edit_note(access: Access, note_id: UUID, body: str) -> dict[str, Any]:
                 access.principal.tenant_id,
             )
         )
-    assert row is not None
+        assert row is not None
+        if before["body"] != text:
+            await record_audit(
+                access, "note.update", "Note", note_id, before={"body": before["body"]}, after={"body": text}
+            )
     return row
 
 
 async def delete_note(access: Access, note_id: UUID) -> None:
     async with in_transaction():
-        await _note_for_change(access, note_id)
+        before = await _note_for_change(access, note_id)
         await execute(Sql("DELETE FROM note WHERE id = %s AND tenant_id = %s", note_id, access.principal.tenant_id))
+        await record_audit(
+            access,
+            "note.delete",
+            "Note",
+            note_id,
+            before={"body": before["body"], "customer": ref("Customer", before["customer_id"])},
+        )
 
 
 async def last_notes(access: Access, customer_ids: list[UUID]) -> dict[UUID, dict[str, Any]]:

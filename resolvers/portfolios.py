@@ -15,6 +15,7 @@ from authz.rows import owner_of_every_customer, rows_for, visible_rows
 from models.db import execute, fetch, in_transaction
 from models.sql import Sql
 from resolvers import history
+from resolvers.audit import record_audit_each, ref
 from resolvers.errors import FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import EventKind
 from resolvers.owners import check_owner
@@ -105,6 +106,15 @@ async def _reassign(access: Access, ids: list[UUID], owner_id: UUID | None) -> i
         kind = EventKind.TRANSFERRED if owner_id else EventKind.REMOVED_FROM_PORTFOLIO
         for previous, group in by_previous.items():
             await history.record(access, group, kind, {"changes": {"owner_id": [previous, owner_id]}})
+            await record_audit_each(
+                access,
+                "customer.transfer" if owner_id else "customer.remove_from_portfolio",
+                "Customer",
+                group,
+                before={"owner": ref("User", previous)},
+                after={"owner": ref("User", owner_id)},
+                details={"bulk": len(changing)},
+            )
     return len(changing)
 
 

@@ -11,8 +11,9 @@ from authz.access import Access
 from authz.catalogue import P, Scope
 from models.activities import PURCHASE
 from models.customers import CUSTOMER
-from models.db import fetchrow
+from models.db import fetchrow, in_transaction
 from models.sql import Sql
+from resolvers.audit import Fields, api_values, changed, record_audit, ref_to
 from resolvers.children import ChildKind, RowsById
 from resolvers.customers import locate_for_change
 from resolvers.errors import Errors, FieldErrorCode, ValidationFailed
@@ -23,6 +24,17 @@ PURCHASES = ChildKind.of(CUSTOMER.to_many("purchases"), Sql("purchase t"))
 PURCHASE_ROWS = RowsById("purchases", "Purchase", "p", PURCHASE.select("p"))
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_AMOUNT = Decimal("999999999999.99")
+# What the audit log records of a purchase, as the API names it; a redelivery changes the first five.
+AUDITED: Fields = {
+    "amount": "amount",
+    "currency": "currency",
+    "description": "description",
+    "occurred_at": "occurredAt",
+    "source": "source",
+    "external_id": "externalId",
+    "customer_id": ("customer", ref_to("Customer")),
+}
+_CHANGEABLE = ("amount", "currency", "description", "occurred_at", "source")
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
@@ -75,7 +87,30 @@ async def record_purchase(access: Access, customer_id: UUID, data: dict[str, Any
         )
     await locate_for_change(access, customer_id, P.PURCHASE_WRITE, lock=False)
     tenant = access.principal.tenant_id
-    row = await fetchrow(
+    async with in_transaction():
+        row = await _upsert(tenant, customer_id, values)
+        if row is None:  # the external id belongs to another customer's purchase
+            raise ValidationFailed.one("externalId", FieldErrorCode.TAKEN, "is already recorded for another customer")
+        inserted = row.pop("inserted")
+        previous = {col: row.pop(f"previous_{col}") for col in _CHANGEABLE}
+        if inserted:
+            await record_audit(access, "purchase.create", "Purchase", row["id"], after=api_values(row, AUDITED))
+        else:
+            before, after = changed(previous, row, AUDITED)
+            if after:
+                details = {"externalId": row["external_id"]}
+                await record_audit(
+                    access, "purchase.update", "Purchase", row["id"], before=before, after=after, details=details
+                )
+    return row, inserted
+
+
+async def _upsert(tenant: UUID, customer_id: UUID, values: dict[str, Any]) -> dict[str, Any] | None:
+    # A subquery sees the rows as they were before the statement: the purchase a redelivery updates.
+    previous = ", ".join(
+        f"(SELECT o.{c} FROM purchase o WHERE o.id = purchase.id) AS previous_{c}" for c in _CHANGEABLE
+    )
+    return await fetchrow(
         Sql(
             "INSERT INTO purchase (tenant_id, customer_id, amount, currency, description, occurred_at, external_id, source) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
@@ -83,7 +118,7 @@ async def record_purchase(access: Access, customer_id: UUID, data: dict[str, Any
             "amount = EXCLUDED.amount, currency = EXCLUDED.currency, description = EXCLUDED.description, "
             "occurred_at = EXCLUDED.occurred_at, source = EXCLUDED.source "
             "WHERE purchase.customer_id = EXCLUDED.customer_id "
-            f"RETURNING {COLUMNS}, (xmax = 0) AS inserted",
+            f"RETURNING {COLUMNS}, (xmax = 0) AS inserted, {previous}",
             tenant,
             customer_id,
             values["amount"],
@@ -94,6 +129,3 @@ async def record_purchase(access: Access, customer_id: UUID, data: dict[str, Any
             values["source"],
         )
     )
-    if row is None:  # the external id belongs to another customer's purchase
-        raise ValidationFailed.one("externalId", FieldErrorCode.TAKEN, "is already recorded for another customer")
-    return row, row.pop("inserted")

@@ -15,6 +15,7 @@ from authz.rows import locate_for, visible_rows
 from models.db import fetch, fetchrow, in_transaction
 from models.saved_filters import SAVED_FILTER
 from models.sql import Sql
+from resolvers.audit import api_values, changed, record_audit
 from resolvers.custom_values import option_key
 from resolvers.customer_filters import compile_filter
 from resolvers.customer_reads import Sort, SortField
@@ -127,6 +128,8 @@ async def save_filter(access: Access, data: dict[str, Any]) -> dict[str, Any]:
                     *values.values(),
                 )
             )
+            assert row is not None
+            await _audit(access, "saved_filter.create", row["id"], None, row)
     except IntegrityError:
         raise ValidationFailed.one("name", FieldErrorCode.TAKEN, "you already have a list with this name") from None
     assert row is not None
@@ -156,7 +159,7 @@ async def update_filter(access: Access, filter_id: UUID, data: dict[str, Any]) -
     values = _clean(data, creating=False)
     await _check(access, values)
     async with in_transaction():
-        await _for_change(access, filter_id)
+        previous = await _for_change(access, filter_id)
         if not values:
             row = await get_filter(access, filter_id)
         else:
@@ -175,14 +178,37 @@ async def update_filter(access: Access, filter_id: UUID, data: dict[str, Any]) -
                 raise ValidationFailed.one(
                     "name", FieldErrorCode.TAKEN, "its owner already has a list with this name"
                 ) from None
+            assert row is not None
+            await _audit(access, "saved_filter.update", filter_id, previous, row)
     assert row is not None
     return row
+
+
+# What the audit log records of a saved list. Its conditions may name contact values (an email
+# filter): withheld, as contact data, from readers who may not see them.
+AUDITED = {"name": "name", "conditions": "conditions", "search": "search", "sort": "sort", "shared": "shared"}
+
+
+async def _audit(
+    access: Access, action: str, filter_id: UUID, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> None:
+    if before is None or after is None:
+        old, new = (
+            (None, api_values(after, AUDITED)) if after is not None else (api_values(before or {}, AUDITED), None)
+        )
+    else:
+        old, new = changed(before, after, AUDITED)
+        if not new:
+            return
+    await record_audit(
+        access, action, "SavedFilter", filter_id, before=old, after=new, contact=["conditions", "search"]
+    )
 
 
 async def delete_filter(access: Access, filter_id: UUID) -> None:
     access.require(P.SAVED_FILTER_WRITE)
     async with in_transaction():
-        await _for_change(access, filter_id)
+        previous = await _for_change(access, filter_id)
         await fetch(
             Sql(
                 "DELETE FROM saved_filter WHERE id = %s AND tenant_id = %s RETURNING id",
@@ -190,6 +216,7 @@ async def delete_filter(access: Access, filter_id: UUID) -> None:
                 access.principal.tenant_id,
             )
         )
+        await _audit(access, "saved_filter.delete", filter_id, previous, None)
 
 
 OPTION_OPERATORS = ("equals", "oneOf", "contains")  # those that name options of a select field

@@ -18,6 +18,7 @@ from models.customers import CUSTOMER
 from models.db import fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql, and_
 from resolvers import users as user_ops
+from resolvers.audit import Fields, api_values, changed, enum_name, record_audit, ref_to
 from resolvers.children import ChildKind, ChildList, RowsById
 from resolvers.cursors import ListCursors
 from resolvers.customers import locate_for_change
@@ -26,6 +27,16 @@ from resolvers.locate import locate_or_refuse
 from resolvers.pagination import after_condition, keys_on, order_by, page_size
 
 TITLE_MAX, DESCRIPTION_MAX = 200, 10_000
+# What the audit log records of a task, as the API names it.
+AUDITED: Fields = {
+    "title": "title",
+    "description": "description",
+    "due_at": "dueAt",
+    "priority": ("priority", enum_name(TaskPriority)),
+    "status": ("status", enum_name(TaskStatus)),
+    "responsible_id": ("responsible", ref_to("User")),
+    "customer_id": ("customer", ref_to("Customer")),
+}
 TASK_COLUMNS = TASK.select("k")
 RETURNING = ", ".join(TASK.column_names)
 # Open work first by due date (no date last), then the newest.
@@ -95,14 +106,16 @@ async def create_task(access: Access, customer_id: UUID, data: dict[str, Any]) -
         await _check_responsible(access, responsible, customer_id)
     values.update(tenant_id=p.tenant_id, customer_id=customer_id, responsible_id=responsible, created_by_id=p.user_id)
     columns = list(values)
-    row = await fetchrow(
-        Sql(
-            f"INSERT INTO task ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
-            f"RETURNING {RETURNING}",
-            *values.values(),
+    async with in_transaction():
+        row = await fetchrow(
+            Sql(
+                f"INSERT INTO task ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+                f"RETURNING {RETURNING}",
+                *values.values(),
+            )
         )
-    )
-    assert row is not None
+        assert row is not None
+        await record_audit(access, "task.create", "Task", row["id"], after=api_values(row, AUDITED))
     return row
 
 
@@ -131,7 +144,10 @@ async def update_task(access: Access, task_id: UUID, data: dict[str, Any]) -> di
                 access.principal.tenant_id,
             )
         )
-    assert row is not None
+        assert row is not None
+        before, after = changed(current, row, AUDITED)
+        if after:
+            await record_audit(access, "task.update", "Task", task_id, before=before, after=after)
     return row
 
 

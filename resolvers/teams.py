@@ -11,10 +11,11 @@ from authz.access import Access
 from authz.catalogue import P
 from authz.rows import rows_for, visible_rows
 from models import Team
-from models.db import execute, fetch, fetchrow, in_transaction
+from models.db import fetch, fetchrow, in_transaction
 from models.sql import FALSE, Sql
 from models.teams import TEAM
 from resolvers import history
+from resolvers.audit import record_audit, ref
 from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import EventKind
 from resolvers.portfolios import check_batch
@@ -62,7 +63,9 @@ async def create_team(access: Access, name: str) -> dict[str, Any]:
     access.require(P.TEAM_MANAGE)
     name = _clean_name(name)
     try:
-        team = await Team.create(tenant_id=access.principal.tenant_id, name=name)
+        async with in_transaction():
+            team = await Team.create(tenant_id=access.principal.tenant_id, name=name)
+            await record_audit(access, "team.create", "Team", team.id, after={"name": name})
     except IntegrityError:
         raise ValidationFailed.one("name", FieldErrorCode.TAKEN, "another team has this name") from None
     return {"id": team.id, "name": team.name, "created_at": team.created_at}
@@ -71,9 +74,14 @@ async def create_team(access: Access, name: str) -> dict[str, Any]:
 async def rename_team(access: Access, team_id: UUID, name: str) -> dict[str, Any]:
     access.require(P.TEAM_MANAGE)
     name = _clean_name(name)
-    await get_team(access, team_id)
     try:
-        await Team.filter(id=team_id, tenant_id=access.principal.tenant_id).update(name=name)
+        async with in_transaction():
+            previous = await get_team(access, team_id)
+            await Team.filter(id=team_id, tenant_id=access.principal.tenant_id).update(name=name)
+            if previous["name"] != name:
+                await record_audit(
+                    access, "team.rename", "Team", team_id, before={"name": previous["name"]}, after={"name": name}
+                )
     except IntegrityError:
         raise ValidationFailed.one("name", FieldErrorCode.TAKEN, "another team has this name") from None
     return await get_team(access, team_id)
@@ -81,9 +89,13 @@ async def rename_team(access: Access, team_id: UUID, name: str) -> dict[str, Any
 
 async def delete_team(access: Access, team_id: UUID) -> None:
     access.require(P.TEAM_MANAGE)
-    deleted = await Team.filter(id=team_id, tenant_id=access.principal.tenant_id).delete()
-    if not deleted:
-        raise NotFound("Team", str(team_id))
+    async with in_transaction():
+        previous = await fetchrow(
+            Sql("DELETE FROM team WHERE id = %s AND tenant_id = %s RETURNING name", team_id, access.principal.tenant_id)
+        )
+        if previous is None:
+            raise NotFound("Team", str(team_id))
+        await record_audit(access, "team.delete", "Team", team_id, before={"name": previous["name"]})
 
 
 async def change_members(access: Access, team_id: UUID, add: list[UUID], remove: list[UUID]) -> dict[str, Any]:
@@ -91,30 +103,46 @@ async def change_members(access: Access, team_id: UUID, add: list[UUID], remove:
     tenant = access.principal.tenant_id
     async with in_transaction():
         team = await get_team(access, team_id)
+        added: list[dict[str, Any]] = []
+        removed: list[dict[str, Any]] = []
         if add:
             users = await fetch(
-                Sql("SELECT id FROM app_user WHERE tenant_id = %s AND id = ANY(%s::uuid[])", tenant, add)
+                Sql("SELECT id, name FROM app_user WHERE tenant_id = %s AND id = ANY(%s::uuid[])", tenant, add)
             )
             unknown = set(add) - {u["id"] for u in users}
             if unknown:
                 raise ValidationFailed.one("add", FieldErrorCode.UNKNOWN, f"{len(unknown)} id(s) are not users here")
-            await execute(
+            added = await fetch(
                 Sql(
                     "INSERT INTO team_membership (tenant_id, team_id, user_id) SELECT %s, %s, u "
-                    "FROM unnest(%s::uuid[]) AS u ON CONFLICT DO NOTHING",
+                    "FROM unnest(%s::uuid[]) AS u ON CONFLICT DO NOTHING RETURNING user_id",
                     tenant,
                     team_id,
                     add,
                 )
             )
         if remove:
-            await execute(
+            removed = await fetch(
                 Sql(
-                    "DELETE FROM team_membership WHERE tenant_id = %s AND team_id = %s AND user_id = ANY(%s::uuid[])",
+                    "DELETE FROM team_membership m WHERE tenant_id = %s AND team_id = %s AND user_id = ANY(%s::uuid[]) "
+                    "RETURNING user_id, (SELECT u.name FROM app_user u WHERE u.id = m.user_id) AS name",
                     tenant,
                     team_id,
                     remove,
                 )
+            )
+        if added or removed:
+            names = {u["id"]: u["name"] for u in users} if add else {}
+            await record_audit(
+                access,
+                "team.members",
+                "Team",
+                team_id,
+                details={
+                    "team": ref("Team", team_id, team["name"]),
+                    "added": [ref("User", r["user_id"], names.get(r["user_id"])) for r in added],
+                    "removed": [ref("User", r["user_id"], r["name"]) for r in removed],
+                },
             )
     return team
 
@@ -162,6 +190,17 @@ async def change_customer_teams(access: Access, team_id: UUID, customer_ids: lis
         await history.record(
             access, changed_ids, EventKind.TEAMS_CHANGED, {key: [{"id": team["id"], "name": team["name"]}]}
         )
+        if changed_ids:
+            await record_audit(
+                access,
+                "team.attach" if attach else "team.detach",
+                "Team",
+                team_id,
+                details={
+                    "team": ref("Team", team_id, team["name"]),
+                    "customers": [ref("Customer", c) for c in changed_ids],
+                },
+            )
     return len(changed_ids)
 
 

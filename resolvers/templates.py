@@ -12,13 +12,17 @@ from authz.access import Access
 from authz.catalogue import P
 from authz.rows import visible_rows
 from models import Channel, MessageTemplate
-from models.db import fetch, fetchrow
+from models.db import fetch, fetchrow, in_transaction
 from models.sql import Sql
+from resolvers.audit import Fields, api_values, enum_name, record_audit
+from resolvers.audit import changed as audit_changes
 from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}")
 BODY_MAX = 4_000
 COLUMNS = "id, tenant_id, name, body, channel, archived, created_at"
+# What the audit log records of a template, as the API names it.
+AUDITED: Fields = {"name": "name", "body": "body", "channel": ("channel", enum_name(Channel)), "archived": "archived"}
 
 
 class MissingValues(ValueError):
@@ -84,16 +88,31 @@ async def save_template(access: Access, template_id: UUID | None, data: dict[str
     tenant = access.principal.tenant_id
     values = _clean(data, creating=template_id is None)
     try:
-        if template_id is None:
-            created = await MessageTemplate.create(tenant_id=tenant, created_by_id=access.principal.user_id, **values)
-            template_id = created.id
-        elif values:
-            changed = await MessageTemplate.filter(id=template_id, tenant_id=tenant).update(**values)
-            if not changed:
+        async with in_transaction():
+            previous = None if template_id is None else await get_template(tenant, template_id)
+            if template_id is None:
+                created = await MessageTemplate.create(
+                    tenant_id=tenant, created_by_id=access.principal.user_id, **values
+                )
+                template_id = created.id
+            elif values:
+                changed = await MessageTemplate.filter(id=template_id, tenant_id=tenant).update(**values)
+                if not changed:
+                    raise NotFound("MessageTemplate", str(template_id))
+            row = await get_template(tenant, template_id)
+            if row is None:
                 raise NotFound("MessageTemplate", str(template_id))
+            if previous is None:
+                await record_audit(
+                    access, "template.create", "MessageTemplate", template_id, after=api_values(row, AUDITED)
+                )
+            else:
+                before, after = audit_changes(previous, row, AUDITED)
+                if after:
+                    verb = "archive" if after.keys() == {"archived"} and row["archived"] else "update"
+                    await record_audit(
+                        access, f"template.{verb}", "MessageTemplate", template_id, before=before, after=after
+                    )
     except IntegrityError:
         raise ValidationFailed.one("name", FieldErrorCode.TAKEN, "another template has this name") from None
-    row = await get_template(tenant, template_id)
-    if row is None:
-        raise NotFound("MessageTemplate", str(template_id))
     return row

@@ -9,9 +9,10 @@ import phonenumbers
 
 from authz.access import Access
 from authz.catalogue import P
-from models.db import fetchrow
+from models.db import fetchrow, in_transaction
 from models.sql import Sql
 from models.tenants import TENANT
+from resolvers.audit import changed, record_audit
 from resolvers.customer_fields import ALWAYS_REQUIRED, STANDARD_FIELDS
 from resolvers.errors import Errors, FieldErrorCode
 
@@ -60,12 +61,17 @@ async def update_settings(access: Access, data: dict[str, Any]) -> dict[str, Any
     if not changes:
         return await get_tenant(access)
     assignments = ", ".join(f"{col} = %s" for col in changes)
-    row = await fetchrow(
-        Sql(
-            f"UPDATE tenant SET {assignments} WHERE id = %s RETURNING {COLUMNS}",
-            *changes.values(),
-            access.principal.tenant_id,
+    async with in_transaction():
+        previous = await get_tenant(access)
+        row = await fetchrow(
+            Sql(
+                f"UPDATE tenant SET {assignments} WHERE id = %s RETURNING {COLUMNS}",
+                *changes.values(),
+                access.principal.tenant_id,
+            )
         )
-    )
-    assert row is not None
+        assert row is not None
+        before, after = changed(previous, row, {column: api for api, column in SETTINGS.items()})
+        if after:
+            await record_audit(access, "tenant.update", "Tenant", row["id"], before=before, after=after)
     return row

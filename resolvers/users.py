@@ -10,9 +10,10 @@ from authz.catalogue import P
 from authz.principal import Principal
 from authz.rows import visible_rows
 from models import Role
-from models.db import fetch, fetchrow, fetchval
+from models.db import fetch, fetchrow, fetchval, in_transaction
 from models.sql import FALSE, Sql
 from models.users import USER
+from resolvers.audit import record_audit, ref
 from resolvers.errors import NotFound
 
 USER_COLUMNS = USER.select("u")
@@ -79,15 +80,27 @@ async def list_users(access: Access) -> list[dict[str, Any]]:
 
 async def set_conversation_access(access: Access, user_id: UUID, enabled: bool) -> dict[str, Any]:
     access.require(P.USER_MANAGE)
-    row = await fetchrow(
-        Sql(
-            f"UPDATE app_user u SET can_start_conversations = %s WHERE u.id = %s AND u.tenant_id = %s "
-            f"RETURNING {USER_COLUMNS}",
-            enabled,
-            user_id,
-            access.principal.tenant_id,
+    async with in_transaction():
+        row = await fetchrow(
+            Sql(
+                f"UPDATE app_user u SET can_start_conversations = %s WHERE u.id = %s AND u.tenant_id = %s "
+                f"RETURNING {USER_COLUMNS}, (SELECT o.can_start_conversations FROM app_user o WHERE o.id = u.id) AS was",
+                enabled,
+                user_id,
+                access.principal.tenant_id,
+            )
         )
-    )
-    if row is None:
-        raise NotFound("User", str(user_id))
+        if row is None:
+            raise NotFound("User", str(user_id))
+        was = row.pop("was")  # a subquery reads the row as it was before the statement
+        if was != enabled:
+            await record_audit(
+                access,
+                "user.update",
+                "User",
+                user_id,
+                before={"canStartConversations": was},
+                after={"canStartConversations": enabled},
+                details={"user": ref("User", user_id, row["name"])},
+            )
     return row

@@ -9,9 +9,11 @@ enum values by name (``ACTIVE``, ``WHATSAPP``). Masking is decided before this, 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from uuid import UUID
 
 from models.customers import CUSTOMER
 from models.descriptors import Column, ToOne
@@ -48,10 +50,24 @@ def field_name(field: str) -> str:
     return CUSTOMER.api_name_of.get(field, field)
 
 
-def field_value(field: str, value: Any) -> Any:
-    """A value of the column ``field`` as the API shows it: ids global, enums by name."""
+# References shown as ``{id, name}``: the named row's current name, as the caller may see that
+# row (the User rule), else null. Both read paths look the names up when the entry is read.
+NAMED = frozenset({"owner_id"})
+
+
+def named_ids(changes: Any) -> set[UUID]:
+    """The ids of NAMED references among ``changes`` (``resolvers.history.Change``s)."""
+    found = (history.as_uuid(v) for c in changes if c.field in NAMED for v in (c.before, c.after))
+    return {pk for pk in found if pk is not None}
+
+
+def field_value(field: str, value: Any, names: Mapping[UUID, str | None] | None = None) -> Any:
+    """A value of the column ``field`` as the API shows it: ids global (the owner as ``{id,
+    name}``, its name from ``names``), enums by name."""
     if value is None:
         return None
+    if field in NAMED and (pk := history.as_uuid(value)) is not None:
+        return {"id": global_id(REFERS_TO[field][1], value), "name": (names or {}).get(pk)}
     if field in REFERS_TO:
         return global_id(REFERS_TO[field][1], value)
     column = COLUMNS.get(field)

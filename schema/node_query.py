@@ -24,6 +24,7 @@ from resolvers import tenants as tenant_ops
 from resolvers.children import RowsById
 from resolvers.custom_values import FieldDef
 from schema.appointments import Appointment
+from schema.audit import audit_entry
 from schema.context import Info
 from schema.conversations import Conversation, Message, MessageTemplate
 from schema.custom_fields import CustomField
@@ -80,6 +81,10 @@ async def _merge(info: Info, row: Row) -> Node | None:
     return Merge.from_record(record) if record else None
 
 
+async def _audit_entry(info: Info, row: Row) -> Node | None:
+    return await audit_entry(info, row["id"])
+
+
 async def _tenant(info: Info, row: Row) -> Node | None:
     return Tenant.from_row(await tenant_ops.get_tenant(info.context.access))
 
@@ -103,6 +108,7 @@ BUILDERS: dict[str, Build] = {
     "User": _direct(User.from_row),
     "Tenant": _tenant,
     "Import": _direct(Import.from_row),
+    "AuditEntry": _audit_entry,
 }
 
 

@@ -27,6 +27,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from schema.appointments import AppointmentMutation
+from schema.audit import AuditQuery
 from schema.conversations import ConversationMutation, ConversationQuery
 from schema.cost import CostLimit
 from schema.custom_fields import CustomFieldMutation, CustomFieldQuery
@@ -58,6 +59,7 @@ Query = merge_types(
         UserQuery, TenantQuery, NodeQuery, CustomerQuery, DuplicateQuery, PortfolioQuery, TeamQuery,
         TaskQuery, ConversationQuery, CustomFieldQuery, TagQuery, SavedFilterQuery, ImportQuery,
         IntegrationQuery,
+        AuditQuery,
     ),
 )  # fmt: skip
 Mutation = merge_types(

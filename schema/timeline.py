@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Annotated, Any, cast
 
@@ -40,7 +40,8 @@ class FieldChange:
         description="The field as the API names it: tradeName, address.city, owner, customFields.<key>..."
     )
     before: JSON | None = strawberry.field(
-        description="Values as the API shows them: ids are global ids, enum values their names (ACTIVE)."
+        description="Values as the API shows them: ids are global ids, the owner {id, name}, enum values their "
+        "names (ACTIVE)."
     )
     after: JSON | None
     hidden: bool = strawberry.field(
@@ -66,9 +67,11 @@ class HistoryEntry(Node):
     _actor: strawberry.Private[Any]
 
     @classmethod
-    def from_row(cls, row: dict[str, Any], contact_hidden: bool, readable: set[Any]) -> HistoryEntry:
-        """``readable``: the customers named by the entry that the caller may see now."""
-        shown = history.present(row["kind"], row["data"] or {}, contact_hidden=contact_hidden, readable=readable)
+    def from_row(
+        cls, row: dict[str, Any], shown: history.Presented, user_names: Mapping[Any, str | None]
+    ) -> HistoryEntry:
+        """``shown``: the entry as the caller may see it (``history.present``); ``user_names``:
+        the names of the users its changes name (an owner), as the caller may see them."""
         return cls(
             id=to_global_id("HistoryEntry", row["id"]),
             kind=EventKind(row["kind"]),
@@ -77,8 +80,8 @@ class HistoryEntry(Node):
             changes=[
                 FieldChange(
                     field=names.field_name(c.field),
-                    before=names.field_value(c.field, c.before),
-                    after=names.field_value(c.field, c.after),
+                    before=names.field_value(c.field, c.before, user_names),
+                    after=names.field_value(c.field, c.after, user_names),
                 )
                 for c in shown.changes
             ],
@@ -96,7 +99,12 @@ async def history_entries(info: Info, rows: list[dict[str, Any]]) -> list[Histor
     named = sorted(set().union(*(history.others(r["kind"], r["data"] or {}) for r in rows)))
     found = await info.context.loaders.readable_customers.load_many(named) if named else []
     readable = {pk for pk, ok in zip(named, found, strict=True) if ok}
-    return [HistoryEntry.from_row(r, info.context.contact_hidden, readable) for r in rows]
+    hidden = info.context.contact_hidden
+    shown = [history.present(r["kind"], r["data"] or {}, contact_hidden=hidden, readable=readable) for r in rows]
+    users = sorted(set().union(*(names.named_ids(s.changes) for s in shown)))
+    loaded = await info.context.loaders.users.load_many(users) if users else []
+    user_names = {pk: (u or {}).get("name") for pk, u in zip(users, loaded, strict=True)}
+    return [HistoryEntry.from_row(r, s, user_names) for r, s in zip(rows, shown, strict=True)]
 
 
 async def history_entry(info: Info, pk: Any) -> HistoryEntry | None:

@@ -357,6 +357,8 @@ def apikey_create(
     """Create an API key and print it. It is shown once; only its hash is stored."""
     from authz.api_keys import new_key
     from models import ApiKey, Tenant, User
+    from models.db import in_transaction
+    from resolvers.audit import record_system
 
     role_value = checked_role(role)
     name = checked_text(name, "--name", 200)
@@ -372,14 +374,17 @@ def apikey_create(
                 fail(f"No user {user} in tenant {tenant}.")
         key_id = uuid.uuid4()
         key = new_key(key_id)
-        await ApiKey.create(
-            id=key_id,
-            tenant_id=company.id,
-            name=name,
-            role=role_value,
-            user_id=acting.id if acting else None,
-            secret_hash=key.secret_hash,
-        )
+        async with in_transaction():
+            await ApiKey.create(
+                id=key_id,
+                tenant_id=company.id,
+                name=name,
+                role=role_value,
+                user_id=acting.id if acting else None,
+                secret_hash=key.secret_hash,
+            )
+            after = {"name": name, "role": role_value.name, "user": acting.email if acting else None}
+            await record_system(company.id, "api_key.create", "ApiKey", key_id, after=after)
         return key.plaintext
 
     plaintext = with_orm(work)
@@ -408,6 +413,8 @@ def apikey_list(tenant: Annotated[str, typer.Option(help="Tenant slug.")]) -> No
 def apikey_revoke(key_id: str) -> None:
     """Revoke an API key by its id (the part after crm_, or the id `apikey list` shows)."""
     from models import ApiKey
+    from models.db import in_transaction
+    from resolvers.audit import record_system
 
     try:
         pk = uuid.UUID(key_id)
@@ -416,7 +423,12 @@ def apikey_revoke(key_id: str) -> None:
         raise
 
     async def work() -> int:
-        return await ApiKey.filter(id=pk, revoked_at__isnull=True).update(revoked_at=datetime.now(UTC))
+        async with in_transaction():
+            key = await ApiKey.get_or_none(id=pk, revoked_at__isnull=True)
+            revoked = await ApiKey.filter(id=pk, revoked_at__isnull=True).update(revoked_at=datetime.now(UTC))
+            if revoked and key is not None:
+                await record_system(key.tenant_id, "api_key.revoke", "ApiKey", pk, before={"name": key.name})
+            return revoked
 
     if not with_orm(work):
         fail("No such active key.")

@@ -17,6 +17,7 @@ from authz.rows import visible_rows
 from models import ImportMode, ImportStatus, RowAction
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import TRUE, Sql, and_
+from resolvers.audit import record_audit
 from resolvers.cursors import ListCursors
 from resolvers.custom_fields import load_definitions
 from resolvers.errors import FieldErrorCode, NotFound, ValidationFailed
@@ -119,6 +120,14 @@ async def create_import(
             )
         )
         await store_file(p.tenant_id, import_id, path)
+        await record_audit(
+            access,
+            "import.create",
+            "Import",
+            import_id,
+            after={"number": number, "fileName": file_name[:255], "mode": mode.name},
+            details={"sizeBytes": size},
+        )
     return await get_import(access, import_id)
 
 
@@ -216,6 +225,15 @@ async def _queue(
         )
         payload = {"tenant_id": str(access.principal.tenant_id), "import_id": str(import_id)}
         await enqueue(job, payload, dedupe_key=f"{job}:{import_id}")
+        await record_audit(
+            access,
+            f"import.{what}",
+            "Import",
+            import_id,
+            before={"status": ImportStatus(row["status"]).name},
+            after={"status": status.name},
+            details={"number": row["number"], "mode": ImportMode(mode.value if mode else row["mode"]).name},
+        )
     return await get_import(access, import_id)
 
 

@@ -19,6 +19,8 @@ from typing import Any
 
 from graphql.execution.collect_fields import FieldDetailsList
 
+from authz.access import Access
+from authz.rows import visible_rows
 from models.descriptors import ENTITIES
 from models.sql import FALSE, Sql, join
 from resolvers import history
@@ -166,7 +168,7 @@ class Entry:
             elif name == "field":
                 parts.append((key, Sql(field_name(f"{c}.field"))))
             elif name in ("before", "after"):
-                parts.append((key, Sql(field_value(f"{c}.field", f"{c}.{name}"))))
+                parts.append((key, field_value(f"{c}.field", f"{c}.{name}", self.compiler.access)))
             elif name == "hidden":
                 parts.append((key, Sql("false")))
             else:
@@ -248,14 +250,37 @@ def _enum(value: str, enum: type[Enum]) -> str:
     return f"(CASE WHEN jsonb_typeof({value}) = 'string' THEN CASE {value} #>> '{{}}' {cases} ELSE {value} END ELSE {value} END)"
 
 
-def field_value(field: str, value: str) -> str:
-    cases = [f"WHEN {_lit(col)} THEN {_gid(type_name, value)}" for col, (_, type_name) in names.REFERS_TO.items()]
+def _named(type_name: str, value: str, access: Access) -> Sql:
+    """``history_names.field_value`` of a NAMED reference: ``{id, name}``, the name as the caller may see its row."""
+    pk = _uuid(value)
+    table = ENTITIES[type_name].table
+    return (
+        Sql(
+            f"(CASE WHEN {pk} IS NULL THEN {value} ELSE jsonb_build_object('id', to_jsonb({global_id(type_name, pk)}), "
+            f"'name', (SELECT to_jsonb(hu.name) FROM {table} hu WHERE hu.id = {pk} AND "
+        )
+        + visible_rows(access, type_name, "hu")
+        + Sql(")) END)")
+    )
+
+
+def field_value(field: str, value: str, access: Access) -> Sql:
+    cases = [
+        Sql(f"WHEN {_lit(col)} THEN ") + _named(type_name, value, access)
+        if col in names.NAMED
+        else Sql(f"WHEN {_lit(col)} THEN {_gid(type_name, value)}")
+        for col, (_, type_name) in names.REFERS_TO.items()
+    ]
     cases += [
-        f"WHEN {_lit(col)} THEN {_enum(value, column.enum)}"
+        Sql(f"WHEN {_lit(col)} THEN {_enum(value, column.enum)}")
         for col, column in names.COLUMNS.items()
         if column.enum is not None and col not in names.REFERS_TO
     ]
-    return f"(CASE WHEN {value} IS NULL OR {value} = {NULL} THEN NULL ELSE CASE {field} {' '.join(cases)} ELSE {value} END END)"
+    return (
+        Sql(f"(CASE WHEN {value} IS NULL OR {value} = {NULL} THEN NULL ELSE CASE {field} ")
+        + join(" ", cases)
+        + Sql(f" ELSE {value} END END)")
+    )
 
 
 def camel(key: str) -> str:

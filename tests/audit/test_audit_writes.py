@@ -52,3 +52,15 @@ async def test_a_rolled_back_change_leaves_no_entry(app: Any, factory: Factory) 
             raise RuntimeError("the change fails after recording")
 
     assert await _entries(tenant.id) == []
+
+
+async def test_an_entry_may_name_no_object(app: Any, factory: Factory) -> None:
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, Role.ADMIN)
+    access = Access(Principal(tenant.id, tenant.slug, Role.ADMIN, admin.id), app.state.policies.current)
+
+    async with in_transaction():
+        await record_audit(access, "customer.export", "Export", None, details={"rows": 3})
+
+    [entry] = await _entries(tenant.id)
+    assert (entry["object_id"], entry["details"]) == (None, {"rows": 3})

@@ -169,6 +169,9 @@ async def world(gql, factory) -> World:
     # Imports: a seller sees the ones they started, not another seller's.
     visible["Import"] = (await uploaded(gql, seller, csv_bytes([["nome"], ["Ana"]])))["id"]
     hidden["Import"] = (await uploaded(gql, other, csv_bytes([["nome"], ["Bia"]])))["id"]
+    # The audit log is the admins': an entry is out of every seller's reach.
+    log = await gql.data("{ auditLog(first: 1) { nodes { id } } }", as_=admin)
+    hidden["AuditEntry"] = log["auditLog"]["nodes"][0]["id"]
     # Tags are the company's (the `tags` root field lists every one): the other seller's is not hidden.
     assert await _node(gql, seller, hidden.pop("Tag")) is not None
     return World(tenant, admin, seller, Ids(visible), Ids(hidden))
@@ -183,11 +186,16 @@ def test_the_world_holds_an_id_of_every_kind_with_a_rule():
     assert set(ROW_RULES) == {
         "Customer", "Note", "Task", "Appointment", "Purchase", "Conversation", "Message", "HistoryEntry",
         "Merge", "Tag", "Team", "User", "CustomField", "MessageTemplate", "SavedFilter", "Tenant", "Import",
+        "AuditEntry",
     }  # fmt: skip
 
 
+ADMINS_ONLY = {"AuditEntry"}  # kinds no seller may read: the world holds them among the hidden
+
+
 async def test_every_id_the_api_hands_out_resolves_for_who_may_see_it(gql, world):
-    assert set(world.visible.by_kind) == set(ROW_RULES)
+    assert set(world.visible.by_kind) == set(ROW_RULES) - ADMINS_ONLY
+    assert set(world.hidden.by_kind) >= ADMINS_ONLY
     for kind, node_id in world.visible.by_kind.items():
         assert await _node(gql, world.seller, node_id) == {"__typename": kind, "id": node_id}, kind
     # The admin sees the whole company, but not a seller's private saved list.

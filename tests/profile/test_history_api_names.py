@@ -100,7 +100,7 @@ async def test_every_tracked_column_is_named_as_the_api_names_it(gql, factory):
     (entry,) = [e for e in await _history(gql, admin, customer) if e["kind"] == "UPDATED"]
     changes = {c["field"]: c for c in entry["changes"]}
     assert set(changes) == {_expected_name(column) for column in CUSTOMER.tracked}
-    assert changes["owner"]["after"] == seller.gid
+    assert changes["owner"]["after"] == _named(seller)
     assert (changes["status"]["before"], changes["status"]["after"]) == ("ACTIVE", "INACTIVE")
     assert (changes["originChannel"]["before"], changes["originChannel"]["after"]) == ("MANUAL", "WHATSAPP")
     assert changes["address.postalCode"]["after"] == "13000-000"
@@ -161,7 +161,7 @@ async def test_no_history_entry_shows_a_raw_id_or_a_column_name(gql, factory):
     _assert_spoken_in_api_terms(await _history(gql, admin, duplicate))  # MERGED_INTO, MERGE_UNDONE
 
     transfer = {c["field"]: (c["before"], c["after"]) for c in by_kind["TRANSFERRED"]["changes"]}
-    assert transfer == {"owner": (seller.gid, other_seller.gid)}
+    assert transfer == {"owner": (_named(seller), _named(other_seller))}
     teams = [e["details"] for e in entries if e["kind"] == "TEAMS_CHANGED"]
     assert {"added": [{"id": gid(team, "Team"), "name": "South"}]} in teams
     assert by_kind["MERGED"]["details"]["mergeId"] == merge_id
@@ -175,7 +175,12 @@ async def test_no_history_entry_shows_a_raw_id_or_a_column_name(gql, factory):
     }
     assert by_kind["CUSTOM_FIELD_DELETED"]["details"] == {"field": "customFields.nickname"}
     made = {c["field"]: c["after"] for c in by_kind["CREATED"]["changes"]}
-    assert made["owner"] == seller.gid and made["status"] == "INACTIVE" and made["originChannel"] == "WHATSAPP"
+    assert made["owner"] == _named(seller) and made["status"] == "INACTIVE" and made["originChannel"] == "WHATSAPP"
+
+
+def _named(user: Any) -> dict[str, str]:
+    """A user as history names it: its global id and name (the factory names users after their email)."""
+    return {"id": user.gid, "name": user.email.split("@")[0]}
 
 
 def _pk(global_id: str) -> Any:
