@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     """Audit entries record which of their keys held contact data when written, so a reader from
     whom contact data is hidden sees those keys without their values."""
 
-    dependencies = [('models', '0020_audit_log')]
+    dependencies = [('models', '0021_integrations')]
 
     initial = False
 
