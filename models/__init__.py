@@ -17,6 +17,7 @@ from models.customers import Customer, CustomerStatus, CustomerTeam, OriginChann
 from models.duplicates import ContactKey, CustomerMerge
 from models.history import CustomerEvent
 from models.imports import CustomerImport, ImportChunk, ImportKey, ImportMode, ImportRow, ImportStatus, RowAction
+from models.reports import ReportTemplate
 from models.saved_filters import SavedFilter
 from models.tags import CustomerTag, Tag
 from models.teams import Team, TeamMembership
@@ -37,6 +38,7 @@ MODEL_MODULES = [
     "models.saved_filters",
     "models.imports",
     "models.audit",
+    "models.reports",
 ]
 
 __all__ = [
@@ -69,6 +71,7 @@ __all__ = [
     "Note",
     "OriginChannel",
     "Purchase",
+    "ReportTemplate",
     "Role",
     "RowAction",
     "SavedFilter",

@@ -30,6 +30,7 @@ from schema.custom_fields import CustomField
 from schema.customer_type import Customer
 from schema.duplicates import Merge
 from schema.imports import Import
+from schema.reports import ReportTemplate
 from schema.node import Node, from_global_id
 from schema.notes import Note
 from schema.permissions import requires
@@ -103,6 +104,7 @@ BUILDERS: dict[str, Build] = {
     "User": _direct(User.from_row),
     "Tenant": _tenant,
     "Import": _direct(Import.from_row),
+    "ReportTemplate": _direct(ReportTemplate.from_row),
 }
 
 

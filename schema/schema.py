@@ -39,6 +39,7 @@ from schema.node_query import NodeQuery
 from schema.notes import NoteMutation
 from schema.portfolios import PortfolioMutation, PortfolioQuery
 from schema.purchases import PurchaseMutation
+from schema.reports import ReportMutation, ReportQuery
 from schema.saved_filters import SavedFilterMutation, SavedFilterQuery
 from schema.scalars import SCALAR_OVERRIDES
 from schema.string_input import StringLiteralRule, variables_fault
@@ -55,7 +56,7 @@ Query = merge_types(
     "Query",
     (
         UserQuery, TenantQuery, NodeQuery, CustomerQuery, DuplicateQuery, PortfolioQuery, TeamQuery,
-        TaskQuery, ConversationQuery, CustomFieldQuery, TagQuery, SavedFilterQuery, ImportQuery,
+        TaskQuery, ConversationQuery, CustomFieldQuery, TagQuery, SavedFilterQuery, ImportQuery, ReportQuery,
     ),
 )  # fmt: skip
 Mutation = merge_types(
@@ -63,7 +64,7 @@ Mutation = merge_types(
     (
         CustomerMutation, DuplicateMutation, PortfolioMutation, TeamMutation, TenantMutation,
         NoteMutation, TaskMutation, AppointmentMutation, PurchaseMutation, ConversationMutation,
-        CustomFieldMutation, TagMutation, SavedFilterMutation, ImportMutation,
+        CustomFieldMutation, TagMutation, SavedFilterMutation, ImportMutation, ReportMutation,
     ),
 )  # fmt: skip
 
