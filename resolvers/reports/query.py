@@ -51,7 +51,7 @@ def _branch_of(report: Report, grouping: GroupingSet) -> GroupingSet:
 
 def _value(kind: TotalKind) -> str:
     if kind is TotalKind.COUNT:
-        return "sum(n)::numeric"
+        return "coalesce(sum(n), 0)::numeric"
     if kind is TotalKind.SUM:
         return "coalesce(sum(amount), 0)"
     return "round(sum(amount) / nullif(sum(weight), 0), 4)"
@@ -107,7 +107,7 @@ def _cells(report: Report, branch: GroupingSet, sets: list[GroupingSet]) -> str:
         + ", ".join(f"{f} AS g{i}" for i, f in enumerate(flags))
         + ", "
         + ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
-        + f", NULL::int AS dim, NULL::text AS raw, sum(n)::bigint AS n, {_value(report.total.kind)} AS value, "
+        + f", NULL::int AS dim, NULL::text AS raw, coalesce(sum(n), 0)::bigint AS n, {_value(report.total.kind)} AS value, "
         + f"NULL::text AS label FROM keyed WHERE b = {_number(branch)} GROUP BY GROUPING SETS ({grouping})"
     )
 

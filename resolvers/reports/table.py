@@ -117,7 +117,7 @@ def layout(report: Report, found: list[dict[str, Any]]) -> Table:
                 rolled_up=[rolled for rolled, _ in ident],
                 count=count,
                 value=value,
-                cells=[held.get(g.key, Cell(g.key, 0, None)) for g in columns],
+                cells=[held.get(g.key, Cell(g.key, 0, nothing)) for g in columns],
             )
         )
     axes = [Axis(d, column is not None and i == column, groups[i]) for i, d in enumerate(report.dimensions)]
