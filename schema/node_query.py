@@ -30,11 +30,11 @@ from schema.custom_fields import CustomField
 from schema.customer_type import Customer
 from schema.duplicates import Merge
 from schema.imports import Import
-from schema.reports import ReportTemplate
 from schema.node import Node, from_global_id
 from schema.notes import Note
 from schema.permissions import requires
 from schema.purchases import Purchase
+from schema.reports import ReportTemplate
 from schema.saved_filters import SavedFilter
 from schema.tags import Tag
 from schema.tasks import Task

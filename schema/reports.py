@@ -63,7 +63,9 @@ class ReportTotalInput:
     currency: str | None = strawberry.field(default=None, description="PURCHASES: only this currency.")
 
 
-@strawberry.input(description='Values equal to `from` (case, accents and spaces aside) count as `to` ("SP" -> "São Paulo").')
+@strawberry.input(
+    description='Values equal to `from` (case, accents and spaces aside) count as `to` ("SP" -> "São Paulo").'
+)
 class ReportSynonymInput:
     from_: str = strawberry.field(name="from")
     to: str
@@ -105,7 +107,7 @@ def definition_from_api(definition: ReportDefinitionInput) -> dict[str, Any]:
             source["savedFilterId"] = _id_text(given["savedFilterId"], "SavedFilter", "source.savedFilterId")
 
     def dimension(d: ReportDimensionInput) -> dict[str, Any]:
-        return {"kind": d.kind.value, "field": d.field}
+        return {"kind": DimensionKind(d.kind).value, "field": d.field}
 
     total = definition.total or ReportTotalInput()
     return {
@@ -113,8 +115,8 @@ def definition_from_api(definition: ReportDefinitionInput) -> dict[str, Any]:
         "groupBy": [dimension(d) for d in definition.group_by],
         "subdivideBy": dimension(definition.subdivide_by) if definition.subdivide_by else None,
         "total": {
-            "kind": total.kind.value,
-            "measure": total.measure.value if total.measure else None,
+            "kind": TotalKind(total.kind).value,
+            "measure": Measure(total.measure).value if total.measure else None,
             "field": total.field,
             "currency": total.currency,
         },
@@ -266,9 +268,7 @@ ReportResult = Annotated[ReportTable | ValidationFailed | NotFound, strawberry.u
 ReportTemplateResult = Annotated[
     ReportTemplateSuccess | ValidationFailed | NotFound, strawberry.union("ReportTemplateResult")
 ]
-DeleteReportTemplateResult = Annotated[
-    ReportTemplateDeleted | NotFound, strawberry.union("DeleteReportTemplateResult")
-]
+DeleteReportTemplateResult = Annotated[ReportTemplateDeleted | NotFound, strawberry.union("DeleteReportTemplateResult")]
 
 
 def _pk(value: str) -> Any:
@@ -319,9 +319,7 @@ class ReportMutation:
 
     @strawberry.mutation(extensions=requires(P.REPORT_TEMPLATE_UPDATE), description="Rename a report template.")
     @returns_errors
-    async def rename_report_template(
-        self, info: Info, input: RenameReportTemplateInput
-    ) -> ReportTemplateResult | None:
+    async def rename_report_template(self, info: Info, input: RenameReportTemplateInput) -> ReportTemplateResult | None:
         row = await templates.rename_template(info.context.access, _pk(input.id), input.name)
         return ReportTemplateSuccess(report_template=ReportTemplate.from_row(row))
 

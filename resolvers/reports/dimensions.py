@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models.sql import Sql
-from resolvers.reports.definition import DimensionKind, Dimension, Measure, TEXT_FIELDS, Total, TotalKind
+from resolvers.reports.definition import TEXT_FIELDS, Dimension, DimensionKind, Measure, Total, TotalKind
 
 # A decimal custom value is kept as canonical text (resolvers/custom_values.py); numbers as numbers.
 _DECIMAL_TEXT = r"^-?[0-9]+(\.[0-9]+)?$"
@@ -84,7 +84,9 @@ def json_part(dim: Dimension, n: int) -> Part:
         return Part(Sql("(r.doc ->> 'status')"))
     if dim.kind is DimensionKind.OWNER:
         return Part(
-            Sql("(CASE jsonb_typeof(r.doc -> 'owner') WHEN 'object' THEN r.doc -> 'owner' ->> 'name' ELSE r.doc ->> 'owner' END)")
+            Sql(
+                "(CASE jsonb_typeof(r.doc -> 'owner') WHEN 'object' THEN r.doc -> 'owner' ->> 'name' ELSE r.doc ->> 'owner' END)"
+            )
         )
     if dim.kind is DimensionKind.CREATED_MONTH:
         return Part(Sql("left(r.doc ->> 'createdAt', 7)"))

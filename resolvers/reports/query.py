@@ -62,9 +62,8 @@ def _raw_groups(report: Report, source: Source, branch: GroupingSet) -> Sql:
     columns = [
         (source.parts[i].value if i in branch else Sql("NULL::text")).wrap("", f"::text AS r{i}") for i in range(n)
     ]
-    joins = [source.parts[i].lateral for i in branch if source.parts[i].lateral is not None]
-    if source.measure.lateral is not None:
-        joins.append(source.measure.lateral)
+    laterals = [*(source.parts[i].lateral for i in branch), source.measure.lateral]
+    joins = [j for j in laterals if j is not None]
     grouped = ", ".join(str(2 + i) for i in range(n) if i in branch)
     return (
         Sql(f"SELECT {_number(branch)} AS b, ")
@@ -91,9 +90,7 @@ def _key(source: Source, i: int) -> str:
     if source.parts[i].by_id is not None:
         return f"raw.r{i}"
     folded = f"crm_fold(raw.r{i})"
-    return (
-        f"nullif(coalesce((SELECT s.target FROM syn s WHERE s.k = {folded} ORDER BY s.o LIMIT 1), {folded}), '')"
-    )
+    return f"nullif(coalesce((SELECT s.target FROM syn s WHERE s.k = {folded} ORDER BY s.o LIMIT 1), {folded}), '')"
 
 
 def _cells(report: Report, branch: GroupingSet, sets: list[GroupingSet]) -> str:

@@ -57,4 +57,3 @@ async def run(access: Access, definition: dict[str, Any], document: str | None =
     source = await _source(access, report, document)
     found = await fetch(report_statement(report, source, access.principal.tenant_id))
     return layout(report, found)
-

@@ -117,7 +117,9 @@ async def rename_template(access: Access, template_id: UUID, name: str) -> dict[
                 after={"name": row["name"]},
             )
     except IntegrityError:
-        raise ValidationFailed.one("name", FieldErrorCode.TAKEN, "its owner already has a template with this name") from None
+        raise ValidationFailed.one(
+            "name", FieldErrorCode.TAKEN, "its owner already has a template with this name"
+        ) from None
     return row
 
 

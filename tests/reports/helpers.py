@@ -43,7 +43,8 @@ def counts(table: dict[str, Any]) -> dict[tuple[Any, ...], int]:
     out = {}
     for row in table["rows"]:
         key = tuple(
-            "TOTAL" if rolled else labels[i].get(k) for i, (k, rolled) in enumerate(zip(row["keys"], row["rolledUp"]))
+            "TOTAL" if rolled else labels[i].get(k)
+            for i, (k, rolled) in enumerate(zip(row["keys"], row["rolledUp"], strict=False))
         )
         out[key] = row["count"]
     return out
@@ -54,7 +55,8 @@ def values(table: dict[str, Any]) -> dict[tuple[Any, ...], Decimal | None]:
     out = {}
     for row in table["rows"]:
         key = tuple(
-            "TOTAL" if rolled else labels[i].get(k) for i, (k, rolled) in enumerate(zip(row["keys"], row["rolledUp"]))
+            "TOTAL" if rolled else labels[i].get(k)
+            for i, (k, rolled) in enumerate(zip(row["keys"], row["rolledUp"], strict=False))
         )
         out[key] = None if row["value"] is None else Decimal(row["value"])
     return out

@@ -36,7 +36,11 @@ async def test_an_exported_file_groups_like_customers(gql, factory):
     by_month = await preview(
         gql,
         admin,
-        {"source": source, "groupBy": dims("CREATED_MONTH"), "total": {"kind": "SUM", "measure": "CUSTOM_FIELD", "field": "score"}},
+        {
+            "source": source,
+            "groupBy": dims("CREATED_MONTH"),
+            "total": {"kind": "SUM", "measure": "CUSTOM_FIELD", "field": "score"},
+        },
         text,
     )
 

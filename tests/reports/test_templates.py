@@ -113,7 +113,12 @@ async def test_a_template_downloads_as_csv_for_excel(gql, factory, http):
     await factory.customer(tenant, origin_channel="email", status="active")
     await factory.customer(tenant, origin_channel="email", status="active", address_city="=cmd()")
     await factory.customer(tenant, origin_channel="whatsapp", status="active", address_city="Rio")
-    saved = await _save(gql, admin, "Cities", definition={"groupBy": [{"kind": "ORIGIN_CHANNEL"}], "subdivideBy": {"kind": "FIELD", "field": "city"}})
+    saved = await _save(
+        gql,
+        admin,
+        "Cities",
+        definition={"groupBy": [{"kind": "ORIGIN_CHANNEL"}], "subdivideBy": {"kind": "FIELD", "field": "city"}},
+    )
     template = saved["reportTemplate"]["id"]
 
     response = await http.get(f"/reports/{template}.csv", headers={"Authorization": f"Bearer {admin.token}"})

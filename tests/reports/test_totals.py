@@ -19,12 +19,8 @@ async def test_sum_and_average_of_a_number_custom_field(gql, factory):
 
     total = {"kind": "SUM", "measure": "CUSTOM_FIELD", "field": "score"}
     summed = await preview(gql, admin, {"groupBy": dims("ORIGIN_CHANNEL"), "total": total})
-    averaged = await preview(
-        gql, admin, {"groupBy": dims("ORIGIN_CHANNEL"), "total": {**total, "kind": "AVG"}}
-    )
-    tickets = await preview(
-        gql, admin, {"groupBy": dims("ORIGIN_CHANNEL"), "total": {**total, "field": "ticket"}}
-    )
+    averaged = await preview(gql, admin, {"groupBy": dims("ORIGIN_CHANNEL"), "total": {**total, "kind": "AVG"}})
+    tickets = await preview(gql, admin, {"groupBy": dims("ORIGIN_CHANNEL"), "total": {**total, "field": "ticket"}})
 
     assert values(summed) == {("email",): 30, ("phone",): 0, ("TOTAL",): 30}
     # The average is over the customers holding a value.
