@@ -9,12 +9,12 @@ is read, so a refused report answers the same whatever the data holds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from models import CustomFieldType
 from models.customers import CUSTOMER
+from models.descriptors import Column
 from resolvers.custom_values import FieldDef
 from resolvers.errors import Errors, FieldErrorCode
 
@@ -51,9 +51,7 @@ class SourceKind(StrEnum):
 
 
 # Standard text fields a report may group on, by API name: their column.
-TEXT_FIELDS: dict[str, Any] = {
-    c.api: c for c in CUSTOMER.columns if c.api is not None and c.kind == "string" and c.api not in ("id",)
-}
+TEXT_FIELDS: dict[str, Column] = {c.api: c for c in CUSTOMER.columns if c.api is not None and c.kind == "string"}
 # Custom field types a report groups on, folded as text; multi-selects count once per option held.
 GROUPABLE = frozenset(
     {
@@ -149,7 +147,7 @@ def _dimension(raw: Any, path: str, fields: dict[str, FieldDef], hidden: bool, e
     return Dimension(kind)
 
 
-def _total(raw: Any, fields: dict[str, FieldDef], hidden: bool, errors: Errors) -> Total:
+def _total(raw: Any, fields: dict[str, FieldDef], errors: Errors) -> Total:
     raw = raw or {}
     try:
         kind = TotalKind(str(raw.get("kind") or "count").lower())
@@ -220,7 +218,7 @@ def check(definition: dict[str, Any], fields: dict[str, FieldDef], hidden: bool)
         asked = []
     paths = [f"groupBy[{i}]" for i in range(len(group_by))] + (["subdivideBy"] if subdivide else [])
     dims = [_dimension(d, p, fields, hidden, errors) for d, p in zip(asked, paths, strict=False)]
-    total = _total(definition.get("total"), fields, hidden, errors)
+    total = _total(definition.get("total"), fields, errors)
     synonyms = _synonyms(definition.get("synonyms"), errors)
     source = definition.get("source") or {}
     try:
@@ -235,7 +233,3 @@ def check(definition: dict[str, Any], fields: dict[str, FieldDef], hidden: bool)
         tuple(d for d in dims if d is not None), bool(subdivide), total, synonyms, {**source, "kind": kind.value}
     )
 
-
-def value_of(kind: TotalKind, count: int, amount: Decimal | None) -> Decimal | None:
-    """The total of a cell as the API shows it (the statement computes ``amount``)."""
-    return Decimal(count) if kind is TotalKind.COUNT else amount
