@@ -256,7 +256,7 @@ class DeleteReportTemplateInput:
 
 @strawberry.type
 class ReportTemplateSuccess:
-    report_template: ReportTemplate
+    report_template: ReportTemplate | None
 
 
 @strawberry.type
