@@ -232,4 +232,3 @@ def check(definition: dict[str, Any], fields: dict[str, FieldDef], hidden: bool)
     return Report(
         tuple(d for d in dims if d is not None), bool(subdivide), total, synonyms, {**source, "kind": kind.value}
     )
-
