@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench bench-import schema clean
+.PHONY: run test lint bench bench-import bench-reports schema clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -33,6 +33,9 @@ bench: $(STAMP)
 bench-import: $(STAMP)  ## 100,000 rows imported end to end vs COPY; then a 1,000,000-row dry run's worker memory
 	$(BIN)/python -m bench.imports
 	$(BIN)/python -m bench.imports --memory
+
+bench-reports: $(STAMP)  ## report previews (two dimensions) at 1,000,000 customers, as admin and as seller
+	$(BIN)/python -m bench.reports
 
 clean:
 	rm -rf $(VENV) .data

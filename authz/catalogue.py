@@ -223,6 +223,36 @@ class P:
         "read the audit log",
     )
 
+    # Reports group the customers the caller may see (customer:read decides which); templates
+    # are personal unless shared. "own" changes one's own templates, "all" any the caller sees.
+    REPORT_READ = _p(
+        "report", "read", TENANT_SCOPE, "Preview and run customer reports, within what one may see", "run reports"
+    )
+    REPORT_TEMPLATE_CREATE = _p(
+        "report_template", "create", TENANT_SCOPE, "Save report templates", "save report templates"
+    )
+    REPORT_TEMPLATE_SHARE = _p(
+        "report_template",
+        "share",
+        TENANT_SCOPE,
+        "Share report templates with the whole company",
+        "share report templates with the whole company",
+    )
+    REPORT_TEMPLATE_UPDATE = _p(
+        "report_template",
+        "update",
+        (Scope.ALL, Scope.OWN),
+        "Rename and change report templates (own: one's own only)",
+        "change report templates",
+    )
+    REPORT_TEMPLATE_DELETE = _p(
+        "report_template",
+        "delete",
+        (Scope.ALL, Scope.OWN),
+        "Delete report templates (own: one's own only)",
+        "delete report templates",
+    )
+
 
 CATALOGUE: dict[str, Permission] = {p.key: p for p in vars(P).values() if isinstance(p, Permission)}
 

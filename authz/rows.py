@@ -205,6 +205,24 @@ def _imports_for(perm: Permission) -> Where:
     return where
 
 
+def _templates_for(perm: Permission) -> Where:
+    """Report templates the caller changes with ``perm``: "own" their own only; "all" any they see
+    (their own and the shared ones)."""
+
+    def where(access: Access, alias: str) -> Sql:
+        scope = access.scope(perm)
+        if scope is None:
+            return FALSE
+        if scope is Scope.ALL:
+            return _own_or_shared(access, alias)
+        user = access.principal.user_id
+        if user is None:
+            return FALSE
+        return and_(_tenant(access, alias), Sql(f"{alias}.owner_id = %s", user))
+
+    return where
+
+
 def _the_callers_tenant(access: Access, alias: str) -> Sql:
     return Sql(f"{alias}.id = %s", access.principal.tenant_id)
 
@@ -269,6 +287,16 @@ RULES: dict[tuple[str, str], RowRule] = {
         _filter_to_change,
         refusal=lambda _a, _r: "Only its owner (or, for a shared list, who may share lists) changes this list.",
     ),
+    ("ReportTemplate", READ): RowRule("report_template", P.REPORT_READ, _own_or_shared),
+    **{
+        ("ReportTemplate", perm.key): RowRule(
+            "report_template",
+            perm,
+            _templates_for(perm),
+            refusal=lambda _a, _r: "Only its owner (or an admin) changes this report template.",
+        )
+        for perm in (P.REPORT_TEMPLATE_UPDATE, P.REPORT_TEMPLATE_DELETE)
+    },
     ("Tenant", READ): RowRule("tenant", None, _the_callers_tenant),
     ("AuditEntry", READ): RowRule("audit_entry", P.AUDIT_READ, _tenant),
     ("Import", READ): RowRule("customer_import", P.IMPORT_READ, _imports_for(P.IMPORT_READ)),

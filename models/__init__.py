@@ -18,6 +18,7 @@ from models.duplicates import ContactKey, CustomerMerge
 from models.history import CustomerEvent
 from models.imports import CustomerImport, ImportChunk, ImportKey, ImportMode, ImportRow, ImportStatus, RowAction
 from models.integrations import CustomerExternalId, IdempotencyKey
+from models.reports import ReportTemplate
 from models.saved_filters import SavedFilter
 from models.tags import CustomerTag, Tag
 from models.teams import Team, TeamMembership
@@ -39,6 +40,7 @@ MODEL_MODULES = [
     "models.imports",
     "models.audit",
     "models.integrations",
+    "models.reports",
 ]
 
 __all__ = [
@@ -73,6 +75,7 @@ __all__ = [
     "Note",
     "OriginChannel",
     "Purchase",
+    "ReportTemplate",
     "Role",
     "RowAction",
     "SavedFilter",

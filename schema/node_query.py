@@ -35,6 +35,7 @@ from schema.node import Node, from_global_id
 from schema.notes import Note
 from schema.permissions import requires
 from schema.purchases import Purchase
+from schema.reports import ReportTemplate
 from schema.saved_filters import SavedFilter
 from schema.tags import Tag
 from schema.tasks import Task
@@ -109,6 +110,7 @@ BUILDERS: dict[str, Build] = {
     "Tenant": _tenant,
     "Import": _direct(Import.from_row),
     "AuditEntry": _audit_entry,
+    "ReportTemplate": _direct(ReportTemplate.from_row),
 }
 
 

@@ -41,6 +41,7 @@ from schema.node_query import NodeQuery
 from schema.notes import NoteMutation
 from schema.portfolios import PortfolioMutation, PortfolioQuery
 from schema.purchases import PurchaseMutation
+from schema.reports import ReportMutation, ReportQuery
 from schema.saved_filters import SavedFilterMutation, SavedFilterQuery
 from schema.scalars import SCALAR_OVERRIDES
 from schema.string_input import StringLiteralRule, variables_fault
@@ -58,8 +59,7 @@ Query = merge_types(
     (
         UserQuery, TenantQuery, NodeQuery, CustomerQuery, DuplicateQuery, PortfolioQuery, TeamQuery,
         TaskQuery, ConversationQuery, CustomFieldQuery, TagQuery, SavedFilterQuery, ImportQuery,
-        IntegrationQuery,
-        AuditQuery,
+        IntegrationQuery, AuditQuery, ReportQuery,
     ),
 )  # fmt: skip
 Mutation = merge_types(
@@ -68,7 +68,7 @@ Mutation = merge_types(
         CustomerMutation, DuplicateMutation, PortfolioMutation, TeamMutation, TenantMutation,
         NoteMutation, TaskMutation, AppointmentMutation, PurchaseMutation, ConversationMutation,
         CustomFieldMutation, TagMutation, SavedFilterMutation, ImportMutation,
-        IntegrationMutation,
+        IntegrationMutation, ReportMutation,
     ),
 )  # fmt: skip
 

@@ -27,6 +27,7 @@ from server import idempotency, principal_events
 from server.database import resolve_database_url, tortoise_config
 from server.graphql_view import GraphQLView
 from server.import_routes import ImportRoutes
+from server.report_routes import ReportRoutes
 from server.settings import Settings, get_settings
 from server.worker import Worker
 
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     )
 
     imports = ImportRoutes(schema, policies=policies, tokens=tokens, max_bytes=settings.import_max_bytes)
+    reports = ReportRoutes(policies=policies, tokens=tokens)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -184,6 +186,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             Route("/imports", imports.create, methods=["POST"]),
             Route("/imports/template.{kind:str}", imports.template, methods=["GET"]),
             Route("/imports/{id:str}/errors.csv", imports.errors_csv, methods=["GET"]),
+            Route("/reports/{id:str}.csv", reports.csv, methods=["GET"]),
         ],
         middleware=[
             Middleware(

@@ -166,6 +166,12 @@ async def world(gql, factory) -> World:
         Tenant=tenant_id,
     )
     hidden["SavedFilter"] = their_filter
+    report = (
+        'mutation { saveReportTemplate(input: {name: "mine", definition: {groupBy: [{kind: STATUS}]}}) '
+        "{ ... on ReportTemplateSuccess { reportTemplate { id } } } }"
+    )
+    visible["ReportTemplate"] = (await gql.data(report, as_=seller))["saveReportTemplate"]["reportTemplate"]["id"]
+    hidden["ReportTemplate"] = (await gql.data(report, as_=other))["saveReportTemplate"]["reportTemplate"]["id"]
     # Imports: a seller sees the ones they started, not another seller's.
     visible["Import"] = (await uploaded(gql, seller, csv_bytes([["nome"], ["Ana"]])))["id"]
     hidden["Import"] = (await uploaded(gql, other, csv_bytes([["nome"], ["Bia"]])))["id"]
@@ -187,6 +193,7 @@ def test_the_world_holds_an_id_of_every_kind_with_a_rule():
         "Customer", "Note", "Task", "Appointment", "Purchase", "Conversation", "Message", "HistoryEntry",
         "Merge", "Tag", "Team", "User", "CustomField", "MessageTemplate", "SavedFilter", "Tenant", "Import",
         "AuditEntry",
+        "ReportTemplate",
     }  # fmt: skip
 
 
@@ -198,9 +205,9 @@ async def test_every_id_the_api_hands_out_resolves_for_who_may_see_it(gql, world
     assert set(world.hidden.by_kind) >= ADMINS_ONLY
     for kind, node_id in world.visible.by_kind.items():
         assert await _node(gql, world.seller, node_id) == {"__typename": kind, "id": node_id}, kind
-    # The admin sees the whole company, but not a seller's private saved list.
+    # The admin sees the whole company, but not a seller's private saved list or report template.
     for kind, node_id in [*world.visible.by_kind.items(), *world.hidden.by_kind.items()]:
-        expected = None if kind == "SavedFilter" else {"__typename": kind, "id": node_id}
+        expected = None if kind in ("SavedFilter", "ReportTemplate") else {"__typename": kind, "id": node_id}
         assert await _node(gql, world.admin, node_id) == expected, kind
 
 

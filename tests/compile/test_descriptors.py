@@ -98,4 +98,5 @@ COMPUTED = {
     "HistoryEntry": {"kind", "changes", "details"},
     "Merge": {"undoableUntil", "duplicateIds"},
     "Import": {"headers"},  # a json column of strings
+    "ReportTemplate": {"definition"},  # a json column, shown as the API takes it
 }

@@ -1,0 +1,1 @@
+"""Customer reports: groupings, a total and subdivisions computed in PostgreSQL, and templates."""
