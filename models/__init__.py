@@ -3,6 +3,7 @@
 from models.activities import Appointment, Note, Purchase, Task, TaskPriority, TaskStatus
 from models.audit import AuditEntry
 from models.base import Role, TenantOwned
+from models.contracts import Contract, ContractStatus
 from models.conversations import (
     Channel,
     Conversation,
@@ -37,6 +38,7 @@ MODEL_MODULES = [
     "models.saved_filters",
     "models.imports",
     "models.audit",
+    "models.contracts",
 ]
 
 __all__ = [
@@ -46,6 +48,8 @@ __all__ = [
     "AuditEntry",
     "Channel",
     "ContactKey",
+    "Contract",
+    "ContractStatus",
     "Conversation",
     "ConversationStatus",
     "CustomField",

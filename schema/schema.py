@@ -27,6 +27,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from schema.appointments import AppointmentMutation
+from schema.contracts import ContractMutation
 from schema.conversations import ConversationMutation, ConversationQuery
 from schema.cost import CostLimit
 from schema.custom_fields import CustomFieldMutation, CustomFieldQuery
@@ -35,6 +36,7 @@ from schema.customers import CustomerQuery
 from schema.duplicates import DuplicateMutation, DuplicateQuery
 from schema.execution import CrmExecutionContext
 from schema.imports import ImportMutation, ImportQuery
+from schema.lifecycle import LifecycleMutation
 from schema.node_query import NodeQuery
 from schema.notes import NoteMutation
 from schema.portfolios import PortfolioMutation, PortfolioQuery
@@ -64,6 +66,7 @@ Mutation = merge_types(
         CustomerMutation, DuplicateMutation, PortfolioMutation, TeamMutation, TenantMutation,
         NoteMutation, TaskMutation, AppointmentMutation, PurchaseMutation, ConversationMutation,
         CustomFieldMutation, TagMutation, SavedFilterMutation, ImportMutation,
+        ContractMutation, LifecycleMutation,
     ),
 )  # fmt: skip
 
