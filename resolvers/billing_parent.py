@@ -59,9 +59,22 @@ async def parent_change(access: Access, data: dict[str, Any], customer_id: UUID 
     return {"billing_parent_id": parent}
 
 
+async def serialise(access: Access, data: dict[str, Any]) -> None:
+    """Take the company's billing-parent lock when the input chooses a parent. Call it before
+    locking the customer: the new parent's row is key-share locked by the update (its foreign key),
+    so a change holding a customer row while waiting for this lock could deadlock with another."""
+    if data.get(FIELD) is not None:
+        await execute(
+            Sql(
+                "SELECT pg_advisory_xact_lock(hashtext('billing_parent'), hashtext(%s::text))",
+                str(access.principal.tenant_id),
+            )
+        )
+
+
 async def _refuse_cycle(access: Access, customer_id: UUID, parent: UUID) -> None:
     tenant = access.principal.tenant_id
-    await execute(Sql("SELECT pg_advisory_xact_lock(hashtext('billing_parent'), hashtext(%s::text))", str(tenant)))
+    await serialise(access, {FIELD: parent})  # taken already by update_customer; held until commit
     # Up the chain from the new parent: reaching the customer closes a loop. The path guards
     # against a loop already stored (written before this rule, or by hand).
     length = await fetchval(

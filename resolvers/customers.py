@@ -325,6 +325,7 @@ async def update_customer(
     owner = await _owner_change(access, data)
     async with in_transaction():
         cleaned = await _clean(access, data, creating=False)
+        await billing_parent.serialise(access, data)
         current = await locate_for_change(access, customer_id, P.CUSTOMER_UPDATE)
         if expected_version is not None and current["version"] != expected_version:
             raise VersionConflict(expected_version, current["version"])

@@ -96,4 +96,6 @@ async def audit_entries(tenant: TenantRef, action: str) -> list[dict[str, Any]]:
 async def set_blockers(tenant: TenantRef, kinds: list[str]) -> None:
     import json
 
-    await execute(Sql("UPDATE tenant SET inactivation_blockers = %s::jsonb WHERE id = %s", json.dumps(kinds), tenant.id))
+    await execute(
+        Sql("UPDATE tenant SET inactivation_blockers = %s::jsonb WHERE id = %s", json.dumps(kinds), tenant.id)
+    )

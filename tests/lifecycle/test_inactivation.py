@@ -183,7 +183,9 @@ async def test_a_seller_sets_the_status_of_customers_in_their_scope_only(gql, co
     assert await status_of(other) == "active"
 
 
-async def test_a_role_without_the_grant_is_forbidden_and_update_customer_checks_it_too(gql, company, factory, policy_edit):
+async def test_a_role_without_the_grant_is_forbidden_and_update_customer_checks_it_too(
+    gql, company, factory, policy_edit
+):
     tenant, admin = company
     customer = await factory.customer(tenant)
 
