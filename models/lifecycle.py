@@ -6,10 +6,12 @@ from enum import StrEnum
 
 
 class InactivationBlocker(StrEnum):
-    OPEN_CONVERSATIONS = "open_conversations"
-    OPEN_TASKS = "open_tasks"
-    ACTIVE_CONTRACTS = "active_contracts"
-    CONTRACTS_PENDING_ADJUSTMENT = "contracts_pending_adjustment"
+    """Stored (in the tenant setting) as the API spells it."""
+
+    OPEN_CONVERSATIONS = "OPEN_CONVERSATIONS"
+    OPEN_TASKS = "OPEN_TASKS"
+    ACTIVE_CONTRACTS = "ACTIVE_CONTRACTS"
+    CONTRACTS_PENDING_ADJUSTMENT = "CONTRACTS_PENDING_ADJUSTMENT"
 
 
 # A new company's choice (tenant.inactivation_blockers).

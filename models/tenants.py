@@ -21,7 +21,7 @@ class Tenant(Model):
     required_fields: fields.JSONField[list[str]] = fields.JSONField(db_default=SqlDefault("'[\"name\"]'::jsonb"))
     # What keeps a customer from being inactivated (models.lifecycle.InactivationBlocker values).
     inactivation_blockers: fields.JSONField[list[str]] = fields.JSONField(
-        db_default=SqlDefault("""'["open_conversations", "active_contracts"]'::jsonb""")
+        db_default=SqlDefault("""'["OPEN_CONVERSATIONS", "ACTIVE_CONTRACTS"]'::jsonb""")
     )
     created_at = fields.DatetimeField(auto_now_add=True, db_default=Now())
 

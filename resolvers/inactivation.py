@@ -57,7 +57,7 @@ class InactivationBlocked(DomainError):
     def __init__(self, blockers: list[Blocker], customer_id: UUID | None = None) -> None:
         self.blockers = blockers
         self.customer_id = customer_id
-        listed = ", ".join(f"{b.count} {b.kind.value.replace('_', ' ')}" for b in blockers)
+        listed = ", ".join(f"{b.count} {b.kind.value.lower().replace('_', ' ')}" for b in blockers)
         super().__init__(f"The customer cannot be inactivated while it has {listed}.")
 
 

@@ -57,7 +57,7 @@ class CustomerStatusAnswer:
     "did not (not all-or-nothing)."
 )
 class SetCustomersStatusSuccess:
-    results: list[CustomerStatusAnswer]
+    results: list[CustomerStatusAnswer | None]
     changed: int
     unchanged: int
     blocked: int

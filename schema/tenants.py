@@ -30,8 +30,9 @@ class TenantSettings:
         description="Standard customer fields every create and update must leave filled (always includes name); "
         "mark them in forms. Required custom fields are flagged on their definitions."
     )
-    inactivation_blockers: list[InactivationBlockerKind] = strawberry.field(
-        description="What keeps a customer from being inactivated (by default open conversations and active contracts)."
+    inactivation_blockers: list[str] = strawberry.field(
+        description="InactivationBlockerKind values: what keeps a customer from being inactivated (by default "
+        "OPEN_CONVERSATIONS and ACTIVE_CONTRACTS)."
     )
 
 

@@ -53,6 +53,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Tenant',
             name='inactivation_blockers',
-            field=fields.JSONField(db_default=SqlDefault('\'["open_conversations", "active_contracts"]\'::jsonb'), encoder=JSON_DUMPS, decoder=loads),
+            field=fields.JSONField(db_default=SqlDefault('\'["OPEN_CONVERSATIONS", "ACTIVE_CONTRACTS"]\'::jsonb'), encoder=JSON_DUMPS, decoder=loads),
         ),
     ]

@@ -19,7 +19,7 @@ from tests.lifecycle.support import (
     status_of,
 )
 
-ALL_KINDS = ["open_conversations", "open_tasks", "active_contracts", "contracts_pending_adjustment"]
+ALL_KINDS = ["OPEN_CONVERSATIONS", "OPEN_TASKS", "ACTIVE_CONTRACTS", "CONTRACTS_PENDING_ADJUSTMENT"]
 
 
 @pytest.fixture
