@@ -140,6 +140,20 @@ async def check_status_change(access: Access, current: dict[str, Any], status: s
         await refuse_if_blocked(access, current["id"])
 
 
+async def refused_status_changes(access: Access, changes: dict[UUID, tuple[str, str]]) -> dict[UUID, str]:
+    """For a batch of updates (an import's rows), the customers whose status change is refused,
+    with why: the caller lacks customer:status, or an inactivation meets blockers. ``changes`` maps
+    each customer (locked) to its (current, new) status. One statement for the whole batch."""
+    changing = {pk: new for pk, (old, new) in changes.items() if new != old}
+    if not changing:
+        return {}
+    if not access.can(P.CUSTOMER_STATUS):
+        return dict.fromkeys(changing, P.CUSTOMER_STATUS.refusal("this customer"))
+    going = [pk for pk, new in changing.items() if new == CustomerStatus.INACTIVE]
+    blocked = await blockers_of(access.principal.tenant_id, going)
+    return {pk: str(InactivationBlocked(found, pk)) for pk, found in blocked.items()}
+
+
 def status_name(value: Any) -> str:
     """A status as the API spells it (ACTIVE, INACTIVE)."""
     return CustomerStatus(value).name
