@@ -59,6 +59,7 @@ RELATED: tuple[Related, ...] = (
     Related("conversation"),
     Related("appointment"),
     Related("purchase"),
+    Related("contract"),
 )
 # Tables that reference customers but do not belong to one: not moved.
 # An import's row records keep naming the customer they touched (a revert then sees the merge).

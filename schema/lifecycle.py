@@ -97,7 +97,7 @@ class LifecycleMutation:
         for i, raw in enumerate(input.ids):
             ids.append(pk_of(raw, "Customer", f"ids[{i}]"))
         answers = await status_ops.set_customers_status(info.context.access, ids, ModelCustomerStatus(input.status))
-        results = [
+        results: list[CustomerStatusAnswer | None] = [
             CustomerStatusAnswer(
                 customer_id=to_global_id("Customer", a.customer_id),
                 outcome=a.outcome,

@@ -178,3 +178,19 @@ async def test_the_general_path_agrees(gql, company, monkeypatch):
     monkeypatch.setattr(execution, "ENABLED", False)
     general = await gql.data(PROFILE, {"id": gid(customer)}, as_=admin)
     assert compiled == general
+
+
+async def test_a_merge_moves_the_duplicates_contracts_to_the_primary(gql, company, factory):
+    tenant, admin, primary = company
+    duplicate = await factory.customer(tenant, name="Padaria Central (dup)")
+    await _create(gql, admin, duplicate, title="From the duplicate")
+
+    merged = await gql.data(
+        "mutation($i: MergeCustomersInput!) { mergeCustomers(input: $i) { __typename "
+        "... on MergeCustomersSuccess { merge { movedRecords { kind count } } } } }",
+        {"i": {"primaryId": gid(primary), "duplicateIds": [gid(duplicate)]}},
+        as_=admin,
+    )
+    assert merged["mergeCustomers"]["__typename"] == "MergeCustomersSuccess"
+    profile = await gql.data(PROFILE, {"id": gid(primary)}, as_=admin)
+    assert [n["title"] for n in profile["customer"]["contracts"]["nodes"]] == ["From the duplicate"]
