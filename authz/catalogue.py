@@ -109,6 +109,27 @@ class P:
         "Attach customers to teams and detach them",
         "attach {customers} to teams or detach them",
     )
+    CUSTOMER_STATUS = _p(
+        "customer",
+        "status",
+        ROW_SCOPES,
+        "Activate and inactivate customers (refused while they have blockers)",
+        "activate or inactivate {customers}",
+    )
+    CUSTOMER_STATUS_BULK = _p(
+        "customer",
+        "status_bulk",
+        TENANT_SCOPE,
+        "Activate or inactivate up to 1,000 customers at once",
+        "change the status of many customers at once",
+    )
+    CONTRACT_WRITE = _p(
+        "contract",
+        "write",
+        ROW_SCOPES,
+        "Create, change and end customers' contracts",
+        "manage the contracts of {customers}",
+    )
     PORTFOLIO_READ = _p(
         "portfolio",
         "read",

@@ -8,7 +8,7 @@ it takes. Root fields, nested lists, rows read by id, ``node(id)``, a mutation's
 for update" and ``crm policy explain`` all take their filter from here, so no rule is written
 twice. A kind or permission without a rule sees nothing.
 
-Children follow their parent: a note, task, appointment, purchase, conversation, history entry
+Children follow their parent: a note, task, appointment, purchase, contract, conversation, history entry
 or merge is visible exactly when its customer is; a message when its conversation is. A list read
 under a parent row the caller may see takes its filter from ``rows_under``, which knows when the
 parent already satisfies the rule.
@@ -240,6 +240,8 @@ CUSTOMER_ACTIONS = (
     P.APPOINTMENT_WRITE,
     P.PURCHASE_WRITE,
     P.CONVERSATION_REPLY,
+    P.CUSTOMER_STATUS,
+    P.CONTRACT_WRITE,
 )
 
 RULES: dict[tuple[str, str], RowRule] = {
@@ -263,6 +265,10 @@ RULES: dict[tuple[str, str], RowRule] = {
     ),
     ("Purchase", READ): RowRule("purchase", P.CUSTOMER_READ, _with_customer),
     ("ExternalId", READ): RowRule("customer_external_id", P.CUSTOMER_READ, _with_customer, node=False),
+    ("Contract", READ): RowRule("contract", P.CUSTOMER_READ, _with_customer),
+    ("Contract", P.CONTRACT_WRITE.key): RowRule(
+        "contract", P.CONTRACT_WRITE, _with_customer_for(P.CONTRACT_WRITE), refusal=_customer_refusal(P.CONTRACT_WRITE)
+    ),
     ("Conversation", READ): RowRule("conversation", P.CUSTOMER_READ, _with_customer),
     ("Conversation", P.CONVERSATION_REPLY.key): RowRule(
         "conversation",

@@ -3,6 +3,7 @@
 from models.activities import Appointment, Note, Purchase, Task, TaskPriority, TaskStatus
 from models.audit import AuditEntry
 from models.base import Role, TenantOwned
+from models.contracts import Contract, ContractStatus
 from models.conversations import (
     Channel,
     Conversation,
@@ -41,6 +42,7 @@ MODEL_MODULES = [
     "models.audit",
     "models.integrations",
     "models.reports",
+    "models.contracts",
 ]
 
 __all__ = [
@@ -50,6 +52,8 @@ __all__ = [
     "AuditEntry",
     "Channel",
     "ContactKey",
+    "Contract",
+    "ContractStatus",
     "Conversation",
     "ConversationStatus",
     "CustomField",

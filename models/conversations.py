@@ -71,6 +71,8 @@ class Message(TenantOwned):
     status = fields.CharEnumField(DeliveryStatus, max_length=8)
     # The channel's own id for the message: delivering it twice stores it once.
     channel_message_id = fields.CharField(max_length=200, null=True)
+    # An inbound message that arrived while its customer was inactive: kept, and shown flagged.
+    from_inactive_customer = fields.BooleanField(default=False, db_default=False)
     template: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.MessageTemplate", null=True, related_name=False, on_delete=fields.SET_NULL, db_index=False
     )
@@ -156,6 +158,7 @@ MESSAGE = register(
             Column("sentAt", "sent_at", "datetime", nullable=False),
             Column("status", "status", "enum", nullable=False, enum=DeliveryStatus),
             Column("channelMessageId", "channel_message_id", "string"),
+            Column("fromInactiveCustomer", "from_inactive_customer", "bool", nullable=False),
             Column(None, "template_id", "uuid"),
             Column(None, "created_at", "datetime", nullable=False),
         ),

@@ -138,7 +138,7 @@ _COLUMNS = (
     Column("status", "status", "enum", tracked=True, nullable=False, enum=CustomerStatus, sort=SortBy("status", "{t}.status")),
     Column("originChannel", "origin_channel", "enum", tracked=True, nullable=False, enum=OriginChannel, merge="originChannel", filter="originChannels"),
     Column(None, "owner_id", "uuid", tracked=True, merge="owner", sort=_BY_OWNER),
-    Column(None, "billing_parent_id", "uuid", merge="billingParent"),
+    Column(None, "billing_parent_id", "uuid", tracked=True, merge="billingParent"),
     Column(None, "custom_fields", "json", tracked=True, nullable=False),
     Column(None, "created_by_id", "uuid"),
     Column("createdAt", "created_at", "datetime", nullable=False, filter="createdBetween", sort=SortBy("created_at", "{t}.created_at", "timestamptz")),
@@ -155,6 +155,7 @@ CUSTOMER = register(
         _COLUMNS,
         (
             ToOne("owner", "User", "owner_id"),
+            ToOne("billingParent", "Customer", "billing_parent_id"),
             ToMany(
                 "tags",
                 "Tag",
@@ -249,6 +250,9 @@ CUSTOMER = register(
                 ),
                 tag="purchases",
             ),
+            ToMany("contracts", "Contract", "customer_id", NEWEST_FIRST, tag="contracts"),
+            # Customers that name this one as their billing parent (billed to it).
+            ToMany("billedCustomers", "Customer", "billing_parent_id", NEWEST_FIRST, tag="billedCustomers"),
         ),
         groups={"address": "Address"},
     )

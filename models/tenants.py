@@ -19,6 +19,10 @@ class Tenant(Model):
     hide_contact_from_sellers = fields.BooleanField(default=False, db_default=False)
     # API names of the standard customer fields every create and update must leave filled.
     required_fields: fields.JSONField[list[str]] = fields.JSONField(db_default=SqlDefault("'[\"name\"]'::jsonb"))
+    # What keeps a customer from being inactivated (models.lifecycle.InactivationBlocker values).
+    inactivation_blockers: fields.JSONField[list[str]] = fields.JSONField(
+        db_default=SqlDefault("""'["OPEN_CONVERSATIONS", "ACTIVE_CONTRACTS"]'::jsonb""")
+    )
     created_at = fields.DatetimeField(auto_now_add=True, db_default=Now())
 
     class Meta:
@@ -38,6 +42,7 @@ TENANT = register(
             Column("restrictedVisibility", "restricted_visibility", "bool", nullable=False, group="settings"),
             Column("hideContactFromSellers", "hide_contact_from_sellers", "bool", nullable=False, group="settings"),
             Column("requiredFields", "required_fields", "strings", nullable=False, group="settings"),
+            Column("inactivationBlockers", "inactivation_blockers", "strings", nullable=False, group="settings"),
             Column(None, "created_at", "datetime", nullable=False),
         ),
         groups={"settings": "TenantSettings"},

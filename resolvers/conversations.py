@@ -17,7 +17,7 @@ from authz.masking import contact_hidden
 from authz.rows import rows_for
 from models import Channel, ConversationStatus
 from models.conversations import CONVERSATION, MESSAGE
-from models.customers import CUSTOMER
+from models.customers import CUSTOMER, CustomerStatus
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql
 from resolvers import contact_keys, customers, templates
@@ -37,6 +37,7 @@ from resolvers.errors import (
     ValidationFailed,
 )
 from resolvers.handles import HANDLE_MAX, normalize_handle
+from resolvers.inactivation import CustomerInactive
 from resolvers.inbound_names import inbound_name
 from resolvers.locate import locate_or_refuse
 
@@ -239,7 +240,9 @@ async def _store_inbound(
     message = await fetchrow(
         Sql(
             f"INSERT INTO message (tenant_id, conversation_id, channel, direction, body, sent_at, status, "
-            f"channel_message_id) VALUES (%s, %s, %s, 'inbound', %s, %s, 'received', %s) "
+            f"channel_message_id, from_inactive_customer) VALUES (%s, %s, %s, 'inbound', %s, %s, 'received', %s, "
+            # Kept whatever the customer's status, and flagged when it is inactive.
+            "coalesce((SELECT c.status = 'inactive' FROM customer c WHERE c.id = %s AND c.tenant_id = %s), false)) "
             "ON CONFLICT (tenant_id, channel, channel_message_id) WHERE channel_message_id IS NOT NULL DO NOTHING "
             f"RETURNING {MESSAGE_RETURNING}",
             p.tenant_id,
@@ -248,6 +251,8 @@ async def _store_inbound(
             body,
             sent_at,
             message_id,
+            customer_id,
+            p.tenant_id,
         )
     )
     if message is None:
@@ -430,7 +435,7 @@ async def start(access: Access, data: dict[str, Any]) -> list[dict[str, Any]]:
             r["id"]: r
             for r in await fetch(
                 Sql(
-                    "SELECT c.id, c.name, c.trade_name, c." + address_column + " AS address FROM customer c "
+                    "SELECT c.id, c.name, c.trade_name, c.status, c." + address_column + " AS address FROM customer c "
                     "WHERE c.id = ANY(%s::uuid[]) AND ",
                     ids,
                 )
@@ -438,6 +443,9 @@ async def start(access: Access, data: dict[str, Any]) -> list[dict[str, Any]]:
                 + Sql(" ORDER BY c.id FOR UPDATE")
             )
         }
+        inactive = [pk for pk in ids if pk in rows and rows[pk]["status"] == CustomerStatus.INACTIVE]
+        if inactive:  # an inactive customer is not contacted (they may still write in)
+            raise CustomerInactive(inactive)
         # "The customer has no whatsapp" would tell a caller from whom contact data is hidden whether
         # a number is set: for them the message is queued all the same, and delivery fails for a
         # customer without an address as it would for a wrong one.

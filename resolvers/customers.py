@@ -16,7 +16,7 @@ from authz.rows import refusal_for, rows_for
 from models.customers import CUSTOMER, OriginChannel
 from models.db import execute, fetchrow, in_transaction
 from models.sql import Sql
-from resolvers import contact_keys, history
+from resolvers import billing_parent, contact_keys, history, inactivation
 from resolvers import tags as tag_ops
 from resolvers.audit import customer_changes, record_audit
 from resolvers.custom_fields import load_definitions
@@ -148,6 +148,7 @@ async def create_customer(
                 if on_duplicate is OnDuplicate.BLOCK:
                     raise DuplicateFound(hits)
                 return await _fold_into_existing(access, hits, cleaned, owner, tag_names, on_duplicate)
+        cleaned.values.update(await billing_parent.parent_change(access, data, None))
         values = new_customer_values(access, cleaned, owner)
         columns = list(values)
         row = await fetchrow(
@@ -337,10 +338,16 @@ async def update_customer(
     owner = await _owner_change(access, data)
     async with in_transaction():
         cleaned = await _clean(access, data, creating=False)
+        await billing_parent.serialise(access, data)
         current = await locate_for_change(access, customer_id, P.CUSTOMER_UPDATE)
         if expected_version is not None and current["version"] != expected_version:
             raise VersionConflict(expected_version, current["version"])
-        return await apply_update(access, current, {**cleaned.values, **owner}, cleaned.custom, cleaned.fields)
+        # Status goes through the rule of setCustomerStatus (permission, blockers, audit).
+        await inactivation.check_status_change(access, current, cleaned.values.get("status"))
+        owner = {**owner, **await billing_parent.parent_change(access, data, customer_id)}
+        row = await apply_update(access, current, {**cleaned.values, **owner}, cleaned.custom, cleaned.fields)
+        await inactivation.audit_status_change(access, current, row)
+        return row
 
 
 async def change_tags(

@@ -61,6 +61,7 @@ RELATED: tuple[Related, ...] = (
     Related("appointment"),
     Related("purchase"),
     Related("customer_external_id"),
+    Related("contract"),
 )
 # Tables that reference customers but do not belong to one: not moved.
 # An import's row records keep naming the customer they touched (a revert then sees the merge).

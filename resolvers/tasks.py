@@ -23,6 +23,7 @@ from resolvers.children import ChildKind, ChildList, RowsById
 from resolvers.cursors import ListCursors
 from resolvers.customers import locate_for_change
 from resolvers.errors import Errors, FieldErrorCode, ValidationFailed
+from resolvers.inactivation import refuse_if_inactive
 from resolvers.locate import locate_or_refuse
 from resolvers.pagination import after_condition, keys_on, order_by, page_size
 
@@ -107,6 +108,7 @@ async def create_task(access: Access, customer_id: UUID, data: dict[str, Any]) -
     values.update(tenant_id=p.tenant_id, customer_id=customer_id, responsible_id=responsible, created_by_id=p.user_id)
     columns = list(values)
     async with in_transaction():
+        await refuse_if_inactive(p.tenant_id, customer_id)  # an inactive customer takes no new task
         row = await fetchrow(
             Sql(
                 f"INSERT INTO task ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "

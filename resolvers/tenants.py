@@ -15,6 +15,7 @@ from models.tenants import TENANT
 from resolvers.audit import changed, record_audit
 from resolvers.customer_fields import ALWAYS_REQUIRED, STANDARD_FIELDS
 from resolvers.errors import Errors, FieldErrorCode
+from resolvers.inactivation import blocker_setting
 
 # The settings a company changes (API name -> column), from the descriptor's ``settings`` group.
 SETTINGS = {api: column.sql for api, column in TENANT.group_columns("settings").items()}
@@ -56,6 +57,8 @@ async def update_settings(access: Access, data: dict[str, Any]) -> dict[str, Any
                 continue
         if api_name == "requiredFields":
             value = _required_fields(value, errors)
+        if api_name == "inactivationBlockers":
+            value = json.dumps(blocker_setting(value))
         changes[column] = value
     errors.raise_if_any()
     if not changes:

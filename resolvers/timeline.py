@@ -18,6 +18,7 @@ class TimelineKind(StrEnum):
     APPOINTMENT = "appointment"
     PURCHASE = "purchase"
     HISTORY = "history"
+    CONTRACT = "contract"
 
 
 # When each kind of record happened, as the timeline orders it.
@@ -28,6 +29,7 @@ SOURCES = {
     TimelineKind.APPOINTMENT: ("appointment", "starts_at"),
     TimelineKind.PURCHASE: ("purchase", "occurred_at"),
     TimelineKind.HISTORY: ("customer_event", "created_at"),
+    TimelineKind.CONTRACT: ("contract", "created_at"),
 }
 
 

@@ -25,6 +25,7 @@ from resolvers.errors import ValidationFailed as InvalidInput
 from schema.context import Info
 from schema.errors import ERROR_MAPPERS, Error, NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
+from schema.lifecycle_errors import CustomerInactive
 from schema.node import Node, to_global_id
 from schema.pagination import Connection, build_connection, paged
 from schema.permissions import requires
@@ -49,6 +50,9 @@ class Message(Node):
         description="RECEIVED for inbound; QUEUED until the channel integration sends it."
     )
     channel_message_id: str | None
+    from_inactive_customer: bool = strawberry.field(
+        description="An inbound message that arrived while its customer was inactive (kept, and flagged for review)."
+    )
     _author: strawberry.Private[Any]
 
     @classmethod
@@ -264,7 +268,8 @@ ConversationResult = Annotated[
     ConversationChanged | ConversationAlreadyOpen | NotFound, strawberry.union("ConversationResult")
 ]
 StartResult = Annotated[
-    ConversationsStarted | ConversationAlreadyOpen | ValidationFailed | NotFound, strawberry.union("StartResult")
+    ConversationsStarted | ConversationAlreadyOpen | ValidationFailed | NotFound | CustomerInactive,
+    strawberry.union("StartResult"),
 ]
 TemplateResult = Annotated[MessageTemplateSaved | ValidationFailed | NotFound, strawberry.union("TemplateResult")]
 UserResult = Annotated[UserChanged | NotFound, strawberry.union("UserResult")]

@@ -76,6 +76,9 @@ class CreateCustomerInput:
         default=UNSET, description="Responsible seller. Needs customer:assign; others create into their own portfolio."
     )
     tags: list[str] | None = UNSET
+    billing_parent_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="Another customer of the company, billed instead of this one (a head office)."
+    )
     custom_fields: list[CustomFieldValueInput] | None = strawberry.field(
         default=UNSET, description="Values by field key; null clears one."
     )
@@ -103,6 +106,9 @@ class UpdateCustomerInput:
     status: CustomerStatus | None = UNSET
     origin_channel: OriginChannel | None = UNSET
     owner_id: strawberry.ID | None = UNSET
+    billing_parent_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="Another customer billed instead of this one; null clears it. Loops are refused."
+    )
     custom_fields: list[CustomFieldValueInput] | None = strawberry.field(
         default=UNSET, description="Values to change, by field key; null clears one; fields not listed keep theirs."
     )

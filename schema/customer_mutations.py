@@ -19,6 +19,7 @@ from schema.customer_type import Customer
 from schema.duplicates import DuplicateCustomer
 from schema.errors import NotFound, ValidationFailed, VersionConflict, returns_errors
 from schema.inputs import provided
+from schema.lifecycle_errors import BillingParentCycle, InactivationBlocked
 from schema.node import parse_id
 from schema.permissions import requires
 from schema.refs import pk_of
@@ -48,7 +49,13 @@ CreateCustomerResult = Annotated[
     CreateCustomerSuccess | ValidationFailed | DuplicateCustomer, strawberry.union("CreateCustomerResult")
 ]
 UpdateCustomerResult = Annotated[
-    UpdateCustomerSuccess | ValidationFailed | NotFound | VersionConflict | DuplicateCustomer,
+    UpdateCustomerSuccess
+    | ValidationFailed
+    | NotFound
+    | VersionConflict
+    | DuplicateCustomer
+    | InactivationBlocked
+    | BillingParentCycle,
     strawberry.union("UpdateCustomerResult"),
 ]
 TagsResult = Annotated[TagsChanged | ValidationFailed | NotFound, strawberry.union("TagsResult")]
@@ -60,6 +67,8 @@ def _owner_ref(data: dict[str, Any]) -> dict[str, Any]:
         if owner is None:
             raise InvalidInput.one("ownerId", FieldErrorCode.UNKNOWN, "is not a user id")
         data["ownerId"] = owner
+    if data.get("billingParentId") is not None:
+        data["billingParentId"] = pk_of(data["billingParentId"], "Customer", "billingParentId")
     return data
 
 

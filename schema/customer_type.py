@@ -14,6 +14,8 @@ from models import OriginChannel as ModelOriginChannel
 from models import TaskStatus as ModelTaskStatus
 from models.customers import CUSTOMER
 from resolvers import appointments as appointment_ops
+from resolvers import billing_parent as billing_ops
+from resolvers import contracts as contract_ops
 from resolvers import conversations as conversation_ops
 from resolvers import notes as note_ops
 from resolvers import purchases as purchase_ops
@@ -23,6 +25,7 @@ from resolvers.children import ChildPage
 from resolvers.timeline import TimelineKind as ModelTimelineKind
 from schema.appointments import Appointment
 from schema.context import Info
+from schema.contracts import Contract
 from schema.conversations import Conversation
 from schema.custom_values import CustomFieldValue, custom_field_values
 from schema.external_ids import ExternalId
@@ -88,6 +91,7 @@ class Customer(Node):
     _pk: strawberry.Private[Any]
     _owner_id: strawberry.Private[Any]
     _custom_fields: strawberry.Private[dict[str, Any]]
+    _billing_parent_id: strawberry.Private[Any] = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any], hidden: bool) -> Customer:
@@ -100,6 +104,7 @@ class Customer(Node):
             _pk=row["id"],
             _owner_id=row["owner_id"],
             _custom_fields=row["custom_fields"] or {},
+            _billing_parent_id=row.get("billing_parent_id"),
         )
 
     @strawberry.field(
@@ -190,6 +195,36 @@ class Customer(Node):
         page = await info.context.loaders.pages(purchase_ops.PURCHASES).load((self._pk, first, after))
         return _child_connection(
             page, Purchase.from_row, lambda: info.context.loaders.counts(purchase_ops.PURCHASES).load((self._pk,))
+        )
+
+    @strawberry.field(description="Contracts, the newest first.", extensions=paged())
+    async def contracts(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Contract] | None:
+        page = await info.context.loaders.pages(contract_ops.CONTRACTS).load((self._pk, first, after))
+        return _child_connection(
+            page, Contract.from_row, lambda: info.context.loaders.counts(contract_ops.CONTRACTS).load((self._pk,))
+        )
+
+    @strawberry.field(description="The customer billed instead of this one (a head office), if any you may see.")
+    async def billing_parent(self, info: Info) -> Customer | None:
+        if self._billing_parent_id is None:
+            return None
+        row = await info.context.loaders.customers.load(self._billing_parent_id)
+        return Customer.from_row(row, info.context.contact_hidden) if row else None
+
+    @strawberry.field(
+        description="Customers billed to this one (naming it as billingParent), newest first.", extensions=paged()
+    )
+    async def billed_customers(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Customer] | None:
+        page = await info.context.loaders.pages(billing_ops.BILLED).load((self._pk, first, after))
+        hidden = info.context.contact_hidden
+        return _child_connection(
+            page,
+            lambda row: Customer.from_row(row, hidden),
+            lambda: info.context.loaders.counts(billing_ops.BILLED).load((self._pk,)),
         )
 
     @strawberry.field(

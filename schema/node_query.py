@@ -15,6 +15,7 @@ import strawberry
 
 from authz.rows import locate
 from resolvers import appointments as appointment_ops
+from resolvers import contracts as contract_ops
 from resolvers import conversations as conversation_ops
 from resolvers import merge as merge_ops
 from resolvers import notes as note_ops
@@ -26,6 +27,7 @@ from resolvers.custom_values import FieldDef
 from schema.appointments import Appointment
 from schema.audit import audit_entry
 from schema.context import Info
+from schema.contracts import Contract
 from schema.conversations import Conversation, Message, MessageTemplate
 from schema.custom_fields import CustomField
 from schema.customer_type import Customer
@@ -97,6 +99,7 @@ BUILDERS: dict[str, Build] = {
     "Task": _loaded(task_ops.TASK_ROWS, Task.from_row),
     "Appointment": _loaded(appointment_ops.APPOINTMENT_ROWS, Appointment.from_row),
     "Purchase": _loaded(purchase_ops.PURCHASE_ROWS, Purchase.from_row),
+    "Contract": _loaded(contract_ops.CONTRACT_ROWS, Contract.from_row),
     "Conversation": _loaded(conversation_ops.CONVERSATION_ROWS, Conversation.from_row),
     "Message": _loaded(conversation_ops.MESSAGE_ROWS, Message.from_row),
     "HistoryEntry": _history_entry,

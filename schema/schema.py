@@ -28,6 +28,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 
 from schema.appointments import AppointmentMutation
 from schema.audit import AuditQuery
+from schema.contracts import ContractMutation
 from schema.conversations import ConversationMutation, ConversationQuery
 from schema.cost import CostLimit
 from schema.custom_fields import CustomFieldMutation, CustomFieldQuery
@@ -37,6 +38,7 @@ from schema.duplicates import DuplicateMutation, DuplicateQuery
 from schema.execution import CrmExecutionContext
 from schema.imports import ImportMutation, ImportQuery
 from schema.integrations import IntegrationMutation, IntegrationQuery
+from schema.lifecycle import LifecycleMutation
 from schema.node_query import NodeQuery
 from schema.notes import NoteMutation
 from schema.portfolios import PortfolioMutation, PortfolioQuery
@@ -68,7 +70,7 @@ Mutation = merge_types(
         CustomerMutation, DuplicateMutation, PortfolioMutation, TeamMutation, TenantMutation,
         NoteMutation, TaskMutation, AppointmentMutation, PurchaseMutation, ConversationMutation,
         CustomFieldMutation, TagMutation, SavedFilterMutation, ImportMutation,
-        IntegrationMutation, ReportMutation,
+        IntegrationMutation, ReportMutation, ContractMutation, LifecycleMutation,
     ),
 )  # fmt: skip
 

@@ -16,6 +16,7 @@ from resolvers import tasks as task_ops
 from schema.context import Info
 from schema.errors import NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
+from schema.lifecycle_errors import CustomerInactive
 from schema.node import Node
 from schema.pagination import Connection, build_connection, paged
 from schema.permissions import requires
@@ -96,6 +97,9 @@ class TaskSuccess:
 
 
 TaskResult = Annotated[TaskSuccess | ValidationFailed | NotFound, strawberry.union("TaskResult")]
+CreateTaskResult = Annotated[
+    TaskSuccess | ValidationFailed | NotFound | CustomerInactive, strawberry.union("CreateTaskResult")
+]
 
 
 @strawberry.type
@@ -128,7 +132,7 @@ class TaskQuery:
 class TaskMutation:
     @strawberry.mutation(extensions=requires(P.TASK_WRITE))
     @returns_errors
-    async def create_task(self, info: Info, input: CreateTaskInput) -> TaskResult | None:
+    async def create_task(self, info: Info, input: CreateTaskInput) -> CreateTaskResult | None:
         data = pks_in(provided(input), responsibleId="User")
         row = await task_ops.create_task(info.context.access, pk_of(data.pop("customerId"), "Customer"), data)
         return TaskSuccess(task=Task.from_row(row))

@@ -14,6 +14,7 @@ from resolvers.customer_fields import STANDARD_FIELDS
 from schema.context import Info
 from schema.errors import ValidationFailed, returns_errors
 from schema.inputs import provided
+from schema.lifecycle_errors import InactivationBlockerKind
 from schema.node import Node
 from schema.permissions import requires
 from schema.row_values import row_values
@@ -28,6 +29,10 @@ class TenantSettings:
     required_fields: list[str] = strawberry.field(
         description="Standard customer fields every create and update must leave filled (always includes name); "
         "mark them in forms. Required custom fields are flagged on their definitions."
+    )
+    inactivation_blockers: list[str] = strawberry.field(
+        description="InactivationBlockerKind values: what keeps a customer from being inactivated (by default "
+        "OPEN_CONVERSATIONS and ACTIVE_CONTRACTS)."
     )
 
 
@@ -52,6 +57,9 @@ class UpdateTenantSettingsInput:
         default=UNSET,
         description="Any of: " + ", ".join(STANDARD_FIELDS) + ". name is always required; phones are stored in "
         "E.164, so requiring phone requires country code, area code and number.",
+    )
+    inactivation_blockers: list[InactivationBlockerKind] | None = strawberry.field(
+        default=UNSET, description="The kinds of record that keep a customer from being inactivated; [] for none."
     )
 
 

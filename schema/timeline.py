@@ -11,6 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from resolvers import appointments as appointment_ops
+from resolvers import contracts as contract_ops
 from resolvers import conversations as conversation_ops
 from resolvers import history
 from resolvers import notes as note_ops
@@ -22,6 +23,7 @@ from resolvers.timeline import TimelineKind as ModelTimelineKind
 from schema import history_names as names
 from schema.appointments import Appointment
 from schema.context import Info
+from schema.contracts import Contract
 from schema.conversations import Conversation
 from schema.node import Node, to_global_id
 from schema.notes import Note
@@ -119,7 +121,7 @@ async def history_entry(info: Info, pk: Any) -> HistoryEntry | None:
 
 
 TimelineItem = Annotated[
-    Note | Task | Conversation | Appointment | Purchase | HistoryEntry, strawberry.union("TimelineItem")
+    Note | Task | Conversation | Appointment | Purchase | HistoryEntry | Contract, strawberry.union("TimelineItem")
 ]
 
 
@@ -136,6 +138,7 @@ async def timeline_items(info: Info, rows: list[dict[str, Any]]) -> list[Any | N
         "appointment": (loaders.rows(appointment_ops.APPOINTMENT_ROWS), Appointment.from_row),
         "purchase": (loaders.rows(purchase_ops.PURCHASE_ROWS), Purchase.from_row),
         "history": (loaders.rows(timeline_ops.EVENT_ROWS), None),
+        "contract": (loaders.rows(contract_ops.CONTRACT_ROWS), Contract.from_row),
     }
     # Scheduled together, the loads of each kind batch into one statement.
     found = await asyncio.gather(*(by_kind[row["kind"]][0].load(row["id"]) for row in rows))

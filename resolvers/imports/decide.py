@@ -30,6 +30,7 @@ from resolvers.history import _plain
 from resolvers.imports.mapping import ColumnTarget
 from resolvers.imports.rows import column_of, row_input
 from resolvers.imports.seen import InFileKeys
+from resolvers.inactivation import refused_status_changes
 
 Cells = list[str]
 _STATUSES = frozenset(s.value for s in CustomerStatus)
@@ -296,4 +297,19 @@ async def decide(ctx: ImportContext, batch: list[tuple[int, Cells]], seen: InFil
             d.action = RowAction.ERROR
             d.errors = _cell_errors(ctx, exc.errors)
             d.values = None
+    await _refuse_status_changes(ctx, decisions)
     return decisions
+
+
+async def _refuse_status_changes(ctx: ImportContext, decisions: list[Decision]) -> None:
+    """A row may change a status only as setCustomerStatus would (permission, blockers)."""
+    updates = {
+        d.customer_id: (d.current["status"], d.changes["status"])
+        for d in decisions
+        if d.action is RowAction.UPDATE and d.customer_id and d.current and d.changes and "status" in d.changes
+    }
+    refused = await refused_status_changes(ctx.access, updates)
+    for d in decisions:
+        if d.action is RowAction.UPDATE and d.customer_id in refused:
+            d.action = RowAction.ERROR
+            d.errors = _cell_errors(ctx, [FieldError("status", FieldErrorCode.NOT_ALLOWED, refused[d.customer_id])])

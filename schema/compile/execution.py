@@ -64,6 +64,7 @@ NODE_KINDS = frozenset(
         "Task",
         "Appointment",
         "Purchase",
+        "Contract",
         "Conversation",
         "Message",
         "Tag",

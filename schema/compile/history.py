@@ -407,6 +407,7 @@ ITEM_TYPES = {
     timeline_ops.TimelineKind.APPOINTMENT: "Appointment",
     timeline_ops.TimelineKind.PURCHASE: "Purchase",
     timeline_ops.TimelineKind.HISTORY: "HistoryEntry",
+    timeline_ops.TimelineKind.CONTRACT: "Contract",
 }
 
 

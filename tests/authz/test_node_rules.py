@@ -101,6 +101,16 @@ async def _customer_world(gql, admin: UserRef, owner: UserRef, label: str) -> di
         "recordPurchase",
         "purchase",
     )
+    ids["Contract"] = _ok(
+        await gql.data(
+            "mutation($i: CreateContractInput!) { createContract(input: $i) "
+            "{ ... on ContractSuccess { contract { id } } } }",
+            {"i": {**on, "title": "support", "startsOn": "2026-11-01"}},
+            as_=admin,
+        ),
+        "createContract",
+        "contract",
+    )
     inbound = (
         await gql.data(
             "mutation($i: RecordInboundMessageInput!) { recordInboundMessage(input: $i) "
@@ -190,10 +200,9 @@ async def _node(gql, who, node_id: str) -> dict | None:
 def test_the_world_holds_an_id_of_every_kind_with_a_rule():
     # If a kind is added to the registry, the world below must hand out one of its ids too.
     assert set(ROW_RULES) == {
-        "Customer", "Note", "Task", "Appointment", "Purchase", "Conversation", "Message", "HistoryEntry",
-        "Merge", "Tag", "Team", "User", "CustomField", "MessageTemplate", "SavedFilter", "Tenant", "Import",
-        "AuditEntry",
-        "ReportTemplate",
+        "Customer", "Note", "Task", "Appointment", "Purchase", "Contract", "Conversation", "Message",
+        "HistoryEntry", "Merge", "Tag", "Team", "User", "CustomField", "MessageTemplate", "SavedFilter", "Tenant", "Import",
+        "AuditEntry", "ReportTemplate",
     }  # fmt: skip
 
 

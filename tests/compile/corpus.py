@@ -30,6 +30,10 @@ TASK = [
 ]  # fmt: skip
 APPOINTMENT = ["id", "title", "startsAt", "endsAt", "location", "notes", "createdAt", "__typename"]
 PURCHASE = ["id", "amount", "currency", "description", "occurredAt", "externalId", "source", "__typename"]
+CONTRACT = [
+    "id", "title", "status", "startsOn", "endsOn", "value", "notes", "createdAt", "updatedAt", "endedAt", "version",
+    "__typename",
+]  # fmt: skip
 CONVERSATION = ["id", "channel", "status", "lastMessageAt", "closedAt", "createdAt", "handle", "__typename"]
 MESSAGE = ["id", "channel", "direction", "body", "sentAt", "status", "channelMessageId", "__typename"]
 CUSTOM_VALUE = [
@@ -39,7 +43,7 @@ SAVED_FILTER = ["id", "name", "shared", "search", "createdAt", "updatedAt", "sor
 HISTORY_ENTRY = ["id", "kind", "at", "actorName", "details", "__typename"]
 FIELD_CHANGE = ["field", "before", "after", "hidden", "__typename"]
 MERGE = ["id", "performedAt", "undoneAt", "undoableUntil", "duplicateIds", "__typename"]
-TIMELINE_KINDS = ["NOTE", "TASK", "CONVERSATION", "APPOINTMENT", "PURCHASE", "HISTORY"]
+TIMELINE_KINDS = ["NOTE", "TASK", "CONVERSATION", "APPOINTMENT", "PURCHASE", "HISTORY", "CONTRACT"]
 PAGE_INFO = ["hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"]
 
 SEARCHES = ["ana", "Ana Lima", "ana lima", "lima", "vip", "bru", "11 98765", "98765", "@example.com", "dias", "52998"]
@@ -206,6 +210,7 @@ def _timeline_item(doc: Doc) -> str:
         "Appointment": lambda: "{ " + doc.scalars("Appointment", APPOINTMENT) + " }",
         "Purchase": lambda: "{ " + doc.scalars("Purchase", PURCHASE) + " }",
         "HistoryEntry": lambda: _history_entry(doc),
+        "Contract": lambda: "{ " + doc.scalars("Contract", CONTRACT) + " }",
     }
     chosen = doc.rng.sample(list(members), doc.rng.randint(1, len(members)))
     return "{ __typename " + " ".join(f"... on {name} {members[name]()}" for name in chosen) + " }"
@@ -249,6 +254,13 @@ def _customer(doc: Doc, depth: int = 1) -> str:
         "timeline": lambda: _timeline(doc),
         "purchases": lambda: (
             f"purchases({_page(doc, 'purchases')}) {_connection(doc, 'Purchase', lambda: '{ ' + doc.scalars('Purchase', PURCHASE) + ' }')}"
+        ),
+        "contracts": lambda: (
+            f"contracts({_page(doc, 'contracts')}) {_connection(doc, 'Contract', lambda: '{ ' + doc.scalars('Contract', CONTRACT) + (f' createdBy {_user(doc)}' if doc.rng.random() < 0.3 else '') + ' }')}"
+        ),
+        "billingParent": lambda: "billingParent { " + doc.scalars("Customer", CUSTOMER_SCALARS) + " }",
+        "billedCustomers": lambda: (
+            f"billedCustomers({_page(doc, 'billedCustomers')}) {_connection(doc, 'Customer', lambda: '{ ' + doc.scalars('Customer', CUSTOMER_SCALARS) + ' }')}"
         ),
     }
     for name in doc.rng.sample(list(nested), doc.rng.randint(0, 4 if depth == 1 else 1)):

@@ -154,6 +154,18 @@ async def company(factory, http):
                 occurred_at=T0 - timedelta(days=n),
                 external_id=f"ext-{i}-{n}" if n else None,
             )
+            await insert(
+                "contract",
+                tenant_id=t,
+                customer_id=pk,
+                title=f"contract {n}",
+                status=["active", "pending_adjustment", "ended"][(i + n) % 3],
+                starts_on=(T0 - timedelta(days=30 * n)).date(),
+                ends_on=(T0 + timedelta(days=365)).date() if n else None,
+                value="99.90" if n else None,
+                created_by_id=admin.id if n else None,
+                created_at=T0 - timedelta(hours=n),
+            )
         for n in range(i % 3):
             conversation = await insert(
                 "conversation",
@@ -244,6 +256,11 @@ async def company(factory, http):
         "seller": gid(seller.id, "User"),
         "tag": gid(tags["vip"], "Tag"),
     }
+    # Billing parents: some customers billed to the first, one to the second (some hidden from the seller).
+    for child, parent in ((1, 0), (2, 0), (4, 0), (5, 0), (7, 1)):
+        await execute(
+            Sql("UPDATE customer SET billing_parent_id = %s WHERE id = %s", customers[parent], customers[child])
+        )
     callers = {"admin": admin, "supervisor": supervisor, "seller": seller, "api key": key}
     ids["cursors"] = await handed_out(
         http, [gid(c, "Customer") for c in (customers[1], customers[2], customers[4])], [admin, seller]
@@ -254,6 +271,7 @@ async def company(factory, http):
 CURSORS = """query($id: ID!) { customer(id: $id) {
   notes(first: 1) { edges { cursor } } tasks(first: 1) { edges { cursor } }
   appointments(first: 1) { edges { cursor } } purchases(first: 1) { edges { cursor } }
+  contracts(first: 1) { edges { cursor } } billedCustomers(first: 1) { edges { cursor } }
   conversations(first: 1) { edges { cursor node { messages(first: 1) { edges { cursor } } } } }
   timeline(first: 2) { edges { cursor } } } }"""
 

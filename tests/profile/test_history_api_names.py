@@ -92,8 +92,14 @@ async def test_every_tracked_column_is_named_as_the_api_names_it(gql, factory):
     seller = await factory.user(tenant, "seller")
     await define(gql, admin, "segment", "TEXT")
     customer = await factory.customer(tenant, name="Ana")
+    head = await factory.customer(tenant, name="Matriz")
 
-    values = {**EVERY_FIELD, "ownerId": seller.gid, "customFields": [{"key": "segment", "value": "Retail"}]}
+    values = {
+        **EVERY_FIELD,
+        "ownerId": seller.gid,
+        "billingParentId": gid(head),
+        "customFields": [{"key": "segment", "value": "Retail"}],
+    }
     result = await gql.data(UPDATE, {"i": {"id": gid(customer), **values}}, as_=admin)
     assert result["updateCustomer"]["__typename"] == "UpdateCustomerSuccess", result
 
@@ -101,6 +107,7 @@ async def test_every_tracked_column_is_named_as_the_api_names_it(gql, factory):
     changes = {c["field"]: c for c in entry["changes"]}
     assert set(changes) == {_expected_name(column) for column in CUSTOMER.tracked}
     assert changes["owner"]["after"] == _named(seller)
+    assert changes["billingParent"]["after"] == gid(head)
     assert (changes["status"]["before"], changes["status"]["after"]) == ("ACTIVE", "INACTIVE")
     assert (changes["originChannel"]["before"], changes["originChannel"]["after"]) == ("MANUAL", "WHATSAPP")
     assert changes["address.postalCode"]["after"] == "13000-000"

@@ -1,0 +1,96 @@
+"""Billing parent ("faturamento quarteirizado"): a customer billed through another of the company.
+
+A customer names another live customer of the same company that the caller can see; the chain
+of parents never loops. Changes of parent in a company are serialised by a transaction-scoped
+advisory lock and the chain is walked after taking it, so two concurrent changes (A -> B and
+B -> A) cannot both pass: the second sees the first's committed parent and is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from authz.access import Access
+from authz.rows import visible_rows
+from models.customers import CUSTOMER
+from models.db import execute, fetchval
+from models.sql import Sql
+from resolvers.children import ChildKind
+from resolvers.errors import DomainError, FieldErrorCode, ValidationFailed
+
+FIELD = "billingParentId"
+# The customers billed to one, the newest first (each visible to the caller on its own).
+BILLED = ChildKind.of(CUSTOMER.to_many("billedCustomers"), Sql("customer t"))
+
+
+class BillingParentCycle(DomainError):
+    """The parent chosen is billed, directly or through others, to the customer itself."""
+
+    def __init__(self, customer_id: UUID, parent_id: UUID, length: int) -> None:
+        self.customer_id = customer_id
+        self.parent_id = parent_id
+        self.length = length  # customers in the loop it would close
+        super().__init__(
+            "The billing parent chosen is itself billed to this customer"
+            + ("" if length <= 2 else f" (through {length - 2} other customers)")
+            + ": choose another, or change that customer's billing parent first."
+        )
+
+
+async def parent_change(access: Access, data: dict[str, Any], customer_id: UUID | None) -> dict[str, Any]:
+    """{'billing_parent_id': ...} when the input chooses (or clears) a parent and the choice is
+    allowed; {} when it does not name one. ``customer_id`` is the customer being changed (None when
+    creating one). Call inside the change's transaction, after locking that customer."""
+    if FIELD not in data:
+        return {}
+    parent = data[FIELD]
+    if parent is None:
+        return {"billing_parent_id": None}
+    if parent == customer_id:
+        raise BillingParentCycle(customer_id, parent, 1)
+    seen = await fetchval(
+        Sql("SELECT c.id FROM customer c WHERE c.id = %s AND ", parent) + visible_rows(access, "Customer", "c")
+    )
+    if seen is None:  # missing and hidden alike
+        raise ValidationFailed.one(FIELD, FieldErrorCode.UNKNOWN, "is not a customer of this company you can see")
+    if customer_id is not None:
+        await _refuse_cycle(access, customer_id, parent)
+    return {"billing_parent_id": parent}
+
+
+async def serialise(access: Access, data: dict[str, Any]) -> None:
+    """Take the company's billing-parent lock when the input chooses a parent. Call it before
+    locking the customer: the new parent's row is key-share locked by the update (its foreign key),
+    so a change holding a customer row while waiting for this lock could deadlock with another."""
+    if data.get(FIELD) is not None:
+        await execute(
+            Sql(
+                "SELECT pg_advisory_xact_lock(hashtext('billing_parent'), hashtext(%s::text))",
+                str(access.principal.tenant_id),
+            )
+        )
+
+
+async def _refuse_cycle(access: Access, customer_id: UUID, parent: UUID) -> None:
+    tenant = access.principal.tenant_id
+    await serialise(access, {FIELD: parent})  # taken already by update_customer; held until commit
+    # Up the chain from the new parent: reaching the customer closes a loop. The path guards
+    # against a loop already stored (written before this rule, or by hand).
+    length = await fetchval(
+        Sql(
+            "WITH RECURSIVE up(id, path) AS ("
+            " SELECT c.id, ARRAY[c.id] FROM customer c WHERE c.id = %s AND c.tenant_id = %s"
+            " UNION ALL"
+            " SELECT c.billing_parent_id, up.path || c.billing_parent_id FROM up"
+            " JOIN customer c ON c.id = up.id AND c.tenant_id = %s"
+            " WHERE c.billing_parent_id IS NOT NULL AND NOT c.billing_parent_id = ANY(up.path)"
+            ") SELECT cardinality(path) FROM up WHERE id = %s LIMIT 1",
+            parent,
+            tenant,
+            tenant,
+            customer_id,
+        )
+    )
+    if length is not None:
+        raise BillingParentCycle(customer_id, parent, length)

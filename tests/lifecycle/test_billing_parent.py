@@ -1,0 +1,145 @@
+"""Billing parent: a customer billed through another of the company; children listed; no loops."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from authz.access import Access
+from authz.principal import Principal
+from models import Role
+from models.db import fetch, in_transaction
+from models.sql import Sql
+from resolvers import customers as customer_ops
+from tests.helpers import gid
+from tests.lifecycle.support import UPDATE_CUSTOMER
+
+CREATE = """mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { __typename
+  ... on CreateCustomerSuccess { customer { id billingParent { id name } } }
+  ... on ValidationFailed { fields { field code } } } }"""
+PARENT = """query($id: ID!) { customer(id: $id) { name
+  billedCustomers(first: 10) { totalCount nodes { name billingParent { name } } } } }"""
+
+
+@pytest.fixture
+async def company(factory):
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+    head = await factory.customer(tenant, name="Matriz")
+    return tenant, admin, head
+
+
+async def _point(gql, user, child, parent):
+    variables = {"i": {"id": gid(child), "billingParentId": gid(parent) if parent else None}}
+    return (await gql.data(UPDATE_CUSTOMER, variables, as_=user))["updateCustomer"]
+
+
+async def test_children_name_their_parent_and_are_listed_on_it(gql, company, factory, count_statements):
+    tenant, admin, head = company
+    created = await gql.data(CREATE, {"i": {"name": "Filial Norte", "billingParentId": gid(head)}}, as_=admin)
+    assert created["createCustomer"]["customer"]["billingParent"] == {"id": gid(head), "name": "Matriz"}
+    south = await factory.customer(tenant, name="Filial Sul")
+    assert (await _point(gql, admin, south, head))["customer"]["billingParent"]["name"] == "Matriz"
+
+    with count_statements() as counter:
+        data = await gql.data(PARENT, {"id": gid(head)}, as_=admin)
+    assert counter.count == 2, counter.statements
+    listed = data["customer"]["billedCustomers"]
+    assert listed["totalCount"] == 2
+    assert sorted(n["name"] for n in listed["nodes"]) == ["Filial Norte", "Filial Sul"]
+    assert {n["billingParent"]["name"] for n in listed["nodes"]} == {"Matriz"}
+
+    cleared = await _point(gql, admin, south, None)
+    assert cleared["customer"]["billingParent"] is None
+    events = await fetch(
+        Sql("SELECT data FROM customer_event WHERE customer_id = %s AND kind = 'updated' ORDER BY created_at", south)
+    )
+    assert [e["data"]["changes"]["billing_parent_id"] for e in events] == [[None, str(head)], [str(head), None]]
+
+
+async def test_a_seller_sees_only_the_children_in_their_scope(gql, company, factory):
+    tenant, admin, head = company
+    seller = await factory.user(tenant, "seller")
+    await factory.customer(tenant, name="Visible", owner=seller, billing_parent_id=head)
+    await factory.customer(tenant, name="Hidden", billing_parent_id=head)
+    await factory.customer(tenant, name="Merged", billing_parent_id=head, merged_into_id=head)
+    mine = await factory.customer(tenant, name="Mine", owner=seller)
+    await factory.customer(tenant, name="Also mine", owner=seller)
+
+    as_admin = await gql.data(PARENT, {"id": gid(head)}, as_=admin)
+    assert as_admin["customer"]["billedCustomers"]["totalCount"] == 2  # the merged-away one is gone
+    # the seller cannot see the head office, nor choose it as a parent
+    assert (await gql.data(PARENT, {"id": gid(head)}, as_=seller))["customer"] is None
+    refused = await _point(gql, seller, mine, head)
+    assert refused == {"__typename": "ValidationFailed", "fields": [{"field": "billingParentId", "code": "UNKNOWN"}]}
+
+
+async def test_a_parent_from_another_company_is_unknown(gql, company, factory):
+    _, admin, head = company
+    other = await factory.tenant()
+    foreign = await factory.customer(other, name="Elsewhere")
+    answer = await _point(gql, admin, head, foreign)
+    assert answer["fields"] == [{"field": "billingParentId", "code": "UNKNOWN"}]
+
+
+async def test_loops_of_any_length_are_refused(gql, company, factory):
+    tenant, admin, a = company
+    b = await factory.customer(tenant, name="B")
+    c = await factory.customer(tenant, name="C")
+
+    itself = await _point(gql, admin, a, a)
+    assert (itself["__typename"], itself["length"]) == ("BillingParentCycle", 1)
+
+    assert (await _point(gql, admin, a, b))["__typename"] == "UpdateCustomerSuccess"  # A -> B
+    two = await _point(gql, admin, b, a)  # B -> A would close A -> B -> A
+    assert two == {
+        "__typename": "BillingParentCycle",
+        "message": two["message"],
+        "billingParentId": gid(a),
+        "length": 2,
+    }
+    assert (await _point(gql, admin, b, c))["__typename"] == "UpdateCustomerSuccess"  # A -> B -> C
+    three = await _point(gql, admin, c, a)
+    assert (three["__typename"], three["length"]) == ("BillingParentCycle", 3)
+    assert "through 1 other customers" in three["message"]
+    rows = await fetch(
+        Sql("SELECT name, billing_parent_id FROM customer WHERE tenant_id = %s ORDER BY name", tenant.id)
+    )
+    assert [(r["name"], r["billing_parent_id"]) for r in rows] == [("B", c), ("C", None), ("Matriz", b)]
+
+
+async def test_two_concurrent_changes_cannot_close_a_loop(gql, app, company, factory):
+    """A -> B commits while B -> A waits on the company's lock; once it runs it sees A -> B."""
+    tenant, admin, a = company
+    b = await factory.customer(tenant, name="B")
+    access = Access(Principal(tenant.id, tenant.slug, Role.ADMIN, admin.id), app.state.policies.current)
+    written, release = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with in_transaction():
+            await customer_ops.update_customer(access, a, {"billingParentId": b})
+            written.set()
+            await release.wait()
+
+    holder = asyncio.create_task(first())
+    await written.wait()
+    second = asyncio.create_task(_point(gql, admin, b, a))
+    await asyncio.sleep(0.5)
+    assert not second.done()  # waiting for the first change to commit
+    release.set()
+    await holder
+    answer = await second
+
+    assert answer["__typename"] == "BillingParentCycle"
+    rows = await fetch(Sql("SELECT id, billing_parent_id FROM customer WHERE tenant_id = %s", tenant.id))
+    assert {r["id"]: r["billing_parent_id"] for r in rows} == {a: b, b: None}
+
+
+async def test_racing_both_ways_leaves_exactly_one_parent(gql, company, factory):
+    tenant, admin, a = company
+    b = await factory.customer(tenant, name="B")
+    answers = await asyncio.gather(_point(gql, admin, a, b), _point(gql, admin, b, a))
+    assert sorted(x["__typename"] for x in answers) == ["BillingParentCycle", "UpdateCustomerSuccess"]
+    rows = await fetch(Sql("SELECT billing_parent_id FROM customer WHERE tenant_id = %s", tenant.id))
+    assert sum(r["billing_parent_id"] is not None for r in rows) == 1
