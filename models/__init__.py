@@ -37,6 +37,7 @@ MODEL_MODULES = [
     "models.saved_filters",
     "models.imports",
     "models.audit",
+    "models.webhooks",
 ]
 
 __all__ = [

@@ -24,7 +24,8 @@ from authz.rows import customer_scope, locate_for, rows_for
 from models.customers import CUSTOMER
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql, and_
-from resolvers import contact_keys, history
+from models.webhooks import WebhookEventType
+from resolvers import contact_keys, history, outbox
 from resolvers.custom_fields import load_definitions
 from resolvers.custom_values import FieldDef, by_key, check_required_values, check_values
 from resolvers.customer_fields import check_required, search_text
@@ -365,6 +366,13 @@ async def merge_customers(
             EventKind.MERGED_INTO,
             {"merge_id": merge_id, "primary": {"id": primary_id, "name": row["name"]}},
         )
+        await outbox.emit(
+            access,
+            WebhookEventType.CUSTOMER_MERGED,
+            "Customer",
+            primary_id,
+            details={"merged": outbox.refs("Customer", duplicate_ids)},
+        )
         performed = await fetchval(Sql("SELECT created_at FROM customer_merge WHERE id = %s", merge_id))
     return row, MergeRecord(merge_id, primary_id, duplicate_ids, performed, p.user_id, None, counts)
 
@@ -533,6 +541,7 @@ async def undo_merge(access: Access, merge_id: UUID) -> tuple[dict[str, Any], li
             EventKind.MERGE_UNDONE,
             {"merge_id": merge_id, "primary_id": primary_id, "duplicate_ids": duplicate_ids},
         )
+        await outbox.emit(access, WebhookEventType.CUSTOMER_UNMERGED, "Customer", [primary_id, *duplicate_ids])
         # Read back through the caller's read scope: the answer carries nothing it may not see.
         readable = await get_customers(access, [primary_id, *duplicate_ids])
         return readable[primary_id], [readable[d] for d in duplicate_ids if d in readable]

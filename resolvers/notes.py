@@ -12,6 +12,8 @@ from models.activities import NOTE
 from models.customers import CUSTOMER
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import Sql
+from models.webhooks import WebhookEventType
+from resolvers import outbox
 from resolvers.children import ChildKind, RowsById
 from resolvers.customers import locate_for_change
 from resolvers.errors import Errors, FieldErrorCode
@@ -40,18 +42,20 @@ async def add_note(access: Access, customer_id: UUID, body: str) -> dict[str, An
     text = _clean_body(body)
     p = access.principal
     await locate_for_change(access, customer_id, P.NOTE_WRITE, lock=False)
-    row = await fetchrow(
-        Sql(
-            "INSERT INTO note (tenant_id, customer_id, author_id, author_name, body) VALUES (%s, %s, %s, %s, %s) "
-            "RETURNING id, tenant_id, customer_id, author_id, author_name, body, created_at, edited_at",
-            p.tenant_id,
-            customer_id,
-            p.user_id,
-            p.name,
-            text,
+    async with in_transaction():
+        row = await fetchrow(
+            Sql(
+                "INSERT INTO note (tenant_id, customer_id, author_id, author_name, body) VALUES (%s, %s, %s, %s, %s) "
+                "RETURNING id, tenant_id, customer_id, author_id, author_name, body, created_at, edited_at",
+                p.tenant_id,
+                customer_id,
+                p.user_id,
+                p.name,
+                text,
+            )
         )
-    )
-    assert row is not None
+        assert row is not None
+        await outbox.emit(access, WebhookEventType.NOTE_CREATED, "Note", row["id"], customer_id=customer_id)
     return row
 
 

@@ -14,7 +14,8 @@ from authz.catalogue import P, Scope
 from authz.rows import owner_of_every_customer, rows_for, visible_rows
 from models.db import execute, fetch, in_transaction
 from models.sql import Sql
-from resolvers import history
+from models.webhooks import WebhookEventType
+from resolvers import history, outbox
 from resolvers.errors import FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import EventKind
 from resolvers.owners import check_owner
@@ -105,6 +106,7 @@ async def _reassign(access: Access, ids: list[UUID], owner_id: UUID | None) -> i
         kind = EventKind.TRANSFERRED if owner_id else EventKind.REMOVED_FROM_PORTFOLIO
         for previous, group in by_previous.items():
             await history.record(access, group, kind, {"changes": {"owner_id": [previous, owner_id]}})
+        await outbox.emit(access, WebhookEventType.CUSTOMER_OWNER_CHANGED, "Customer", sorted(changing))
     return len(changing)
 
 

@@ -17,6 +17,8 @@ from models.activities import TASK
 from models.customers import CUSTOMER
 from models.db import fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql, and_
+from models.webhooks import WebhookEventType
+from resolvers import outbox
 from resolvers import users as user_ops
 from resolvers.children import ChildKind, ChildList, RowsById
 from resolvers.cursors import ListCursors
@@ -95,14 +97,16 @@ async def create_task(access: Access, customer_id: UUID, data: dict[str, Any]) -
         await _check_responsible(access, responsible, customer_id)
     values.update(tenant_id=p.tenant_id, customer_id=customer_id, responsible_id=responsible, created_by_id=p.user_id)
     columns = list(values)
-    row = await fetchrow(
-        Sql(
-            f"INSERT INTO task ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
-            f"RETURNING {RETURNING}",
-            *values.values(),
+    async with in_transaction():
+        row = await fetchrow(
+            Sql(
+                f"INSERT INTO task ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+                f"RETURNING {RETURNING}",
+                *values.values(),
+            )
         )
-    )
-    assert row is not None
+        assert row is not None
+        await outbox.emit(access, WebhookEventType.TASK_CREATED, "Task", row["id"], customer_id=customer_id)
     return row
 
 
@@ -131,7 +135,11 @@ async def update_task(access: Access, task_id: UUID, data: dict[str, Any]) -> di
                 access.principal.tenant_id,
             )
         )
-    assert row is not None
+        assert row is not None
+        if status == TaskStatus.DONE and current["status"] != TaskStatus.DONE:
+            await outbox.emit(
+                access, WebhookEventType.TASK_COMPLETED, "Task", task_id, customer_id=current["customer_id"]
+            )
     return row
 
 

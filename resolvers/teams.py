@@ -14,7 +14,8 @@ from models import Team
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import FALSE, Sql
 from models.teams import TEAM
-from resolvers import history
+from models.webhooks import WebhookEventType
+from resolvers import history, outbox
 from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import EventKind
 from resolvers.portfolios import check_batch
@@ -162,6 +163,7 @@ async def change_customer_teams(access: Access, team_id: UUID, customer_ids: lis
         await history.record(
             access, changed_ids, EventKind.TEAMS_CHANGED, {key: [{"id": team["id"], "name": team["name"]}]}
         )
+        await outbox.emit(access, WebhookEventType.CUSTOMER_UPDATED, "Customer", changed_ids)
     return len(changed_ids)
 
 

@@ -48,6 +48,7 @@ from schema.teams import TeamMutation, TeamQuery
 from schema.tenants import TenantMutation, TenantQuery
 from schema.timeouts import StatementTimeouts, cancelled_statement
 from schema.users import UserQuery
+from schema.webhooks import WebhookMutation, WebhookQuery
 
 log = logging.getLogger("crm.graphql")
 
@@ -56,6 +57,7 @@ Query = merge_types(
     (
         UserQuery, TenantQuery, NodeQuery, CustomerQuery, DuplicateQuery, PortfolioQuery, TeamQuery,
         TaskQuery, ConversationQuery, CustomFieldQuery, TagQuery, SavedFilterQuery, ImportQuery,
+        WebhookQuery,
     ),
 )  # fmt: skip
 Mutation = merge_types(
@@ -64,6 +66,7 @@ Mutation = merge_types(
         CustomerMutation, DuplicateMutation, PortfolioMutation, TeamMutation, TenantMutation,
         NoteMutation, TaskMutation, AppointmentMutation, PurchaseMutation, ConversationMutation,
         CustomFieldMutation, TagMutation, SavedFilterMutation, ImportMutation,
+        WebhookMutation,
     ),
 )  # fmt: skip
 
