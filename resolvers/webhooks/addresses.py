@@ -86,13 +86,13 @@ async def resolve(host: str, port: int) -> tuple[IPAddress, ...]:
 
 
 async def check_target(url: str, *, allow_private: bool) -> Target:
-    """Check ``url`` and every address its host resolves to; RefusedUrl says what is wrong."""
+    """Check ``url`` and (unless private addresses are allowed) every address its host resolves
+    to; RefusedUrl says what is wrong."""
     host, port = check_form(url)
+    if allow_private:
+        return Target(url, host, port, ())  # any address will do: the HTTP client resolves it
     addresses = await resolve(host, port)
-    if not allow_private:
-        refused = [a for a in addresses if not is_public(a)]
-        if refused:
-            raise RefusedUrl(
-                f"resolves to a private, loopback, link-local, multicast or reserved address ({refused[0]})"
-            )
+    refused = [a for a in addresses if not is_public(a)]
+    if refused:
+        raise RefusedUrl(f"resolves to a private, loopback, link-local, multicast or reserved address ({refused[0]})")
     return Target(url, host, port, addresses)

@@ -22,7 +22,9 @@ async def receiver() -> AsyncIterator[Receiver]:
 @pytest.fixture(autouse=True)
 async def fast_retries(app: Any) -> AsyncIterator[config.WebhookConfig]:
     """Retries within a second or so; no delivery job left behind for other tests to wait on."""
-    old = config.configure(retry_base=timedelta(seconds=0.2), retry_max=timedelta(seconds=1), timeout=timedelta(seconds=2))
+    old = config.configure(
+        retry_base=timedelta(seconds=0.2), retry_max=timedelta(seconds=1), timeout=timedelta(seconds=2)
+    )
     yield config.current()
     config.configure(**{f: getattr(old, f) for f in old.__dataclass_fields__})
     await execute(Sql("DELETE FROM pgqueuer WHERE entrypoint = %s", DELIVER_JOB))

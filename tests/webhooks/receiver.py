@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,8 +25,6 @@ class Received:
     body: bytes
 
     def json(self) -> Any:
-        import json
-
         return json.loads(self.body)
 
 
@@ -33,16 +32,18 @@ class Received:
 class Receiver:
     url: str = ""
     received: list[Received] = field(default_factory=list)
-    # Status codes to answer, in order; 200 once they run out.
+    # Status codes to answer, in order; 200 once they run out (or what ``rule`` says of a body).
     answers: list[int] = field(default_factory=list)
-    delay: float = 0.0
+    rule: Callable[[Any], int] | None = None
+    # Seconds to wait before answering, per request in order.
+    delays: list[float] = field(default_factory=list)
 
     async def handle(self, request: Request) -> Response:
         body = await request.body()
         self.received.append(Received(time.monotonic(), dict(request.headers), body))
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        status = self.answers.pop(0) if self.answers else 200
+        if self.delays:
+            await asyncio.sleep(self.delays.pop(0))
+        status = self.rule(json.loads(body)) if self.rule is not None else self.answers.pop(0) if self.answers else 200
         return Response(b"ok" if status < 300 else b"no", status_code=status)
 
     def bodies(self) -> list[Any]:
