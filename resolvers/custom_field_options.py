@@ -68,7 +68,13 @@ async def _cascade(access: Access, field: FieldDef, old: str, new: str) -> int:
             Sql("%s::jsonb", history.to_json({"field": field.key, "from": old, "to": new})),
         )
         + Sql("), announced AS (")
-        + outbox.outbox_insert(access, WebhookEventType.CUSTOMER_UPDATED, "Customer", "(SELECT customer_id FROM changed WHERE merged_into_id IS NULL)", object_column="customer_id")
+        + outbox.outbox_insert(
+            access,
+            WebhookEventType.CUSTOMER_UPDATED,
+            "Customer",
+            "(SELECT customer_id FROM changed WHERE merged_into_id IS NULL)",
+            object_column="customer_id",
+        )
         + Sql(") SELECT count(*) FILTER (WHERE merged_into_id IS NULL) FROM changed")
     )
 

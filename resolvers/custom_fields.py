@@ -276,7 +276,11 @@ async def delete_definition(
             )
             + Sql("), announced AS (")
             + outbox.outbox_insert(
-                access, WebhookEventType.CUSTOMER_UPDATED, "Customer", "(SELECT customer_id FROM changed WHERE merged_into_id IS NULL)", object_column="customer_id"
+                access,
+                WebhookEventType.CUSTOMER_UPDATED,
+                "Customer",
+                "(SELECT customer_id FROM changed WHERE merged_into_id IS NULL)",
+                object_column="customer_id",
             )
             + Sql(") SELECT count(*) FILTER (WHERE merged_into_id IS NULL) FROM changed")
         )

@@ -42,7 +42,9 @@ async def list_deliveries(access: Access, webhook_id: UUID, *, first: int | None
     page_where = where
     if after:
         at, pk = cursors.decode(after, 2)
-        page_where = and_(where, Sql("(a.created_at, a.id) < (%s::timestamptz, %s::uuid)", datetime.fromisoformat(at), UUID(pk)))
+        page_where = and_(
+            where, Sql("(a.created_at, a.id) < (%s::timestamptz, %s::uuid)", datetime.fromisoformat(at), UUID(pk))
+        )
     rows = await fetch(
         Sql(
             f"SELECT {COLUMNS} FROM webhook_delivery a JOIN webhook_event e ON e.id = a.event_id "
@@ -56,7 +58,9 @@ async def list_deliveries(access: Access, webhook_id: UUID, *, first: int | None
         return int(await fetchval(Sql("SELECT count(*) FROM webhook_delivery a WHERE ") + where))
 
     shown = rows[:limit]
-    return Page(shown, [cursors.encode([r["created_at"].isoformat(), str(r["id"])]) for r in shown], len(rows) > limit, total)
+    return Page(
+        shown, [cursors.encode([r["created_at"].isoformat(), str(r["id"])]) for r in shown], len(rows) > limit, total
+    )
 
 
 async def redeliver(access: Access, *, delivery_id: UUID | None = None, event_id: UUID | None = None) -> int:

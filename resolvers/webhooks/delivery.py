@@ -150,7 +150,10 @@ async def record(tenant_id: UUID, dispatch: dict[str, Any], outcome: sender.Outc
                 )
             )
             await execute(
-                Sql("UPDATE webhook SET failing_since = NULL WHERE id = %s AND failing_since IS NOT NULL", dispatch["webhook_id"])
+                Sql(
+                    "UPDATE webhook SET failing_since = NULL WHERE id = %s AND failing_since IS NOT NULL",
+                    dispatch["webhook_id"],
+                )
             )
             return
         first_failed = dispatch["first_failed_at"] or at
@@ -219,13 +222,16 @@ async def send_due(tenant_id: UUID) -> int:
 
 
 async def next_due(tenant_id: UUID) -> datetime | None:
-    """When the company's next pending head is due (or its lease runs out), else None."""
+    """When the company's next pending head is due, else None. A head another worker is sending
+    (leased) is that worker's to follow up; if it dies, its job runs again after the lease ran out."""
+    now = clock.now()
     return await fetchval(
         Sql(
-            "SELECT min(greatest(d.next_attempt_at, coalesce(d.lease_until, d.next_attempt_at))) "
-            "FROM webhook_dispatch d JOIN webhook w ON w.id = d.webhook_id AND w.enabled "
-            "WHERE d.tenant_id = %s AND d.status = 'pending' AND " + _HEAD,
+            "SELECT min(d.next_attempt_at) FROM webhook_dispatch d JOIN webhook w ON w.id = d.webhook_id AND w.enabled "
+            "WHERE d.tenant_id = %s AND d.status = 'pending' AND (d.lease_until IS NULL OR d.lease_until < %s) AND "
+            + _HEAD,
             tenant_id,
+            now,
         )
     )
 

@@ -33,7 +33,9 @@ async def _check(url: str | None, events: list[WebhookEventType] | None, descrip
         try:
             await addresses.check_target(url.strip(), allow_private=config.current().allow_private)
         except addresses.RefusedUrl as exc:
-            errors.add("url", FieldErrorCode.NOT_ALLOWED if "resolves to" in str(exc) else FieldErrorCode.INVALID, str(exc))
+            errors.add(
+                "url", FieldErrorCode.NOT_ALLOWED if "resolves to" in str(exc) else FieldErrorCode.INVALID, str(exc)
+            )
     if events is not None:
         if not events:
             errors.add("events", FieldErrorCode.REQUIRED, "name at least one event")
@@ -188,9 +190,7 @@ async def rotate_secret(access: Access, webhook_id: UUID) -> tuple[dict[str, Any
     secret = new_secret()
     async with in_transaction():
         await get_webhook(access, webhook_id, lock=True)
-        await execute(
-            Sql("UPDATE webhook SET secret = %s, updated_at = now() WHERE id = %s", seal(secret), webhook_id)
-        )
+        await execute(Sql("UPDATE webhook SET secret = %s, updated_at = now() WHERE id = %s", seal(secret), webhook_id))
         await record_audit(access, "webhook.rotate_secret", KIND, webhook_id)
         row = await get_webhook(access, webhook_id)
     return row, secret
