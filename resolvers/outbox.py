@@ -94,10 +94,12 @@ async def emit(
     if len(keys) != len(ids):
         raise ValueError("one customer_id per object_id")
     written = await fetchval(
-        Sql(
-            "WITH written AS (INSERT INTO webhook_event (tenant_id, type, object_type, object_id, order_key, details) "
+        _one_at_a_time(tenant_id, event_type, keys)
+        + Sql(
+            "written AS (INSERT INTO webhook_event (tenant_id, type, object_type, object_id, order_key, details) "
             "SELECT %s, %s, %s, e.object_id, e.order_key, %s::jsonb "
-            "FROM unnest(%s::uuid[], %s::uuid[]) WITH ORDINALITY AS e(object_id, order_key, n) WHERE ",
+            "FROM unnest(%s::uuid[], %s::uuid[]) WITH ORDINALITY AS e(object_id, order_key, n), "
+            "(SELECT count(*) FROM locked) AS l WHERE ",
             tenant_id,
             event_type.value,
             object_type,
@@ -112,6 +114,27 @@ async def emit(
     if written:
         await wake(tenant_id)
     return written
+
+
+def _one_at_a_time(tenant_id: UUID, event_type: WebhookEventType, keys: list[UUID]) -> Sql:
+    """``WITH locked AS (...), ``: the customer's outbox lock, held until the transaction ends.
+
+    Events are numbered when written and delivered in that order, so two transactions must not
+    number one customer's events in one order and commit them in the other. Changes that lock the
+    customer's row are serialised already; notes and tasks are not, so a single customer's emit
+    takes a transaction lock on it first (only while someone subscribes). Several customers at
+    once (bulk changes) lock their rows instead: taking many such locks could deadlock.
+    """
+    if len(set(keys)) != 1:
+        return Sql("WITH locked AS (SELECT 1), ")
+    return (
+        Sql(
+            "WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended(%s, 0)) WHERE ",
+            f"webhooks:{keys[0]}",
+        )
+        + subscribed(tenant_id, event_type)
+        + Sql("), ")
+    )
 
 
 def refs(type_name: str, ids: list[UUID]) -> dict[str, Any]:

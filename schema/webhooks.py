@@ -71,6 +71,7 @@ class Webhook:
 @strawberry.type(description="One attempt to deliver an event to an endpoint.")
 class WebhookDelivery:
     id: strawberry.ID
+    webhook_id: strawberry.ID
     event_id: strawberry.ID = strawberry.field(description="The event's id, as sent in X-CRM-Webhook-Id.")
     event_type: WebhookEventTypeEnum
     attempt: int = strawberry.field(description="1 for the first try of a (re)delivery, then 2, 3...")
@@ -84,6 +85,7 @@ class WebhookDelivery:
     def from_row(cls, row: dict[str, Any]) -> WebhookDelivery:
         return cls(
             id=to_global_id("WebhookDelivery", row["id"]),
+            webhook_id=to_global_id("Webhook", row["webhook_id"]),
             event_id=to_global_id("WebhookEvent", row["event_id"]),
             event_type=WebhookEventType(row["event_type"]),
             attempt=row["attempt"],
@@ -166,14 +168,16 @@ class WebhookQuery:
 
     @strawberry.field(
         extensions=[*paged(), *requires(P.WEBHOOK_MANAGE)],
-        description="An endpoint's delivery attempts, newest first (null for an unknown webhook).",
+        description="Delivery attempts, newest first: of one webhook (null for an unknown one), or of all.",
     )
     async def webhook_deliveries(
-        self, info: Info, webhook_id: strawberry.ID, first: int | None = None, after: str | None = None
+        self, info: Info, webhook_id: strawberry.ID | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[WebhookDelivery] | None:
-        pk = parse_id(webhook_id, "Webhook")
-        if pk is None:
-            return None
+        pk = None
+        if webhook_id is not None:
+            pk = parse_id(webhook_id, "Webhook")
+            if pk is None:
+                return None
         try:
             page = await delivery_ops.list_deliveries(info.context.access, pk, first=first, after=after)
         except Missing:

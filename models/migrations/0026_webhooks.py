@@ -109,6 +109,7 @@ class Migration(migrations.Migration):
             CREATE INDEX webhook_tenant ON webhook (tenant_id, created_at);
             CREATE INDEX webhook_event_unfanned ON webhook_event (tenant_id, seq) WHERE NOT fanned_out;
             CREATE INDEX webhook_event_object ON webhook_event (tenant_id, object_id);
+            CREATE INDEX webhook_event_age ON webhook_event (tenant_id, created_at);
             CREATE INDEX webhook_dispatch_due ON webhook_dispatch (tenant_id, next_attempt_at) WHERE status = 'pending';
             CREATE INDEX webhook_dispatch_order ON webhook_dispatch (webhook_id, order_key, seq) WHERE status = 'pending';
             CREATE INDEX webhook_dispatch_event ON webhook_dispatch (event_id);

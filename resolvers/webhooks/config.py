@@ -19,8 +19,10 @@ class WebhookConfig:
     retry_max: timedelta = timedelta(hours=1)
     # An event failing this long is given up; an endpoint failing this long is disabled.
     give_up_after: timedelta = timedelta(hours=24)
-    # Events one pass of the delivery job sends before it queues a follow-up.
+    # Dispatches one claim of the delivery job takes at once (each heads its own customer's line).
     batch: int = 50
+    # Events (with their delivery attempts) are kept this long once nothing waits on them.
+    retention: timedelta = timedelta(days=30)
 
 
 CONFIG = WebhookConfig()

@@ -52,10 +52,13 @@ async def fan_out(tenant_id: UUID, access: Access) -> int:
     total = 0
     while True:
         async with in_transaction():
+            # One worker at a time fans a company's events out, in order (another one skipping the
+            # events in hand would give later events their dispatches first); the next waits.
+            await execute(Sql("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", f"webhooks.fan_out:{tenant_id}"))
             events = await fetch(
                 Sql(
                     "SELECT id, seq, type, object_type, object_id, order_key, details, created_at FROM webhook_event "
-                    "WHERE tenant_id = %s AND NOT fanned_out ORDER BY seq LIMIT %s FOR UPDATE SKIP LOCKED",
+                    "WHERE tenant_id = %s AND NOT fanned_out ORDER BY seq LIMIT %s",
                     tenant_id,
                     FAN_OUT_BATCH,
                 )
@@ -221,6 +224,20 @@ async def send_due(tenant_id: UUID) -> int:
     return sent
 
 
+async def purge(tenant_id: UUID) -> int:
+    """Forget events older than the retention that no endpoint waits for (a batch per pass)."""
+    before = clock.now() - config.current().retention
+    return await execute(
+        Sql(
+            "DELETE FROM webhook_event WHERE id IN (SELECT e.id FROM webhook_event e WHERE e.tenant_id = %s "
+            "AND e.created_at < %s AND e.fanned_out AND NOT EXISTS (SELECT 1 FROM webhook_dispatch d "
+            "WHERE d.event_id = e.id AND d.status = 'pending') LIMIT 1000)",
+            tenant_id,
+            before,
+        )
+    )
+
+
 async def next_due(tenant_id: UUID) -> datetime | None:
     """When the company's next pending head is due, else None. A head another worker is sending
     (leased) is that worker's to follow up; if it dies, its job runs again after the lease ran out."""
@@ -243,6 +260,7 @@ async def run_pass(tenant_id: UUID) -> None:
         return
     await fan_out(tenant_id, access)
     await send_due(tenant_id)
+    await purge(tenant_id)
     due = await next_due(tenant_id)
     if due is None:
         return

@@ -35,7 +35,7 @@ query($id: ID!, $first: Int, $after: String) {
   webhookDeliveries(webhookId: $id, first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
-    nodes { id eventId eventType attempt statusCode latencyMs error succeeded at }
+    nodes { id webhookId eventId eventType attempt statusCode latencyMs error succeeded at }
   }
 }
 """

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from models.db import fetchval, in_transaction
+from models.db import fetch, fetchval, in_transaction
 from models.sql import Sql
 from models.webhooks import WebhookEventType
 from resolvers import clock, outbox
@@ -108,3 +108,35 @@ async def test_a_worker_that_dies_while_sending_leaves_the_event_to_the_next_one
     await delivery.run_pass(tenant.id)
     assert [b["data"]["id"] for b in receiver.bodies()] == [customer_id]
     assert [b["id"] for b in receiver.bodies()] == [gid(claimed[0]["event_id"], "WebhookEvent")]
+
+
+async def test_delivered_events_are_forgotten_after_the_retention_but_waiting_ones_are_kept(
+    factory, gql, receiver, monkeypatch
+):
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+    await create_webhook(gql, admin, receiver.url)
+    receiver.rule = lambda body: 200 if body["data"]["name"] == "Delivered" else 500
+    await create_customer(gql, admin, "Delivered")
+    await create_customer(gql, admin, "Still failing")
+    await delivery.run_pass(tenant.id)
+    assert await events_of(tenant.id) == 2
+
+    later = clock.now() + timedelta(days=31)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    await delivery.purge(tenant.id)
+    (kept,) = await fetch(Sql("SELECT object_type, body FROM webhook_event WHERE tenant_id = %s", tenant.id))
+    assert kept["body"]["data"]["name"] == "Still failing"
+
+
+async def test_all_the_companys_attempts_are_listed_without_a_webhook_id(factory, gql, receiver):
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+    first = await create_webhook(gql, admin, receiver.url)
+    second = await create_webhook(gql, admin, receiver.url)
+    await create_customer(gql, admin, "Twice")
+    await deliver()
+    data = await gql.data("{ webhookDeliveries(first: 10) { totalCount nodes { webhookId succeeded } } }", as_=admin)
+    listed = data["webhookDeliveries"]
+    assert listed["totalCount"] == 2
+    assert sorted(n["webhookId"] for n in listed["nodes"]) == sorted([first["id"], second["id"]])

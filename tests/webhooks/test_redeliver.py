@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from resolvers.webhooks import config
-from tests.webhooks.support import create_customer, create_webhook, deliver, deliveries
+from tests.webhooks.support import DELIVERIES, create_customer, create_webhook, deliver, deliveries
 
 REDELIVER = """
 mutation($input: RedeliverWebhookEventInput!) {
@@ -36,6 +36,17 @@ async def test_an_event_is_sent_again_by_its_attempt_or_its_id(factory, gql, rec
     assert {r.headers["x-crm-webhook-id"] for r in receiver.received} == {attempt["eventId"]}
     attempts = await deliveries(gql, admin, hook["id"])
     assert [a["succeeded"] for a in attempts] == [True, True, True]
+
+    # Newest first, a page at a time.
+    first = (await gql.data(DELIVERIES, {"id": hook["id"], "first": 2}, as_=admin))["webhookDeliveries"]
+    assert first["totalCount"] == 3 and first["pageInfo"]["hasNextPage"]
+    rest = await gql.data(
+        DELIVERIES, {"id": hook["id"], "first": 2, "after": first["pageInfo"]["endCursor"]}, as_=admin
+    )
+    page = rest["webhookDeliveries"]
+    assert not page["pageInfo"]["hasNextPage"]
+    assert [a["id"] for a in first["nodes"] + page["nodes"]] == [a["id"] for a in attempts]
+    assert attempts[-1]["id"] == attempt["id"]
 
 
 async def test_a_given_up_event_can_be_sent_again(factory, gql, receiver):
