@@ -132,12 +132,12 @@ class RedeliverWebhookEventInput:
 
 @strawberry.type
 class WebhookSuccess:
-    webhook: Webhook
+    webhook: Webhook | None
 
 
 @strawberry.type(description="The secret is shown this once; keep it to verify signatures.")
 class WebhookSecretSuccess:
-    webhook: Webhook
+    webhook: Webhook | None
     secret: str
 
 

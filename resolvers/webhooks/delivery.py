@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
+from cryptography.fernet import InvalidToken
 
 from authz.access import Access
 from authz.policy_store import current_policy
@@ -31,6 +32,8 @@ from resolvers.webhooks.signing import unseal
 FAN_OUT_BATCH = 200
 # A pass hands over to a follow-up job after this long, so one company cannot hold a worker.
 PASS_BUDGET = timedelta(seconds=60)
+
+UNREADABLE_SECRET = "the secret cannot be decrypted (the server's secret changed): rotate it"
 
 _HEAD = (
     "NOT EXISTS (SELECT 1 FROM webhook_dispatch o WHERE o.webhook_id = d.webhook_id AND "
@@ -208,14 +211,13 @@ async def send_due(tenant_id: UUID) -> int:
             async def one(dispatch: dict[str, Any]) -> None:
                 at = clock.now()
                 body = (dispatch["body"] or "null").encode()
-                outcome = await sender.send(
-                    http,
-                    dispatch["url"],
-                    unseal(dispatch["secret"]),
-                    payloads.event_id(dispatch["event_id"]),
-                    int(at.timestamp()),
-                    body,
-                )
+                try:
+                    secret = unseal(dispatch["secret"])
+                except InvalidToken:
+                    outcome = sender.Outcome(None, 0, UNREADABLE_SECRET)
+                else:
+                    event_id = payloads.event_id(dispatch["event_id"])
+                    outcome = await sender.send(http, dispatch["url"], secret, event_id, int(at.timestamp()), body)
                 await record(tenant_id, dispatch, outcome, at)
 
             # Heads of different lines only: one customer's events are never in flight together.

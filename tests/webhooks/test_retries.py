@@ -142,3 +142,18 @@ async def test_one_success_resets_the_day(factory, gql, receiver, moved_clock):
     await delivery.run_pass(tenant.id)
     (listed,) = (await gql.data(WEBHOOKS, as_=admin))["webhooks"]
     assert listed["enabled"] and listed["failingSince"] is not None
+
+
+async def test_a_secret_sealed_under_another_server_secret_fails_and_says_to_rotate(factory, gql, receiver):
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+    hook = await create_webhook(gql, admin, receiver.url)
+    await create_customer(gql, admin, "Unsigned")
+    old = config.configure(secret_key="another server secret")
+    try:
+        await delivery.run_pass(tenant.id)
+    finally:
+        config.configure(secret_key=old.secret_key)
+    assert receiver.received == []
+    (attempt,) = await deliveries(gql, admin, hook["id"])
+    assert not attempt["succeeded"] and "rotate it" in attempt["error"]
