@@ -274,6 +274,14 @@ class P:
         "delete report templates",
     )
 
+    WEBHOOK_MANAGE = _p(
+        "webhook",
+        "manage",
+        TENANT_SCOPE,
+        "Register webhooks, see their deliveries, rotate their secrets and redeliver events",
+        "manage webhooks",
+    )
+
 
 CATALOGUE: dict[str, Permission] = {p.key: p for p in vars(P).values() if isinstance(p, Permission)}
 

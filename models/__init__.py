@@ -43,6 +43,7 @@ MODEL_MODULES = [
     "models.integrations",
     "models.reports",
     "models.contracts",
+    "models.webhooks",
 ]
 
 __all__ = [

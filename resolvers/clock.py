@@ -1,10 +1,17 @@
-"""Times clients send for events that already happened."""
+"""Now, and times clients send for events that already happened."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from resolvers.errors import Errors, FieldErrorCode
+
+
+def now() -> datetime:
+    """The service's idea of now. Time-driven rules (webhook retries, giving up after a day) read it
+    here, so tests can move the clock (monkeypatch ``resolvers.clock.now``)."""
+    return datetime.now(UTC)
+
 
 # Clocks of channel gateways and shops drift a little; an event further ahead has not happened.
 MAX_CLOCK_SKEW = timedelta(minutes=5)

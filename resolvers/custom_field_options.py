@@ -22,7 +22,8 @@ from authz.catalogue import P
 from models import CustomFieldType
 from models.db import fetchrow, fetchval, in_transaction
 from models.sql import Sql
-from resolvers import history
+from models.webhooks import WebhookEventType
+from resolvers import history, outbox
 from resolvers.audit import record_audit
 from resolvers.custom_fields import COLUMNS, OPTION_MAX, holds_option, lock_definition
 from resolvers.custom_values import SELECT_TYPES, FieldDef
@@ -51,6 +52,7 @@ async def _cascade(access: Access, field: FieldDef, old: str, new: str) -> int:
     Merged-away customers are rewritten too (undoing a merge must not bring back a stale option)
     but not counted: they are no longer customers anyone sees.
     """
+    await outbox.wake(access)  # for the events below (the caller's transaction holds both)
     return await fetchval(
         Sql(
             "WITH changed AS (UPDATE customer c SET custom_fields = jsonb_set(c.custom_fields, %s::text[], ",
@@ -65,6 +67,14 @@ async def _cascade(access: Access, field: FieldDef, old: str, new: str) -> int:
             EventKind.CUSTOM_OPTION_RENAMED,
             "changed",
             Sql("%s::jsonb", history.to_json({"field": field.key, "from": old, "to": new})),
+        )
+        + Sql("), announced AS (")
+        + outbox.outbox_insert(
+            access,
+            WebhookEventType.CUSTOMER_UPDATED,
+            "Customer",
+            "(SELECT customer_id FROM changed WHERE merged_into_id IS NULL)",
+            object_column="customer_id",
         )
         + Sql(") SELECT count(*) FILTER (WHERE merged_into_id IS NULL) FROM changed")
     )

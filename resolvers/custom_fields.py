@@ -19,7 +19,8 @@ from authz.rows import locate_for
 from models import CustomFieldType
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql
-from resolvers import history
+from models.webhooks import WebhookEventType
+from resolvers import history, outbox
 from resolvers.audit import record_audit
 from resolvers.custom_values import SELECT_TYPES, FieldDef, option_key
 from resolvers.errors import DomainError, Errors, FieldErrorCode, NotFound, ValidationFailed, VersionConflict
@@ -315,8 +316,18 @@ async def delete_definition(
                     field.type.value,
                 ),
             )
+            + Sql("), announced AS (")
+            + outbox.outbox_insert(
+                access,
+                WebhookEventType.CUSTOMER_UPDATED,
+                "Customer",
+                "(SELECT customer_id FROM changed WHERE merged_into_id IS NULL)",
+                object_column="customer_id",
+            )
             + Sql(") SELECT count(*) FILTER (WHERE merged_into_id IS NULL) FROM changed")
         )
+        if lost:
+            await outbox.wake(access)
         await execute(Sql("DELETE FROM custom_field WHERE id = %s AND tenant_id = %s", field.id, tenant))
         await record_audit(
             access,

@@ -20,10 +20,12 @@ from authz.rows import rows_for
 from models.customers import CustomerStatus
 from models.db import execute, fetch, in_transaction
 from models.sql import Sql
-from resolvers import history
+from models.webhooks import WebhookEventType
+from resolvers import history, outbox
+from resolvers.audit import record_audit_each
 from resolvers.customers import locate_for_change, write_row
 from resolvers.errors import Errors, FieldErrorCode, VersionConflict
-from resolvers.history import EventKind, to_json
+from resolvers.history import EventKind
 from resolvers.inactivation import (
     Blocker,
     audit_status_change,
@@ -67,6 +69,7 @@ async def set_customer_status(
             access, customer_id, EventKind.UPDATED, {"changes": history.diff(current, row, ["status"])}
         )
         await audit_status_change(access, current, row)
+        await outbox.emit(access, WebhookEventType.CUSTOMER_STATUS_CHANGED, "Customer", customer_id)
     return row
 
 
@@ -108,7 +111,16 @@ async def set_customers_status(access: Access, ids: list[UUID], status: Customer
             await history.record(
                 access, changing, EventKind.UPDATED, {"changes": {"status": [previous.value, status.value]}}
             )
-            await _audit_many(access, changing, status_name(previous), status_name(status))
+            await record_audit_each(
+                access,
+                "customer.status_change",
+                "Customer",
+                changing,
+                before={"status": status_name(previous)},
+                after={"status": status_name(status)},
+                details={"bulk": True},
+            )
+            await outbox.emit(access, WebhookEventType.CUSTOMER_STATUS_CHANGED, "Customer", changing)
     answers = []
     for pk in wanted:
         if pk not in found:
@@ -120,23 +132,3 @@ async def set_customers_status(access: Access, ids: list[UUID], status: Customer
         else:
             answers.append(StatusAnswer(pk, StatusOutcome.UNCHANGED))
     return answers
-
-
-async def _audit_many(access: Access, ids: list[UUID], before: str, after: str) -> None:
-    """One customer.status_change entry per customer, in one statement."""
-    p = access.principal
-    await execute(
-        Sql(
-            "INSERT INTO audit_entry (tenant_id, actor_id, actor_api_key_id, actor_name, action, object_type, "
-            "object_id, before, after, details) SELECT %s, %s, %s, %s, 'customer.status_change', 'Customer', "
-            "cid, %s::jsonb, %s::jsonb, %s::jsonb FROM unnest(%s::uuid[]) AS cid",
-            p.tenant_id,
-            p.user_id,
-            p.api_key_id,
-            p.name,
-            to_json({"status": before}),
-            to_json({"status": after}),
-            to_json({"bulk": True}),
-            ids,
-        )
-    )

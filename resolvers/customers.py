@@ -16,7 +16,8 @@ from authz.rows import refusal_for, rows_for
 from models.customers import CUSTOMER, OriginChannel
 from models.db import execute, fetchrow, in_transaction
 from models.sql import Sql
-from resolvers import billing_parent, contact_keys, history, inactivation
+from models.webhooks import WebhookEventType
+from resolvers import billing_parent, contact_keys, history, inactivation, outbox
 from resolvers import tags as tag_ops
 from resolvers.audit import customer_changes, record_audit
 from resolvers.custom_fields import load_definitions
@@ -169,6 +170,7 @@ async def create_customer(
         await record_audit(
             access, "customer.create", "Customer", row["id"], after=after, details={"tags": tag_names}, contact=contact
         )
+        await outbox.emit(access, WebhookEventType.CUSTOMER_CREATED, "Customer", row["id"])
     return row, Outcome.CREATED
 
 
@@ -227,6 +229,7 @@ async def _fold_into_existing(
         await tag_ops.attach(access.principal.tenant_id, row["id"], tag_names)
         await history.record(access, row["id"], EventKind.TAGS_CHANGED, {"added": tag_names, "removed": []})
         await record_audit(access, "customer.tags", "Customer", row["id"], details={"added": tag_names, "removed": []})
+        await emit_changed(access, row["id"], {"tags": tag_names})
     return row, Outcome.MERGED if mode is OnDuplicate.MERGE else Outcome.UPDATED
 
 
@@ -255,7 +258,28 @@ async def apply_update(
             await record_audit(
                 access, "customer.update", "Customer", row["id"], before=before, after=after, contact=contact
             )
+        await emit_changed(access, row["id"], changed)
     return row
+
+
+async def emit_changed(access: Access, customer_id: UUID, changed: dict[str, Any]) -> None:
+    """The webhook events of a change to a customer (see ``emit_changes``)."""
+    await emit_changes(access, {customer_id: set(changed)})
+
+
+async def emit_changes(access: Access, changed: dict[UUID, set[str]]) -> None:
+    """The webhook events of changes to customers (customer -> the columns changed, ``tags`` for
+    tags): owner_changed for a new seller, status_changed for a new status, updated for anything
+    else; each that applies, in that order, one statement per kind however many customers."""
+    kinds = (
+        (WebhookEventType.CUSTOMER_OWNER_CHANGED, lambda cols: "owner_id" in cols),
+        (WebhookEventType.CUSTOMER_STATUS_CHANGED, lambda cols: "status" in cols),
+        (WebhookEventType.CUSTOMER_UPDATED, lambda cols: bool(cols - {"owner_id", "status"})),
+    )
+    for kind, applies in kinds:
+        ids = [pk for pk, cols in changed.items() if applies(cols)]
+        if ids:
+            await outbox.emit(access, kind, "Customer", ids)
 
 
 def update_kind(changed: dict[str, Any]) -> EventKind:
@@ -369,4 +393,5 @@ async def change_tags(
             await record_audit(
                 access, "customer.tags", "Customer", customer_id, details={"added": added, "removed": removed}
             )
+            await emit_changed(access, customer_id, {"tags": added + removed})
         return await reread(p.tenant_id, customer_id)

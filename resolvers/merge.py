@@ -24,7 +24,8 @@ from authz.rows import customer_scope, locate_for, rows_for
 from models.customers import CUSTOMER
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql, and_
-from resolvers import contact_keys, history
+from models.webhooks import WebhookEventType
+from resolvers import contact_keys, history, outbox
 from resolvers.audit import customer_changes, record_audit, ref
 from resolvers.custom_fields import load_definitions
 from resolvers.custom_values import FieldDef, by_key, check_required_values, check_values
@@ -383,6 +384,13 @@ async def merge_customers(
             },
             contact=contact,
         )
+        await outbox.emit(
+            access,
+            WebhookEventType.CUSTOMER_MERGED,
+            "Customer",
+            primary_id,
+            details={"merged": outbox.refs("Customer", duplicate_ids)},
+        )
         performed = await fetchval(Sql("SELECT created_at FROM customer_merge WHERE id = %s", merge_id))
     return row, MergeRecord(merge_id, primary_id, duplicate_ids, performed, p.user_id, None, counts)
 
@@ -562,6 +570,7 @@ async def undo_merge(access: Access, merge_id: UUID) -> tuple[dict[str, Any], li
             details={"merge": ref("Merge", merge_id), "duplicates": [ref("Customer", d) for d in duplicate_ids]},
             contact=contact,
         )
+        await outbox.emit(access, WebhookEventType.CUSTOMER_UNMERGED, "Customer", [primary_id, *duplicate_ids])
         # Read back through the caller's read scope: the answer carries nothing it may not see.
         readable = await get_customers(access, [primary_id, *duplicate_ids])
         return readable[primary_id], [readable[d] for d in duplicate_ids if d in readable]

@@ -12,6 +12,8 @@ from models.activities import NOTE
 from models.customers import CUSTOMER
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import Sql
+from models.webhooks import WebhookEventType
+from resolvers import outbox
 from resolvers.audit import record_audit, ref
 from resolvers.children import ChildKind, RowsById
 from resolvers.customers import locate_for_change
@@ -57,6 +59,7 @@ async def add_note(access: Access, customer_id: UUID, body: str) -> dict[str, An
         await record_audit(
             access, "note.create", "Note", row["id"], after={"body": text, "customer": _customer(customer)}
         )
+        await outbox.emit(access, WebhookEventType.NOTE_CREATED, "Note", row["id"], customer_id=customer_id)
     return row
 
 

@@ -14,7 +14,8 @@ from authz.catalogue import P, Scope
 from authz.rows import owner_of_every_customer, rows_for, visible_rows
 from models.db import execute, fetch, in_transaction
 from models.sql import Sql
-from resolvers import history
+from models.webhooks import WebhookEventType
+from resolvers import history, outbox
 from resolvers.audit import record_audit_each, ref
 from resolvers.errors import FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import EventKind
@@ -115,6 +116,7 @@ async def _reassign(access: Access, ids: list[UUID], owner_id: UUID | None) -> i
                 after={"owner": ref("User", owner_id)},
                 details={"bulk": len(changing)},
             )
+        await outbox.emit(access, WebhookEventType.CUSTOMER_OWNER_CHANGED, "Customer", sorted(changing))
     return len(changing)
 
 

@@ -11,7 +11,8 @@ from authz.rows import visible_rows
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import FALSE, Sql
 from models.tags import TAG
-from resolvers import history
+from models.webhooks import WebhookEventType
+from resolvers import history, outbox
 from resolvers.errors import Errors, FieldErrorCode, NotFound
 from resolvers.history import EventKind
 
@@ -143,4 +144,5 @@ async def delete_tag(access: Access, tag_id: UUID) -> int:
         ]
         await execute(Sql("DELETE FROM tag WHERE id = %s AND tenant_id = %s", tag_id, tenant))
         await history.record(access, holders, EventKind.TAGS_CHANGED, {"added": [], "removed": [tag["name"]]})
+        await outbox.emit(access, WebhookEventType.CUSTOMER_UPDATED, "Customer", holders)
     return len(holders)

@@ -17,6 +17,8 @@ from models.activities import TASK
 from models.customers import CUSTOMER
 from models.db import fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql, and_
+from models.webhooks import WebhookEventType
+from resolvers import outbox
 from resolvers import users as user_ops
 from resolvers.audit import Fields, api_values, changed, enum_name, record_audit, ref_to
 from resolvers.children import ChildKind, ChildList, RowsById
@@ -118,6 +120,7 @@ async def create_task(access: Access, customer_id: UUID, data: dict[str, Any]) -
         )
         assert row is not None
         await record_audit(access, "task.create", "Task", row["id"], after=api_values(row, AUDITED))
+        await outbox.emit(access, WebhookEventType.TASK_CREATED, "Task", row["id"], customer_id=customer_id)
     return row
 
 
@@ -150,6 +153,10 @@ async def update_task(access: Access, task_id: UUID, data: dict[str, Any]) -> di
         before, after = changed(current, row, AUDITED)
         if after:
             await record_audit(access, "task.update", "Task", task_id, before=before, after=after)
+        if status == TaskStatus.DONE and current["status"] != TaskStatus.DONE:
+            await outbox.emit(
+                access, WebhookEventType.TASK_COMPLETED, "Task", task_id, customer_id=current["customer_id"]
+            )
     return row
 
 

@@ -14,7 +14,8 @@ from models import Team
 from models.db import fetch, fetchrow, in_transaction
 from models.sql import FALSE, Sql
 from models.teams import TEAM
-from resolvers import history
+from models.webhooks import WebhookEventType
+from resolvers import history, outbox
 from resolvers.audit import record_audit, ref
 from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed
 from resolvers.history import EventKind
@@ -201,6 +202,7 @@ async def change_customer_teams(access: Access, team_id: UUID, customer_ids: lis
                     "customers": [ref("Customer", c) for c in changed_ids],
                 },
             )
+        await outbox.emit(access, WebhookEventType.CUSTOMER_UPDATED, "Customer", changed_ids)
     return len(changed_ids)
 
 

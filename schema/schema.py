@@ -53,6 +53,7 @@ from schema.teams import TeamMutation, TeamQuery
 from schema.tenants import TenantMutation, TenantQuery
 from schema.timeouts import StatementTimeouts, cancelled_statement
 from schema.users import UserQuery
+from schema.webhooks import WebhookMutation, WebhookQuery
 
 log = logging.getLogger("crm.graphql")
 
@@ -62,6 +63,7 @@ Query = merge_types(
         UserQuery, TenantQuery, NodeQuery, CustomerQuery, DuplicateQuery, PortfolioQuery, TeamQuery,
         TaskQuery, ConversationQuery, CustomFieldQuery, TagQuery, SavedFilterQuery, ImportQuery,
         IntegrationQuery, AuditQuery, ReportQuery,
+        WebhookQuery,
     ),
 )  # fmt: skip
 Mutation = merge_types(
@@ -71,6 +73,7 @@ Mutation = merge_types(
         NoteMutation, TaskMutation, AppointmentMutation, PurchaseMutation, ConversationMutation,
         CustomFieldMutation, TagMutation, SavedFilterMutation, ImportMutation,
         IntegrationMutation, ReportMutation, ContractMutation, LifecycleMutation,
+        WebhookMutation,
     ),
 )  # fmt: skip
 

@@ -29,6 +29,7 @@ from server.graphql_view import GraphQLView
 from server.import_routes import ImportRoutes
 from server.report_routes import ReportRoutes
 from server.settings import Settings, get_settings
+from server.webhooks import setup_webhooks
 from server.worker import Worker
 
 log = logging.getLogger("crm.app")
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             field_suggestions=bool(settings.field_suggestions),
         )
     )
+    setup_webhooks(settings, schema)
     graphql = GraphQLView(
         schema,
         policies=policies,

@@ -75,12 +75,23 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     idempotency_wait_ms: int = Field(default=10_000, ge=0)
 
+    # Webhooks: may endpoints be private, loopback, link-local, multicast or reserved addresses?
+    # (CRM_WEBHOOKS_ALLOW_PRIVATE; by default yes in development, no in production.)
+    webhooks_allow_private: bool | None = None
+    webhook_timeout_seconds: float = Field(default=10, gt=0)
+    # Retries after the n-th failure wait base * 2^(n-1) (at most max), with jitter, for give_up_hours.
+    webhook_retry_base_seconds: float = Field(default=30, gt=0)
+    webhook_retry_max_seconds: float = Field(default=3600, gt=0)
+    webhook_give_up_hours: float = Field(default=24, gt=0)
+
     @model_validator(mode="after")
     def _production_defaults(self) -> Settings:
         dev = self.env == "development"
         for name in ("graphiql", "introspection", "field_suggestions"):
             if getattr(self, name) is None:
                 setattr(self, name, dev)
+        if self.webhooks_allow_private is None:
+            self.webhooks_allow_private = dev
         return self
 
     @property

@@ -22,8 +22,10 @@ from authz import policy_store
 from authz.policy_store import PolicyStore
 from resolvers.jobs import runner
 from resolvers.jobs.handlers import load_handlers
+from schema.schema import build_schema
 from server.database import asyncpg_params, tortoise_config
 from server.settings import get_settings
+from server.webhooks import setup_webhooks
 
 log = logging.getLogger("crm.worker")
 
@@ -92,6 +94,8 @@ async def serve(url: str, *, concurrency: int, extra_modules: list[str] | None =
     load_handlers(extra_modules)
     # Jobs act as whoever started them, under the policy as it is now (imports check it per batch).
     policy_store.install(PolicyStore(get_settings().policy_dir))
+    # Webhook payloads are read through the API's schema.
+    setup_webhooks(get_settings(), build_schema())
     await check_queue(url)
     worker = Worker(url, concurrency=concurrency)
     loop = asyncio.get_running_loop()

@@ -12,7 +12,8 @@ from uuid import UUID
 from models import RowAction
 from models.db import execute, fetch
 from models.sql import Sql
-from resolvers import contact_keys, history
+from models.webhooks import WebhookEventType
+from resolvers import contact_keys, history, outbox
 from resolvers import tags as tag_ops
 from resolvers.customer_reads import RETURNING
 from resolvers.customers import TRACKED
@@ -125,6 +126,7 @@ async def _create(ctx: ImportContext, creates: list[Decision]) -> None:
     tags = {(d.values or {})["id"]: d.tags for d in creates if d.action is RowAction.CREATE and d.tags}
     await _attach_tags(ctx, [(c, n) for c, names in tags.items() for n in names])
     await _record_created(ctx, kept, tags)
+    await outbox.emit(ctx.access, WebhookEventType.CUSTOMER_CREATED, "Customer", [r["id"] for r in kept])
 
 
 async def write_batch(ctx: ImportContext, decisions: list[Decision]) -> None:

@@ -14,10 +14,11 @@ from uuid import UUID
 from models import ImportStatus, RowAction
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import Sql
-from resolvers import contact_keys, history
+from models.webhooks import WebhookEventType
+from resolvers import contact_keys, history, outbox
 from resolvers import tags as tag_ops
 from resolvers.customer_reads import SELECT
-from resolvers.customers import TRACKED, write_row
+from resolvers.customers import TRACKED, emit_changes, write_row
 from resolvers.history import EventKind
 from resolvers.imports.decide import ImportContext
 from resolvers.imports.runner import BATCH_ROWS, context_for, load, set_status
@@ -62,6 +63,7 @@ async def _undo_creations(ctx: ImportContext, rows: list[dict[str, Any]], report
         # Merges that took one of them as primary go with it (their tombstones come back to life
         # only through an undo, which needs the primary: there is none left).
         await execute(Sql("DELETE FROM customer WHERE tenant_id = %s AND id = ANY(%s::uuid[])", ctx.tenant_id, doomed))
+        await outbox.emit(ctx.access, WebhookEventType.CUSTOMER_DELETED, "Customer", doomed)
     report["deleted"] += len(doomed)
 
 
@@ -105,6 +107,7 @@ async def _undo_update(ctx: ImportContext, row: dict[str, Any], report: dict[str
             if removed:
                 data["tags_removed"] = removed
             await history.record(ctx.access, current["id"], EventKind.IMPORT_REVERTED, data)
+            await emit_changes(ctx.access, {current["id"]: set(data["changes"]) | ({"tags"} if removed else set())})
     except _ContactTaken:
         report["kept"].append(_kept(row, "CONTACT_TAKEN"))
         return

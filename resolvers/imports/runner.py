@@ -21,6 +21,8 @@ from authz.policy_store import current_policy
 from models import ImportMode, ImportStatus
 from models.db import execute, fetchrow, in_transaction
 from models.sql import Sql
+from models.webhooks import WebhookEventType
+from resolvers import outbox
 from resolvers.custom_fields import load_definitions
 from resolvers.imports.apply import write_batch
 from resolvers.imports.decide import Cells, ImportContext, decide
@@ -197,6 +199,7 @@ async def run_import(tenant_id: UUID, import_id: UUID) -> None:
     async with in_transaction():
         await set_status(tenant_id, import_id, ImportStatus.FINISHED, ", total = processed, finished_at = now()")
         await forget(tenant_id, import_id)
+        await outbox.emit(ctx.access, WebhookEventType.IMPORT_FINISHED, "Import", import_id)
 
 
 async def fail(tenant_id: UUID, import_id: UUID, message: str) -> None:

@@ -20,7 +20,7 @@ from resolvers import contact_keys, history
 from resolvers import tags as tag_ops
 from resolvers.contact_keys import Key
 from resolvers.customer_reads import COLUMNS
-from resolvers.customers import TRACKED, changes_to_write, columns_written, update_kind
+from resolvers.customers import TRACKED, changes_to_write, columns_written, emit_changes, update_kind
 from resolvers.history import EventKind, _plain, to_json
 from resolvers.imports.decide import Decision, ImportContext, conflict
 
@@ -181,15 +181,19 @@ async def apply_updates(ctx: ImportContext, updates: list[Decision]) -> None:
     rows = await _write_rows(ctx, {c: cols for c, cols in written.items() if c not in lost}) if kept else {}
     added = await _attach_tags(ctx, [(d.customer_id, n) for d in kept if d.customer_id for n in d.tags])
     events: list[tuple[UUID, EventKind, dict[str, Any]]] = []
+    announced: dict[UUID, set[str]] = {}  # customer -> what changed, for the webhooks
     for d in kept:
         assert d.current is not None and d.customer_id is not None
         row = rows[d.customer_id]
         changed = history.diff(d.current, row, TRACKED)
         if changed:
             events.append((d.customer_id, update_kind(changed), {"changes": changed}))
+            announced.setdefault(d.customer_id, set()).update(changed)
         tags = added.get(d.customer_id, [])
         if tags:
             events.append((d.customer_id, EventKind.TAGS_CHANGED, {"added": tags, "removed": []}))
+            announced.setdefault(d.customer_id, set()).add("tags")
         d.before = {c: _plain(d.current.get(c)) for c in RESTORED} | {"tags_added": tags}
         d.version_after = row["version"]
     await _record(ctx, events)
+    await emit_changes(ctx.access, announced)
