@@ -4,7 +4,7 @@ Inactivation is refused while a customer has blockers (``resolvers.inactivation`
 form answers per customer: the ones without blockers change, the others are answered BLOCKED
 with their blockers, unknown or out-of-scope ids NOT_FOUND; it is not all-or-nothing, so one
 busy customer does not hold back a thousand. It costs a fixed number of statements whatever the
-number of ids: lock, count blockers, update, history, audit.
+number of ids: lock, count blockers, update, history, audit, webhook outbox.
 """
 
 from __future__ import annotations

@@ -78,8 +78,8 @@ async def test_the_statement_count_does_not_grow_with_the_number_of_customers(gq
     with count_statements() as large:
         assert (await _bulk(gql, supervisor, [gid(pk) for pk in many], "INACTIVE"))["changed"] == 30
     assert small.count == large.count, (small.statements, large.statements)
-    # authenticate, lock, blockers, update, history, audit
-    assert large.count == 6, large.statements
+    # authenticate, lock, blockers, update, history, audit, webhook outbox
+    assert large.count == 7, large.statements
 
 
 async def test_at_most_a_thousand_and_at_least_one(gql, company):
