@@ -3,6 +3,7 @@
     python -m bench.imports                      # 100,000 rows, 3 interleaved rounds
     python -m bench.imports --rows 20000 --rounds 5
     python -m bench.imports --memory --memory-rows 1000000   # dry run of a 1M-row CSV in a worker
+    python -m bench.imports --floor                          # the per-row check alone, on one core
 
 Each round imports a file of realistic Brazilian rows (accented names, phones in mixed formats,
 some without the ninth digit, CPFs, tags, a select custom field; 10% of the rows update customers
@@ -367,6 +368,46 @@ async def rounds(args: argparse.Namespace) -> None:
     )
 
 
+async def floor(args: argparse.Namespace) -> None:
+    """The import's per-row check alone (``check_rows``: the input createCustomer takes, phones,
+    e-mail, CPF, the select field), in this process on one core: no import can go faster while
+    it checks every row as createCustomer does."""
+    from models import ImportMode
+    from resolvers.custom_fields import load_definitions
+    from resolvers.imports.decide import ImportContext, check_rows
+    from resolvers.imports.mapping import suggest_mapping
+
+    url = database_url(args.database)
+    await migrate_bench(url)
+    rng = random.Random(7)
+    rows = [
+        (n + 2, broken(person(n, rng), n // 50 % 5, n) if n % 50 == 7 else person(n, rng)) for n in range(args.rows)
+    ]
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url))
+        tenant = await new_tenant(url, f"bench-floor-{uuid.uuid4().hex[:6]}")
+        context = ImportContext(
+            access=await Engine(url).access(tenant),
+            import_id=uuid.uuid4(),
+            number=0,
+            mode=ImportMode.UPSERT,
+            headers=HEADERS,
+            targets=list(suggest_mapping(HEADERS, [("segmento", "Segmento")])),
+            fields=await load_definitions(tenant.id),
+        )
+    rates = []
+    for _ in range(args.rounds):
+        started, cpu = time.perf_counter(), time.process_time()
+        for i in range(0, len(rows), 500):
+            check_rows(context, rows[i : i + 500])
+        rates.append((args.rows / (time.perf_counter() - started), args.rows / (time.process_time() - cpu)))
+    wall, cpu_rate = statistics.median(r[0] for r in rates), statistics.median(r[1] for r in rates)
+    print(
+        f"per-row check alone: {wall:,.0f} rows/s wall, {cpu_rate:,.0f} rows/s per CPU second "
+        f"({1e6 / cpu_rate:.0f} us a row), median of {args.rounds}"
+    )
+
+
 async def memory(args: argparse.Namespace) -> None:
     """A dry run of a big CSV in a worker: its resident memory must stay flat (< 300 MB)."""
     from resolvers.imports import service
@@ -408,10 +449,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--memory", action="store_true", help="only the big-file memory check")
+    parser.add_argument("--floor", action="store_true", help="only the per-row check, on one core")
     parser.add_argument("--memory-rows", type=int, default=1_000_000)
     parser.add_argument("--database", default=DATABASE, help="the bench's database (created when missing)")
     args = parser.parse_args()
-    asyncio.run(memory(args) if args.memory else rounds(args))
+    asyncio.run(memory(args) if args.memory else floor(args) if args.floor else rounds(args))
 
 
 if __name__ == "__main__":
