@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import aclosing
 from typing import Any
 from uuid import UUID
@@ -101,7 +101,7 @@ def _batches(rows: Iterator[tuple[int, Cells]], after: int = 0) -> Iterator[list
 
 async def _checked(
     ctx: ImportContext, rows: Iterator[tuple[int, Cells]], after: int = 0
-) -> AsyncIterator[CheckedBatch]:
+) -> AsyncGenerator[CheckedBatch, None]:
     """The file's batches, each read and checked (``check_rows``) in a thread while the caller
     writes the one before: the checks are CPU, the writes mostly waiting for PostgreSQL. One batch
     is checked ahead, so memory stays two batches wide."""
