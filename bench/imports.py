@@ -3,14 +3,17 @@
     python -m bench.imports                      # 100,000 rows, 3 interleaved rounds
     python -m bench.imports --rows 20000 --rounds 5
     python -m bench.imports --memory --memory-rows 1000000   # dry run of a 1M-row CSV in a worker
+    python -m bench.imports --floor                          # the per-row check alone, on one core
 
 Each round imports a file of realistic Brazilian rows (accented names, phones in mixed formats,
 some without the ninth digit, CPFs, tags, a select custom field; 10% of the rows update customers
 the company already has, 2% are errors) in upsert mode, end to end through the engine: upload
 (the file stored in PostgreSQL), dry run and run, both by a `crm worker` process started for the
 round. The same file is also COPYed into a staging table in the same round; the two alternate
-which goes first. Printed: rows/s of each, their ratio, and the worker's peak RSS (VmHWM), with
-medians over the rounds. The machine is shared: compare within a run, never across runs.
+which goes first. Printed: rows/s of each, their ratio, the worker's peak RSS (VmHWM), and the
+CPU seconds the worker and the database's server processes spent on the import (dry run and
+run), with medians over the rounds. The machine is shared: compare wall-clock figures within a
+run, never across runs; the CPU seconds depend less on what else the machine is doing.
 """
 
 from __future__ import annotations
@@ -197,6 +200,27 @@ def memory_kb(pid: int, field: str) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads), 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def server_cpu(url: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL server process connected to the bench database now."""
+    conn = await asyncpg.connect(**asyncpg_params(url))
+    try:
+        pids = [
+            r["pid"] for r in await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ]
+    finally:
+        await conn.close()
+    return {pid: cpu_seconds(pid) for pid in pids}
+
+
 def stop(worker: subprocess.Popen[bytes]) -> None:
     worker.send_signal(signal.SIGTERM)
     try:
@@ -268,6 +292,8 @@ class Round:
     run_rps: float  # the run alone
     peak_rss_mb: float
     counts: dict[str, int]
+    worker_cpu: float = 0.0  # seconds, dry run and run
+    server_cpu: float = 0.0  # seconds of the database's processes, dry run and run
 
 
 async def engine_round(url: str, n: int, existing: Path, main: Path, rows: int) -> Round:
@@ -283,6 +309,7 @@ async def engine_round(url: str, n: int, existing: Path, main: Path, rows: int) 
         await service.start_import(access, seeded)
         assert await engine.wait(access, seeded, worker, peak) == "finished"
 
+        worker_before, server_before = cpu_seconds(worker.pid), await server_cpu(url)
         started = time.perf_counter()
         import_id = await engine.upload(access, main)
         await service.plan_import(access, import_id)
@@ -292,15 +319,20 @@ async def engine_round(url: str, n: int, existing: Path, main: Path, rows: int) 
         assert await engine.wait(access, import_id, worker, peak) == "finished"
         finished = time.perf_counter()
         peak[0] = max(peak[0], memory_kb(worker.pid, "VmHWM"))
+        worker_cpu = cpu_seconds(worker.pid) - worker_before
+        server_after = await server_cpu(url)
+        database_cpu = sum(t - server_before.get(pid, 0.0) for pid, t in server_after.items())
     finally:
         stop(worker)
     row = await service.get_import(access, import_id)
     counts = {k: row[k] for k in ("created", "updated", "skipped", "failed", "conflicts", "duplicates_in_file")}
-    return Round(0.0, rows / (finished - started), rows / (finished - planned), peak[0] / 1024, counts)
+    return Round(
+        0.0, rows / (finished - started), rows / (finished - planned), peak[0] / 1024, counts, worker_cpu, database_cpu
+    )
 
 
 async def rounds(args: argparse.Namespace) -> None:
-    url = database_url(DATABASE)
+    url = database_url(args.database)
     await migrate_bench(url)
     folder = Path(tempfile.mkdtemp(prefix="crm-bench-imports-"))
     existing, main = files(folder, args.rows)
@@ -319,7 +351,8 @@ async def rounds(args: argparse.Namespace) -> None:
             print(
                 f"round {n + 1}: COPY {result.copy_rps:,.0f} rows/s | import end to end {result.import_rps:,.0f} rows/s "
                 f"(run alone {result.run_rps:,.0f}) | COPY/import {result.copy_rps / result.import_rps:.1f}x | "
-                f"worker peak RSS {result.peak_rss_mb:.0f} MB | {result.counts}",
+                f"worker peak RSS {result.peak_rss_mb:.0f} MB | CPU s worker {result.worker_cpu:.1f}, "
+                f"database {result.server_cpu:.1f} | {result.counts}",
                 flush=True,
             )
     copy = statistics.median(r.copy_rps for r in results)
@@ -329,7 +362,49 @@ async def rounds(args: argparse.Namespace) -> None:
         f"median: COPY {copy:,.0f} rows/s | import end to end {end_to_end:,.0f} rows/s (run alone {run:,.0f}) | "
         f"COPY/import {statistics.median(r.copy_rps / r.import_rps for r in results):.1f}x "
         f"(run alone {statistics.median(r.copy_rps / r.run_rps for r in results):.1f}x) | "
-        f"worker peak RSS {statistics.median(r.peak_rss_mb for r in results):.0f} MB"
+        f"worker peak RSS {statistics.median(r.peak_rss_mb for r in results):.0f} MB | "
+        f"CPU s worker {statistics.median(r.worker_cpu for r in results):.1f}, "
+        f"database {statistics.median(r.server_cpu for r in results):.1f}"
+    )
+
+
+async def floor(args: argparse.Namespace) -> None:
+    """The import's per-row check alone (``check_rows``: the input createCustomer takes, phones,
+    e-mail, CPF, the select field), in this process on one core: no import can go faster while
+    it checks every row as createCustomer does."""
+    from models import ImportMode
+    from resolvers.custom_fields import load_definitions
+    from resolvers.imports.decide import ImportContext, check_rows
+    from resolvers.imports.mapping import suggest_mapping
+
+    url = database_url(args.database)
+    await migrate_bench(url)
+    rng = random.Random(7)
+    rows = [
+        (n + 2, broken(person(n, rng), n // 50 % 5, n) if n % 50 == 7 else person(n, rng)) for n in range(args.rows)
+    ]
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url))
+        tenant = await new_tenant(url, f"bench-floor-{uuid.uuid4().hex[:6]}")
+        context = ImportContext(
+            access=await Engine(url).access(tenant),
+            import_id=uuid.uuid4(),
+            number=0,
+            mode=ImportMode.UPSERT,
+            headers=HEADERS,
+            targets=list(suggest_mapping(HEADERS, [("segmento", "Segmento")])),
+            fields=await load_definitions(tenant.id),
+        )
+    rates = []
+    for _ in range(args.rounds):
+        started, cpu = time.perf_counter(), time.process_time()
+        for i in range(0, len(rows), 500):
+            check_rows(context, rows[i : i + 500])
+        rates.append((args.rows / (time.perf_counter() - started), args.rows / (time.process_time() - cpu)))
+    wall, cpu_rate = statistics.median(r[0] for r in rates), statistics.median(r[1] for r in rates)
+    print(
+        f"per-row check alone: {wall:,.0f} rows/s wall, {cpu_rate:,.0f} rows/s per CPU second "
+        f"({1e6 / cpu_rate:.0f} us a row), median of {args.rounds}"
     )
 
 
@@ -337,7 +412,7 @@ async def memory(args: argparse.Namespace) -> None:
     """A dry run of a big CSV in a worker: its resident memory must stay flat (< 300 MB)."""
     from resolvers.imports import service
 
-    url = database_url(DATABASE)
+    url = database_url(args.database)
     await migrate_bench(url)
     folder = Path(tempfile.mkdtemp(prefix="crm-bench-imports-"))
     path = folder / "big.csv"
@@ -374,9 +449,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--memory", action="store_true", help="only the big-file memory check")
+    parser.add_argument("--floor", action="store_true", help="only the per-row check, on one core")
     parser.add_argument("--memory-rows", type=int, default=1_000_000)
+    parser.add_argument("--database", default=DATABASE, help="the bench's database (created when missing)")
     args = parser.parse_args()
-    asyncio.run(memory(args) if args.memory else rounds(args))
+    asyncio.run(memory(args) if args.memory else floor(args) if args.floor else rounds(args))
 
 
 if __name__ == "__main__":

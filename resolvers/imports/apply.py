@@ -28,13 +28,14 @@ async def _insert_customers(creates: list[Decision]) -> list[dict[str, Any]]:
     for d in creates:
         values = dict(d.values or {})
         values["custom_fields"] = json.loads(values["custom_fields"])
-        records.append({c: _plain(values.get(c)) for c in columns})
+        records.append({c: values.get(c) for c in columns})
     listed = ", ".join(columns)
     return await fetch(
         Sql(
             f"INSERT INTO customer ({listed}) SELECT {listed} FROM jsonb_populate_recordset(NULL::customer, %s::jsonb) "
             f"RETURNING {RETURNING}",
-            json.dumps(records, default=str, ensure_ascii=False),
+            # What JSON cannot hold (ids) is made plain by the encoder, value by value as it meets them.
+            json.dumps(records, default=_plain, ensure_ascii=False),
         )
     )
 
@@ -78,8 +79,9 @@ async def _record_created(ctx: ImportContext, rows: list[dict[str, Any]], tags: 
     types = {f.key: f.type.value for f in ctx.fields}
     data = []
     for row in rows:
-        # history.diff({}, row, TRACKED), without comparing against the empty "before".
-        fields = {c: [None, _plain(v)] for c in TRACKED if (v := row.get(c)) is not None}
+        # history.diff({}, row, TRACKED), without comparing against the empty "before" (to_json
+        # makes the values plain).
+        fields = {c: [None, v] for c in TRACKED if (v := row.get(c)) is not None}
         entry: dict[str, Any] = {"fields": fields, "tags": tags.get(row["id"], [])}
         custom = row["custom_fields"] or {}
         if custom:

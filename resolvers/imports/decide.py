@@ -100,17 +100,36 @@ async def _owners(ctx: ImportContext, emails: set[str]) -> dict[str, UUID]:
     return {r["email"]: r["id"] for r in rows}
 
 
-async def screen(ctx: ImportContext, batch: list[tuple[int, Cells]], seen: InFileKeys) -> list[Decision]:
-    """Check each row and find the ones repeating an earlier row's key (``seen`` grows)."""
-    access = ctx.access
-    by_key = {f.key: f for f in ctx.fields}
-    inputs = [(n, cells, row_input(ctx.targets, cells, by_key)) for n, cells in batch]
-    forced = {"owner_id": access.principal.user_id} if ctx.own_portfolio_only else None
-    owners = {} if forced else await _owners(ctx, {i.owner_email.lower() for _, _, i in inputs if i.owner_email})
-    out: list[Decision] = []
+@dataclass
+class Checked:
+    """A row checked on its own, as createCustomer checks an input: no database involved, so a
+    batch can be checked in a thread while the batch before it is written."""
+
+    row_number: int
+    cells: Cells
+    owner_email: str | None
+    problems: list[FieldError]  # found before the owner is looked up (status, channel, tags)
+    later: list[FieldError]  # found by ``check_input``, reported after the owner's
+    cleaned: Cleaned | None
+    tags: list[str]
+    defaulted: frozenset[str]
+
+
+@dataclass
+class CheckedBatch:
+    fields: list[FieldDef]  # the definitions the rows were checked against
+    rows: list[Checked]
+
+
+def check_rows(ctx: ImportContext, batch: list[tuple[int, Cells]]) -> CheckedBatch:
+    """Check each row of a batch against the definitions loaded now (safe in a worker thread)."""
+    fields = ctx.fields
+    by_key = {f.key: f for f in fields}
+    out: list[Checked] = []
     # An import started with an API key is an integration's: its customers come from the API.
-    default_origin = OriginChannel.API.value if access.principal.api_key_id else OriginChannel.IMPORT.value
-    for n, cells, given in inputs:
+    default_origin = OriginChannel.API.value if ctx.access.principal.api_key_id else OriginChannel.IMPORT.value
+    for n, cells in batch:
+        given = row_input(ctx.targets, cells, by_key)
         problems: list[FieldError] = []
         data = dict(given.data)
         defaulted = frozenset(
@@ -131,29 +150,47 @@ async def screen(ctx: ImportContext, batch: list[tuple[int, Cells]], seen: InFil
             tags = tag_ops.clean_tag_names(data.pop("tags", []))
         except ValidationFailed as exc:
             problems.extend(exc.errors)
+        cleaned, later = None, []
+        try:
+            cleaned = check_input(ctx.access, fields, data, creating=True)
+        except ValidationFailed as exc:
+            later = exc.errors
+        out.append(Checked(n, cells, given.owner_email, problems, later, cleaned, tags, defaulted))
+    return CheckedBatch(fields, out)
+
+
+async def screen(ctx: ImportContext, checked: CheckedBatch, seen: InFileKeys) -> list[Decision]:
+    """Decide the checked rows' errors and find the ones repeating an earlier row's key (``seen``
+    grows). Rows checked against other definitions than the batch's are checked again."""
+    if checked.fields != ctx.fields:
+        checked = check_rows(ctx, [(c.row_number, c.cells) for c in checked.rows])
+    access = ctx.access
+    forced = {"owner_id": access.principal.user_id} if ctx.own_portfolio_only else None
+    emails = {c.owner_email.lower() for c in checked.rows if c.owner_email}
+    owners = {} if forced else await _owners(ctx, emails)
+    out: list[Decision] = []
+    for c in checked.rows:
+        problems = list(c.problems)
         owner: dict[str, Any] = forced or {}
-        if given.owner_email and not forced:
-            owner_id = owners.get(given.owner_email.lower())
+        if c.owner_email and not forced:
+            owner_id = owners.get(c.owner_email.lower())
             if owner_id is None:
                 problems.append(
                     FieldError("owner", FieldErrorCode.UNKNOWN, "no active user of the company has this email")
                 )
             else:
                 owner = {"owner_id": owner_id}
-        cleaned = None
-        try:
-            cleaned = check_input(access, ctx.fields, data, creating=True)
-        except ValidationFailed as exc:
-            problems.extend(exc.errors)
-        if problems or cleaned is None:
-            out.append(Decision(n, cells, RowAction.ERROR, _cell_errors(ctx, problems)))
+        problems.extend(c.later)
+        if problems or c.cleaned is None:
+            out.append(Decision(c.row_number, c.cells, RowAction.ERROR, _cell_errors(ctx, problems)))
             continue
-        keys = contact_keys.keys_of(cleaned.values)
+        keys = contact_keys.keys_of(c.cleaned.values)
         out.append(
             Decision(
-                n, cells, RowAction.CREATE, cleaned=cleaned, owner=owner, tags=tags, keys=keys, defaulted=defaulted
+                c.row_number, c.cells, RowAction.CREATE, cleaned=c.cleaned, owner=owner, tags=c.tags, keys=keys,
+                defaulted=c.defaulted,
             )
-        )
+        )  # fmt: skip
     valid = [d for d in out if d.action is RowAction.CREATE]
     await seen.load(k for d in valid for k in d.keys)
     for d in valid:  # in file order: the first row giving a key keeps it
@@ -242,9 +279,9 @@ async def conflict(ctx: ImportContext, decision: Decision, held: dict[Key, set[U
     decision.customer_id = shown[0].customer_id if len(shown) == 1 else None
 
 
-async def decide(ctx: ImportContext, batch: list[tuple[int, Cells]], seen: InFileKeys, *, lock: bool) -> list[Decision]:
+async def decide(ctx: ImportContext, checked: CheckedBatch, seen: InFileKeys, *, lock: bool) -> list[Decision]:
     """Each row's action; for the run (``lock``) the customers to update are locked."""
-    decisions = await screen(ctx, batch, seen)
+    decisions = await screen(ctx, checked, seen)
     candidates = [d for d in decisions if d.action is RowAction.CREATE]
     exclusive = not ctx.access.principal.settings.allow_duplicates
     held = await _holders(ctx, candidates) if exclusive or ctx.mode is ImportMode.UPSERT else {}

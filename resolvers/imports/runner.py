@@ -10,8 +10,10 @@ in the file; those rows are only skipped over.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
+from contextlib import aclosing
 from typing import Any
 from uuid import UUID
 
@@ -25,7 +27,7 @@ from models.webhooks import WebhookEventType
 from resolvers import outbox
 from resolvers.custom_fields import load_definitions
 from resolvers.imports.apply import write_batch
-from resolvers.imports.decide import Cells, ImportContext, decide
+from resolvers.imports.decide import Cells, CheckedBatch, ImportContext, check_rows, decide
 from resolvers.imports.mapping_store import targets_of
 from resolvers.imports.reading import open_table
 from resolvers.imports.records import add_progress, write_rows
@@ -85,15 +87,42 @@ async def context_for(row: dict[str, Any]) -> ImportContext:
     )
 
 
-def _batches(rows: Iterator[tuple[int, Cells]]) -> Iterator[list[tuple[int, Cells]]]:
+def _batches(rows: Iterator[tuple[int, Cells]], after: int = 0) -> Iterator[list[tuple[int, Cells]]]:
+    """The rows past row ``after`` (a resumed run's point), BATCH_ROWS at a time."""
     batch: list[tuple[int, Cells]] = []
     for row in rows:
+        if row[0] <= after:
+            continue
         batch.append(row)
         if len(batch) >= BATCH_ROWS:
             yield batch
             batch = []
     if batch:
         yield batch
+
+
+async def _checked(
+    ctx: ImportContext, rows: Iterator[tuple[int, Cells]], after: int = 0
+) -> AsyncGenerator[CheckedBatch, None]:
+    """The file's batches, each read and checked (``check_rows``) in a thread while the caller
+    writes the one before: the checks are CPU, the writes mostly waiting for PostgreSQL. One batch
+    is checked ahead, so memory stays two batches wide."""
+    batches = _batches(rows, after)
+
+    def read_and_check() -> CheckedBatch | None:
+        batch = next(batches, None)
+        return None if batch is None else check_rows(ctx, batch)
+
+    ahead = asyncio.ensure_future(asyncio.to_thread(read_and_check))
+    try:
+        while (checked := await ahead) is not None:
+            ahead = asyncio.ensure_future(asyncio.to_thread(read_and_check))
+            yield checked
+    finally:
+        # Stopped early: the batch in flight is left to finish (a thread cannot be cancelled), unused.
+        await asyncio.wait([ahead])
+        if not ahead.cancelled():
+            ahead.exception()  # retrieved, so a failure there is not reported as never retrieved
 
 
 _RESET = (
@@ -119,12 +148,13 @@ async def run_plan(tenant_id: UUID, import_id: UUID) -> None:
     seen = InFileKeys(tenant_id, import_id)
     async with file_on_disk(tenant_id, import_id) as path:
         table = open_table(path, filename=row["file_name"], content_type=None, max_bytes=row["size_bytes"])
-        for batch in _batches(table.rows()):
-            decisions = await decide(ctx, batch, seen, lock=False)
-            async with in_transaction():
-                await write_rows(tenant_id, import_id, decisions, applied=False)
-                await add_progress(tenant_id, import_id, decisions, batch[-1][0])
-                await seen.save()
+        async with aclosing(_checked(ctx, table.rows())) as batches:
+            async for checked in batches:
+                decisions = await decide(ctx, checked, seen, lock=False)
+                async with in_transaction():
+                    await write_rows(tenant_id, import_id, decisions, applied=False)
+                    await add_progress(tenant_id, import_id, decisions, checked.rows[-1].row_number)
+                    await seen.save()
     async with in_transaction():
         await set_status(
             tenant_id, import_id, ImportStatus.PLANNED, ", total = processed, planned_mode = %s", ctx.mode.value
@@ -157,7 +187,7 @@ async def _begin_run(tenant_id: UUID, import_id: UUID) -> dict[str, Any] | None:
         return row if row["status"] == ImportStatus.RUNNING.value else None
 
 
-async def _apply(ctx: ImportContext, batch: list[tuple[int, Cells]], seen: InFileKeys, resume_from: int) -> bool:
+async def _apply(ctx: ImportContext, checked: CheckedBatch, seen: InFileKeys, resume_from: int) -> bool:
     """One batch in one transaction; False when another worker moved the resume point meanwhile."""
     tenant_id, import_id = ctx.tenant_id, ctx.import_id
     async with in_transaction():
@@ -166,10 +196,10 @@ async def _apply(ctx: ImportContext, batch: list[tuple[int, Cells]], seen: InFil
             return False
         # Locked FOR SHARE like every customer write: no definition changes under the batch.
         ctx.fields = await load_definitions(tenant_id, lock=True)
-        decisions = await decide(ctx, batch, seen, lock=True)
+        decisions = await decide(ctx, checked, seen, lock=True)
         await write_batch(ctx, decisions)
         await write_rows(tenant_id, import_id, decisions, applied=True)
-        await add_progress(tenant_id, import_id, decisions, batch[-1][0])
+        await add_progress(tenant_id, import_id, decisions, checked.rows[-1].row_number)
         await seen.save()
     return True
 
@@ -185,17 +215,15 @@ async def run_import(tenant_id: UUID, import_id: UUID) -> None:
     batches = 0
     async with file_on_disk(tenant_id, import_id) as path:
         table = open_table(path, filename=row["file_name"], content_type=None, max_bytes=row["size_bytes"])
-        for batch in _batches(table.rows()):
-            todo = [r for r in batch if r[0] > done]
-            if not todo:
-                continue
-            if not await _apply(ctx, todo, seen, done):
-                log.warning("import %s: another worker is running it; leaving it alone", import_id)
-                return
-            done = todo[-1][0]
-            batches += 1
-            for hook in after_batch:
-                hook(import_id, batches)
+        async with aclosing(_checked(ctx, table.rows(), after=done)) as checked_batches:
+            async for checked in checked_batches:
+                if not await _apply(ctx, checked, seen, done):
+                    log.warning("import %s: another worker is running it; leaving it alone", import_id)
+                    return
+                done = checked.rows[-1].row_number
+                batches += 1
+                for hook in after_batch:
+                    hook(import_id, batches)
     async with in_transaction():
         await set_status(tenant_id, import_id, ImportStatus.FINISHED, ", total = processed, finished_at = now()")
         await forget(tenant_id, import_id)
