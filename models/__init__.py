@@ -15,6 +15,7 @@ from models.conversations import (
 from models.custom_fields import CustomField, CustomFieldType
 from models.customers import Customer, CustomerStatus, CustomerTeam, OriginChannel
 from models.duplicates import ContactKey, CustomerMerge
+from models.exports import CustomerExport, ExportChunk, ExportFormat, ExportStatus
 from models.history import CustomerEvent
 from models.imports import CustomerImport, ImportChunk, ImportKey, ImportMode, ImportRow, ImportStatus, RowAction
 from models.saved_filters import SavedFilter
@@ -37,6 +38,7 @@ MODEL_MODULES = [
     "models.saved_filters",
     "models.imports",
     "models.audit",
+    "models.exports",
 ]
 
 __all__ = [
@@ -52,6 +54,7 @@ __all__ = [
     "CustomFieldType",
     "Customer",
     "CustomerEvent",
+    "CustomerExport",
     "CustomerImport",
     "CustomerMerge",
     "CustomerStatus",
@@ -59,6 +62,9 @@ __all__ = [
     "CustomerTeam",
     "DeliveryStatus",
     "Direction",
+    "ExportChunk",
+    "ExportFormat",
+    "ExportStatus",
     "ImportChunk",
     "ImportKey",
     "ImportMode",

@@ -29,6 +29,7 @@ from schema.conversations import Conversation, Message, MessageTemplate
 from schema.custom_fields import CustomField
 from schema.customer_type import Customer
 from schema.duplicates import Merge
+from schema.exports import Export
 from schema.imports import Import
 from schema.node import Node, from_global_id
 from schema.notes import Note
@@ -103,6 +104,7 @@ BUILDERS: dict[str, Build] = {
     "User": _direct(User.from_row),
     "Tenant": _tenant,
     "Import": _direct(Import.from_row),
+    "Export": _direct(Export.from_row),
 }
 
 

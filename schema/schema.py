@@ -34,6 +34,7 @@ from schema.customer_mutations import CustomerMutation
 from schema.customers import CustomerQuery
 from schema.duplicates import DuplicateMutation, DuplicateQuery
 from schema.execution import CrmExecutionContext
+from schema.exports import ExportMutation
 from schema.imports import ImportMutation, ImportQuery
 from schema.node_query import NodeQuery
 from schema.notes import NoteMutation
@@ -63,7 +64,7 @@ Mutation = merge_types(
     (
         CustomerMutation, DuplicateMutation, PortfolioMutation, TeamMutation, TenantMutation,
         NoteMutation, TaskMutation, AppointmentMutation, PurchaseMutation, ConversationMutation,
-        CustomFieldMutation, TagMutation, SavedFilterMutation, ImportMutation,
+        CustomFieldMutation, TagMutation, SavedFilterMutation, ImportMutation, ExportMutation,
     ),
 )  # fmt: skip
 

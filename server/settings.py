@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     # Uploads of files to import (multipart requests) may be this large; other requests keep
     # max_body_bytes.
     import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    # Exports of at most this many rows are written when downloaded; larger ones by a background job.
+    export_inline_max_rows: int = Field(default=5_000, ge=0)
 
     @model_validator(mode="after")
     def _production_defaults(self) -> Settings:
