@@ -1,4 +1,4 @@
-"""The export's background jobs: writing a large export's file, and removing expired files."""
+"""The export's background job: writing a large export's file (and removing expired ones)."""
 
 from __future__ import annotations
 
@@ -22,9 +22,3 @@ async def run(payload: dict[str, Any]) -> None:
         log.exception("export %s failed", export_id)
         await service.fail_export(tenant_id, export_id, f"The export stopped unexpectedly ({type(exc).__name__}).")
         raise
-
-
-@job(service.EXPIRE_JOB, retry_after=timedelta(minutes=2))
-async def expire(payload: dict[str, Any]) -> None:
-    removed = await service.expire_exports()
-    log.info("removed the files of %d expired exports", removed)

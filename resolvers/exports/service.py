@@ -40,7 +40,6 @@ from resolvers.jobs import enqueue
 log = logging.getLogger("crm.exports")
 
 RUN_JOB = "export.run"
-EXPIRE_JOB = "export.expire"
 # Files up to this size stay in memory while written; larger ones spill to a temporary file.
 SPOOL_BYTES = 4 * 1024 * 1024
 
@@ -184,6 +183,7 @@ async def run_export(tenant_id: UUID, export_id: UUID) -> None:
     row = await fetchrow(Sql("SELECT * FROM customer_export WHERE id = %s AND tenant_id = %s", export_id, tenant_id))
     if row is None or row["status"] not in (ExportStatus.QUEUED.value, ExportStatus.RUNNING.value):
         return
+    await expire_exports()  # the worker's housekeeping: files past their time go before a new one is stored
     await _set(tenant_id, export_id, "status = %s", ExportStatus.RUNNING.value)
     try:
         principal = await principal_for(
@@ -221,7 +221,6 @@ async def run_export(tenant_id: UUID, export_id: UUID) -> None:
                     export_id,
                 )
             )
-            await enqueue(EXPIRE_JOB, {}, execute_after=CONFIG.keep_for)
 
 
 async def fail_export(tenant_id: UUID, export_id: UUID, message: str) -> None:
