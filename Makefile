@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench bench-import schema clean
+.PHONY: run test lint bench bench-import bench-export schema clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -33,6 +33,9 @@ bench: $(STAMP)
 bench-import: $(STAMP)  ## 100,000 rows imported end to end vs COPY; then a 1,000,000-row dry run's worker memory
 	$(BIN)/python -m bench.imports
 	$(BIN)/python -m bench.imports --memory
+
+bench-export: $(STAMP)  ## 1,000,000 customers exported as CSV and xlsx: rows/s and the writer's peak RSS
+	$(BIN)/python -m bench.exports
 
 clean:
 	rm -rf $(VENV) .data

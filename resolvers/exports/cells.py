@@ -78,38 +78,56 @@ def _named(type_name: str, names: list[str], ids: list[Any]) -> list[dict[str, A
     return [{"id": global_id(type_name, pk), "name": name} for pk, name in zip(ids, names, strict=True)]
 
 
+Step = Callable[[Any, dict[str, Any]], None]
+
+
+def _put(name: str, value_of: Callable[[Any], Any]) -> Step:
+    def step(row: Any, out: dict[str, Any]) -> None:
+        out[name] = value_of(row)
+
+    return step
+
+
+def _put_address(part: str, sql: str) -> Step:
+    def step(row: Any, out: dict[str, Any]) -> None:
+        out.setdefault("address", {})[part] = row[sql]
+
+    return step
+
+
+def _column(sql: str, shown: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda row: shown(row[sql])
+
+
 def row_object(columns: Sequence[ExportColumn], hidden: bool) -> Callable[[Any], dict[str, Any]]:
     """The function turning a row into one JSON object, as ``customers { ... }`` answers it: enums
     by NAME, times in ISO 8601, ``address`` nested, tags and teams as ``{id, name}``, the owner
     as ``{id, name, email}``, ``customFields`` as ``[{key, label, type, value, hidden}]`` (a value
     withheld from the caller listed with ``value: null, hidden: true``), ``contactHidden``."""
-    plan: list[Callable[[Any, dict[str, Any]], None]] = []
+    plan: list[Step] = []
     custom: list[ExportColumn] = []
     for column in columns:
-        name = column.name
+        name, sql = column.name, sql_name(column) or ""
         if column.field is not None:
             custom.append(column)
         elif column.kind == "id":
-            plan.append(lambda row, out: out.__setitem__("id", global_id("Customer", row["id"])))
+            plan.append(_put("id", lambda row: global_id("Customer", row["id"])))
         elif name.startswith("address."):
-            part, sql = name.removeprefix("address."), sql_name(column)
-            plan.append(lambda row, out, part=part, sql=sql: out.setdefault("address", {}).__setitem__(part, row[sql]))
+            plan.append(_put_address(name.removeprefix("address."), sql))
         elif name == "status":
-            plan.append(lambda row, out: out.__setitem__("status", CustomerStatus(row["status"]).name))
+            plan.append(_put("status", lambda row: CustomerStatus(row["status"]).name))
         elif name == "originChannel":
-            plan.append(lambda row, out: out.__setitem__("originChannel", _channel(row["origin_channel"])))
+            plan.append(_put("originChannel", lambda row: _channel(row["origin_channel"])))
         elif column.kind == "datetime":
-            sql = sql_name(column)
-            plan.append(lambda row, out, name=name, sql=sql: out.__setitem__(name, _iso(row[sql])))
+            plan.append(_put(name, _column(sql, _iso)))
         elif column.kind == "owner":
-            plan.append(lambda row, out: out.__setitem__("owner", _owner(row["owner"])))
+            plan.append(_put("owner", lambda row: _owner(row["owner"])))
         elif column.kind == "tags":
-            plan.append(lambda row, out: out.__setitem__("tags", _named("Tag", row["tags"], row["tags_ids"])))
+            plan.append(_put("tags", lambda row: _named("Tag", row["tags"], row["tags_ids"])))
         elif column.kind == "teams":
-            plan.append(lambda row, out: out.__setitem__("teams", _named("Team", row["teams"], row["teams_ids"])))
+            plan.append(_put("teams", lambda row: _named("Team", row["teams"], row["teams_ids"])))
         else:
-            sql = sql_name(column)
-            plan.append(lambda row, out, name=name, sql=sql: out.__setitem__(name, row[sql]))
+            plan.append(_put(name, _column(sql, lambda value: value)))
 
     def build(row: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from authz.masking import CONTACT_COLUMNS, custom_value_hidden
+from models import CustomFieldType
 from models.customers import CUSTOMER
 from models.sql import Sql, join
 from resolvers.custom_values import FieldDef
@@ -147,3 +148,78 @@ def _names(link: str, column: str, table: str, order: str, alias: str, ids: bool
 def sql_name(column: ExportColumn) -> str | None:
     """The customer column a standard column reads, if it reads one."""
     return _SQL_OF.get(column.name)
+
+
+# --- CSV cells written by PostgreSQL itself (COPY), for speed: the same cells as cells.py/writers.py
+
+
+def inert_sql(expr: str) -> str:
+    """``inert`` (resolvers/imports/formula_cells.py) in SQL: an apostrophe before a text that a
+    spreadsheet would run as a formula."""
+    return f"(CASE WHEN left({expr}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || {expr} ELSE {expr} END)"
+
+
+_WHEN = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
+
+
+def _custom_text(field: FieldDef, hidden: bool) -> Sql:
+    if custom_value_hidden(field.type, hidden):
+        return Sql("NULL::text")
+    value = Sql("c.custom_fields -> %s", field.key)
+    text = Sql("c.custom_fields ->> %s", field.key)
+    if field.type is CustomFieldType.BOOLEAN:
+        return value.wrap("(CASE (", ")::text WHEN 'true' THEN 'sim' WHEN 'false' THEN 'não' END)")
+    if field.type is CustomFieldType.MULTI_SELECT:
+        return (
+            Sql("(CASE WHEN jsonb_typeof(")
+            + value
+            + Sql(") = 'array' THEN (SELECT string_agg(x, ';') FROM jsonb_array_elements_text(")
+            + value
+            + Sql(") x) END)")
+        )
+    if field.type in (CustomFieldType.NUMBER, CustomFieldType.DECIMAL, CustomFieldType.DATE):
+        return text
+    return Sql(inert_sql("(c.custom_fields ->> %s)"), *([field.key] * inert_sql("x").count("x")))
+
+
+def csv_select_list(columns: Sequence[ExportColumn], hidden: bool) -> tuple[Sql, list[str]]:
+    """The SELECT list of the CSV cells of ``columns`` as text (aliases ``k0``, ``k1``...), contact
+    data withheld as in ``select_list``; and the aliases in file order."""
+    parts: list[Sql] = []
+    contact = set(CONTACT_COLUMNS) if hidden else set()
+
+    def add(expr: Sql) -> None:
+        parts.append(expr + Sql(f" AS k{len(parts)}"))
+
+    for column in columns:
+        sql = _SQL_OF.get(column.name)
+        if column.field is not None:
+            add(_custom_text(column.field, hidden))
+        elif column.kind == "id":
+            add(Sql("encode(convert_to('Customer:' || c.id::text, 'UTF8'), 'base64')"))
+        elif column.kind == "owner":
+            for part in ("email", "name"):
+                inner = f"(SELECT u.{part} FROM app_user u WHERE u.id = c.owner_id AND u.tenant_id = c.tenant_id)"
+                add(Sql(inert_sql(inner)))
+        elif column.kind in ("tags", "teams"):
+            link, col, table, order = (
+                ("customer_tag", "tag_id", "tag", "g.name_key")
+                if column.kind == "tags"
+                else ("customer_team", "team_id", "team", "g.name")
+            )
+            inner = (
+                f"(SELECT string_agg(g.name, ';' ORDER BY {order}, g.id) FROM {link} l JOIN {table} g "
+                f"ON g.id = l.{col} AND g.tenant_id = l.tenant_id WHERE l.tenant_id = c.tenant_id AND l.customer_id = c.id)"
+            )
+            add(Sql(inert_sql(inner)))
+        elif sql in contact:
+            add(Sql("NULL::text"))
+        elif column.name == "status":
+            add(Sql("(CASE c.status WHEN 'active' THEN 'ativo' WHEN 'inactive' THEN 'inativo' ELSE c.status END)"))
+        elif column.kind == "datetime":
+            add(Sql(_WHEN.format(f"c.{sql}")))
+        elif column.kind == "enum":
+            add(Sql(f"c.{sql}"))
+        else:
+            add(Sql(inert_sql(f"c.{sql}")))
+    return join(", ", parts), [f"k{i}" for i in range(len(parts))]

@@ -1,20 +1,18 @@
-"""The file formats: each writer takes rows batch by batch and writes them to a binary file as it
-goes, so memory stays flat whatever the row count.
+"""The file formats written in Python: each writer takes rows batch by batch and writes them to a
+binary file as it goes, so memory stays flat whatever the row count. (CSV is written by PostgreSQL
+itself, see ``source.copy_csv``: UTF-8 with a BOM, ``;`` by default, as Excel in pt-BR opens it.)
 
-- CSV: UTF-8 with a BOM and ``;`` by default, as Excel in pt-BR opens it without a wizard; CRLF.
 - XLSX: typed cells (dates as dates, numbers as numbers), xlsxwriter in constant_memory mode
   (each row is flushed to a temporary file as soon as the next begins).
 - JSON: an array of objects whose keys are the GraphQL field names of Customer.
 
-No cell is ever run as a formula by a spreadsheet: in CSV a text starting with = + - @ (or a tab or
-carriage return) gets an apostrophe before it (the import drops it again, see
-resolvers/imports/formula_cells.py); in XLSX every text is written with ``write_string``.
+No cell is ever run as a formula by a spreadsheet: every text is written with ``write_string``
+(in CSV a text starting with = + - @, a tab or a carriage return gets an apostrophe before it,
+``columns.inert_sql``; the import drops it again, see resolvers/imports/formula_cells.py).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -24,44 +22,12 @@ import orjson
 import xlsxwriter
 
 from resolvers.exports.cells import Cell
-from resolvers.imports.formula_cells import inert
 
 
 class Writer(Protocol):
     def write_rows(self, rows: Sequence[Any]) -> None: ...
 
     def close(self) -> None: ...
-
-
-def _text(value: Cell) -> str:
-    """A cell as CSV text; times in UTC, ``YYYY-MM-DD HH:MM:SS``."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return inert(value)
-    if isinstance(value, bool):
-        return "sim" if value else "não"
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-class CsvWriter:
-    def __init__(self, out: IO[bytes], headers: Sequence[str], cells: Callable[[Any], list[Cell]], delimiter: str):
-        self._text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
-        self._csv = csv.writer(self._text, delimiter=delimiter, lineterminator="\r\n")
-        self._cells = cells
-        self._csv.writerow([inert(h) for h in headers])
-
-    def write_rows(self, rows: Sequence[Any]) -> None:
-        cells, text = self._cells, _text
-        self._csv.writerows([[text(v) for v in cells(row)] for row in rows])
-
-    def close(self) -> None:
-        self._text.flush()
-        self._text.detach()
 
 
 class XlsxWriter:

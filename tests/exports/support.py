@@ -87,4 +87,6 @@ def read(format: str, content: bytes) -> list[dict[str, Any]]:
 
 
 def as_listed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"id": r["id"], "name": r["name"], "email": r["email"], "tags": [t["name"] for t in r["tags"]]} for r in rows]
+    return [
+        {"id": r["id"], "name": r["name"], "email": r["email"], "tags": [t["name"] for t in r["tags"]]} for r in rows
+    ]

@@ -29,7 +29,9 @@ async def test_a_narrower_export_grant_narrows_the_export_never_widens_it(gql, f
     seller, other = await factory.user(tenant, "seller", teams=[team]), await factory.user(tenant, "seller")
     mine = await factory.customer(tenant, name="Mine", owner=seller)
     await factory.customer(tenant, name="Team's", owner=other, teams=[team])
-    await policy_edit(lambda text: text.replace("p, seller, *, customer, export, team", "p, seller, *, customer, export, own"))
+    await policy_edit(
+        lambda text: text.replace("p, seller, *, customer, export, team", "p, seller, *, customer, export, own")
+    )
 
     export = await exported(gql, seller, "JSON", portfolio="ALL")
 
@@ -53,7 +55,9 @@ async def test_only_its_creator_downloads_an_export(gql, factory):
     unsigned = await gql.http.get(export["downloadUrl"])
     assert unsigned.status_code == 401
     assert (await download(gql, admin, export)).status_code == 200
-    node = await gql.data("query($id: ID!) { node(id: $id) { ... on Export { status rowCount } } }", {"id": export["id"]}, as_=admin)
+    node = await gql.data(
+        "query($id: ID!) { node(id: $id) { ... on Export { status rowCount } } }", {"id": export["id"]}, as_=admin
+    )
     assert node == {"node": {"status": "READY", "rowCount": 1}}
 
 

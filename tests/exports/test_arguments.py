@@ -94,4 +94,6 @@ async def test_a_bad_filter_is_refused_as_the_list_refuses_it(gql, shop):
     answer = await export(gql, admin, "CSV", filter={"tags": {"anyOf": [bogus]}})
 
     assert answer["__typename"] == "ValidationFailed"
-    assert (await fetch(Sql("SELECT count(*) AS n FROM customer_export WHERE created_by_id = %s", admin.id)))[0]["n"] == 0
+    assert (await fetch(Sql("SELECT count(*) AS n FROM customer_export WHERE created_by_id = %s", admin.id)))[0][
+        "n"
+    ] == 0

@@ -62,7 +62,9 @@ async def test_a_large_export_runs_as_a_job(gql, shop, small_inline_limit, forma
 
 async def test_xlsx_cells_are_typed(gql, shop, small_inline_limit):
     _, admin = shop
-    export = await exported(gql, admin, "XLSX", columns=["name", "customFields.visits", "customFields.birthday", "lastContactedAt"])
+    export = await exported(
+        gql, admin, "XLSX", columns=["name", "customFields.visits", "customFields.birthday", "lastContactedAt"]
+    )
     await run_pending_jobs()
     done = (await gql.data(STATUS, {"id": export["id"]}, as_=admin))["node"]
 
@@ -81,7 +83,9 @@ async def test_an_export_expires_after_a_day(gql, shop, small_inline_limit):
     export = await exported(gql, admin, "CSV")
     await run_pending_jobs()
 
-    await execute(Sql("UPDATE customer_export SET expires_at = now() - interval '1 second' WHERE tenant_id = %s", tenant.id))
+    await execute(
+        Sql("UPDATE customer_export SET expires_at = now() - interval '1 second' WHERE tenant_id = %s", tenant.id)
+    )
 
     gone = await gql.http.get(f"/exports/{export['id']}", headers={"Authorization": f"Bearer {admin.token}"})
     assert gone.status_code == 410 and gone.json()["errors"][0]["extensions"]["code"] == "EXPIRED"

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from tests.exports.support import download, exported, read_csv
 
-NAMES = ["=HYPERLINK(\"http://evil\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab", "Plain"]
+NAMES = ['=HYPERLINK("http://evil")', "+1+1", "-2+3", "@SUM(A1)", "\tTab", "Plain"]
 
 
 @pytest.fixture
@@ -22,7 +22,13 @@ async def admin(factory):
 
 
 async def test_csv_cells_get_an_apostrophe(gql, admin):
-    content = (await download(gql, admin, await exported(gql, admin, "CSV", columns=["name"], sort={"field": "CREATED_AT", "direction": "ASC"}))).content
+    content = (
+        await download(
+            gql,
+            admin,
+            await exported(gql, admin, "CSV", columns=["name"], sort={"field": "CREATED_AT", "direction": "ASC"}),
+        )
+    ).content
 
     names = sorted(r["Nome"] for r in read_csv(content))
     assert names == sorted(["'" + n if n != "Plain" else n for n in NAMES])

@@ -86,9 +86,13 @@ async def test_hidden_contact_data_never_leaves_in_any_column(gql, factory, shop
     if format == "JSON":
         row = read_json(content)[0]
         assert row["contactHidden"] is True and row["email"] is None and row["phone"] is None
-        assert {"key": "finance_email", "label": "E-mail financeiro", "type": "EMAIL", "value": None, "hidden": True} in row[
-            "customFields"
-        ]
+        assert {
+            "key": "finance_email",
+            "label": "E-mail financeiro",
+            "type": "EMAIL",
+            "value": None,
+            "hidden": True,
+        } in row["customFields"]
     else:
         rows = read_csv(content) if format == "CSV" else read_xlsx(content)
         assert {r["E-mail financeiro"] for r in rows} == {""} and {r["Segmento"] for r in rows} == {"varejo"}
