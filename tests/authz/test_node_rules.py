@@ -169,6 +169,10 @@ async def world(gql, factory) -> World:
     # Imports: a seller sees the ones they started, not another seller's.
     visible["Import"] = (await uploaded(gql, seller, csv_bytes([["nome"], ["Ana"]])))["id"]
     hidden["Import"] = (await uploaded(gql, other, csv_bytes([["nome"], ["Bia"]])))["id"]
+    # Exports: only whoever asked for one sees it (not even an admin sees a seller's).
+    export = "mutation { exportCustomers(format: CSV) { ... on ExportSuccess { export { id } } } }"
+    visible["Export"] = (await gql.data(export, as_=seller))["exportCustomers"]["export"]["id"]
+    hidden["Export"] = (await gql.data(export, as_=other))["exportCustomers"]["export"]["id"]
     # Tags are the company's (the `tags` root field lists every one): the other seller's is not hidden.
     assert await _node(gql, seller, hidden.pop("Tag")) is not None
     return World(tenant, admin, seller, Ids(visible), Ids(hidden))
@@ -183,6 +187,7 @@ def test_the_world_holds_an_id_of_every_kind_with_a_rule():
     assert set(ROW_RULES) == {
         "Customer", "Note", "Task", "Appointment", "Purchase", "Conversation", "Message", "HistoryEntry",
         "Merge", "Tag", "Team", "User", "CustomField", "MessageTemplate", "SavedFilter", "Tenant", "Import",
+        "Export",
     }  # fmt: skip
 
 
@@ -190,9 +195,9 @@ async def test_every_id_the_api_hands_out_resolves_for_who_may_see_it(gql, world
     assert set(world.visible.by_kind) == set(ROW_RULES)
     for kind, node_id in world.visible.by_kind.items():
         assert await _node(gql, world.seller, node_id) == {"__typename": kind, "id": node_id}, kind
-    # The admin sees the whole company, but not a seller's private saved list.
+    # The admin sees the whole company, but not a seller's private saved list or export.
     for kind, node_id in [*world.visible.by_kind.items(), *world.hidden.by_kind.items()]:
-        expected = None if kind == "SavedFilter" else {"__typename": kind, "id": node_id}
+        expected = None if kind in ("SavedFilter", "Export") else {"__typename": kind, "id": node_id}
         assert await _node(gql, world.admin, node_id) == expected, kind
 
 
