@@ -60,7 +60,7 @@ class Export(Node):
 
 @strawberry.type
 class ExportSuccess:
-    export: Export
+    export: Export | None
 
 
 ExportResult = Annotated[ExportSuccess | ValidationFailed | NotFound, strawberry.union("ExportResult")]
