@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench bench-import bench-reports schema clean
+.PHONY: run test lint bench bench-import bench-reports bench-export schema clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -36,6 +36,9 @@ bench-import: $(STAMP)  ## 100,000 rows imported end to end vs COPY; then a 1,00
 
 bench-reports: $(STAMP)  ## report previews (two dimensions) at 1,000,000 customers, as admin and as seller
 	$(BIN)/python -m bench.reports
+
+bench-export: $(STAMP)  ## 1,000,000 customers exported as CSV and xlsx: rows/s and the writer's peak RSS
+	$(BIN)/python -m bench.exports
 
 clean:
 	rm -rf $(VENV) .data

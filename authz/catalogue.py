@@ -80,6 +80,16 @@ class P:
         "see {customers}",
         widens_when_unrestricted=True,
     )
+    # Exporting reads: its scope narrows the list it exports (never widens it), and like reading
+    # it covers the whole tenant when the company's restricted visibility is off.
+    CUSTOMER_EXPORT = _p(
+        "customer",
+        "export",
+        ROW_SCOPES,
+        "Export the customers one sees (CSV, Excel, JSON)",
+        "export {customers}",
+        widens_when_unrestricted=True,
+    )
     CUSTOMER_CREATE = _p("customer", "create", TENANT_SCOPE, "Create customers", "create customers")
     CUSTOMER_UPDATE = _p("customer", "update", ROW_SCOPES, "Edit customers", "edit {customers}")
     CUSTOMER_TAG = _p(

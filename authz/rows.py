@@ -223,6 +223,16 @@ def _templates_for(perm: Permission) -> Where:
     return where
 
 
+def _own_export(access: Access, alias: str) -> Sql:
+    """An export only its creator sees (the user, else the API key that asked for it)."""
+    p = access.principal
+    if p.user_id is not None:
+        return and_(_tenant(access, alias), Sql(f"{alias}.created_by_id = %s", p.user_id))
+    if p.api_key_id is not None:
+        return and_(_tenant(access, alias), Sql(f"{alias}.created_by_api_key_id = %s", p.api_key_id))
+    return FALSE
+
+
 def _the_callers_tenant(access: Access, alias: str) -> Sql:
     return Sql(f"{alias}.id = %s", access.principal.tenant_id)
 
@@ -242,6 +252,7 @@ CUSTOMER_ACTIONS = (
     P.CONVERSATION_REPLY,
     P.CUSTOMER_STATUS,
     P.CONTRACT_WRITE,
+    P.CUSTOMER_EXPORT,
 )
 
 RULES: dict[tuple[str, str], RowRule] = {
@@ -305,6 +316,7 @@ RULES: dict[tuple[str, str], RowRule] = {
     },
     ("Tenant", READ): RowRule("tenant", None, _the_callers_tenant),
     ("AuditEntry", READ): RowRule("audit_entry", P.AUDIT_READ, _tenant),
+    ("Export", READ): RowRule("customer_export", P.CUSTOMER_EXPORT, _own_export),
     ("Import", READ): RowRule("customer_import", P.IMPORT_READ, _imports_for(P.IMPORT_READ)),
     ("Import", P.IMPORT_CREATE.key): RowRule(
         "customer_import",

@@ -16,6 +16,7 @@ from models.conversations import (
 from models.custom_fields import CustomField, CustomFieldType
 from models.customers import Customer, CustomerStatus, CustomerTeam, OriginChannel
 from models.duplicates import ContactKey, CustomerMerge
+from models.exports import CustomerExport, ExportChunk, ExportFormat, ExportStatus
 from models.history import CustomerEvent
 from models.imports import CustomerImport, ImportChunk, ImportKey, ImportMode, ImportRow, ImportStatus, RowAction
 from models.integrations import CustomerExternalId, IdempotencyKey
@@ -44,6 +45,7 @@ MODEL_MODULES = [
     "models.reports",
     "models.contracts",
     "models.webhooks",
+    "models.exports",
 ]
 
 __all__ = [
@@ -61,6 +63,7 @@ __all__ = [
     "CustomFieldType",
     "Customer",
     "CustomerEvent",
+    "CustomerExport",
     "CustomerExternalId",
     "CustomerImport",
     "CustomerMerge",
@@ -69,6 +72,9 @@ __all__ = [
     "CustomerTeam",
     "DeliveryStatus",
     "Direction",
+    "ExportChunk",
+    "ExportFormat",
+    "ExportStatus",
     "IdempotencyKey",
     "ImportChunk",
     "ImportKey",

@@ -249,6 +249,14 @@ async def plan_list(
     return plan
 
 
+def every_row_queries(plan: ListPlan, columns: Sql) -> list[Sql]:
+    """Every row of the list ``plan`` describes, in its order and with no page: one statement per
+    segment of a relevance search (in segment order), else one. Exports stream these."""
+    return [
+        _select(keys, columns) + condition + Sql(" ORDER BY ") + order_sql(keys) for _, condition, keys in plan.pages()
+    ]
+
+
 async def list_customers(
     access: Access,
     *,

@@ -32,6 +32,7 @@ from schema.conversations import Conversation, Message, MessageTemplate
 from schema.custom_fields import CustomField
 from schema.customer_type import Customer
 from schema.duplicates import Merge
+from schema.exports import Export
 from schema.imports import Import
 from schema.node import Node, from_global_id
 from schema.notes import Note
@@ -114,6 +115,7 @@ BUILDERS: dict[str, Build] = {
     "Import": _direct(Import.from_row),
     "AuditEntry": _audit_entry,
     "ReportTemplate": _direct(ReportTemplate.from_row),
+    "Export": _direct(Export.from_row),
 }
 
 

@@ -36,6 +36,7 @@ from schema.customer_mutations import CustomerMutation
 from schema.customers import CustomerQuery
 from schema.duplicates import DuplicateMutation, DuplicateQuery
 from schema.execution import CrmExecutionContext
+from schema.exports import ExportMutation
 from schema.imports import ImportMutation, ImportQuery
 from schema.integrations import IntegrationMutation, IntegrationQuery
 from schema.lifecycle import LifecycleMutation
@@ -73,7 +74,7 @@ Mutation = merge_types(
         NoteMutation, TaskMutation, AppointmentMutation, PurchaseMutation, ConversationMutation,
         CustomFieldMutation, TagMutation, SavedFilterMutation, ImportMutation,
         IntegrationMutation, ReportMutation, ContractMutation, LifecycleMutation,
-        WebhookMutation,
+        WebhookMutation, ExportMutation,
     ),
 )  # fmt: skip
 

@@ -21,10 +21,12 @@ from authz import policy_store
 from authz.policy_store import PolicyStore
 from authz.tokens import TokenConfig
 from resolvers import cursors
+from resolvers.exports import config as export_config
 from resolvers.jobs.handlers import load_handlers
 from schema.schema import Limits, build_schema
 from server import idempotency, principal_events
 from server.database import resolve_database_url, tortoise_config
+from server.export_routes import ExportRoutes
 from server.graphql_view import GraphQLView
 from server.import_routes import ImportRoutes
 from server.report_routes import ReportRoutes
@@ -130,6 +132,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     policies = PolicyStore(settings.policy_dir)
     policy_store.install(policies)  # background jobs read the policy through it
     cursors.configure(settings.signing_secret())
+    export_config.configure(inline_max_rows=settings.export_inline_max_rows)
     tokens = TokenConfig(
         secret=settings.signing_secret(),
         issuer=settings.jwt_issuer,
@@ -159,6 +162,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
     imports = ImportRoutes(schema, policies=policies, tokens=tokens, max_bytes=settings.import_max_bytes)
     reports = ReportRoutes(policies=policies, tokens=tokens)
+    exports = ExportRoutes(policies=policies, tokens=tokens)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -189,6 +193,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             Route("/imports/template.{kind:str}", imports.template, methods=["GET"]),
             Route("/imports/{id:str}/errors.csv", imports.errors_csv, methods=["GET"]),
             Route("/reports/{id:str}.csv", reports.csv, methods=["GET"]),
+            Route("/exports/{id:str}", exports.download, methods=["GET"]),
         ],
         middleware=[
             Middleware(

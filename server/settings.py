@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     webhook_retry_base_seconds: float = Field(default=30, gt=0)
     webhook_retry_max_seconds: float = Field(default=3600, gt=0)
     webhook_give_up_hours: float = Field(default=24, gt=0)
+    # Exports of at most this many rows are written when downloaded; larger ones by a background job.
+    export_inline_max_rows: int = Field(default=5_000, ge=0)
 
     @model_validator(mode="after")
     def _production_defaults(self) -> Settings:

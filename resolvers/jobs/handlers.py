@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-HANDLER_MODULES: list[str] = ["resolvers.imports.jobs", "resolvers.webhooks.jobs"]
+HANDLER_MODULES: list[str] = ["resolvers.imports.jobs", "resolvers.webhooks.jobs", "resolvers.exports.jobs"]
 
 
 def load_handlers(extra: list[str] | None = None) -> None:

@@ -188,6 +188,10 @@ async def world(gql, factory) -> World:
     # The audit log is the admins': an entry is out of every seller's reach.
     log = await gql.data("{ auditLog(first: 1) { nodes { id } } }", as_=admin)
     hidden["AuditEntry"] = log["auditLog"]["nodes"][0]["id"]
+    # Exports: only whoever asked for one sees it (not even an admin sees a seller's).
+    export = "mutation { exportCustomers(format: CSV) { ... on ExportSuccess { export { id } } } }"
+    visible["Export"] = (await gql.data(export, as_=seller))["exportCustomers"]["export"]["id"]
+    hidden["Export"] = (await gql.data(export, as_=other))["exportCustomers"]["export"]["id"]
     # Tags are the company's (the `tags` root field lists every one): the other seller's is not hidden.
     assert await _node(gql, seller, hidden.pop("Tag")) is not None
     return World(tenant, admin, seller, Ids(visible), Ids(hidden))
@@ -202,7 +206,7 @@ def test_the_world_holds_an_id_of_every_kind_with_a_rule():
     assert set(ROW_RULES) == {
         "Customer", "Note", "Task", "Appointment", "Purchase", "Contract", "Conversation", "Message",
         "HistoryEntry", "Merge", "Tag", "Team", "User", "CustomField", "MessageTemplate", "SavedFilter", "Tenant", "Import",
-        "AuditEntry", "ReportTemplate",
+        "AuditEntry", "ReportTemplate", "Export",
     }  # fmt: skip
 
 
@@ -214,9 +218,9 @@ async def test_every_id_the_api_hands_out_resolves_for_who_may_see_it(gql, world
     assert set(world.hidden.by_kind) >= ADMINS_ONLY
     for kind, node_id in world.visible.by_kind.items():
         assert await _node(gql, world.seller, node_id) == {"__typename": kind, "id": node_id}, kind
-    # The admin sees the whole company, but not a seller's private saved list or report template.
+    # The admin sees the whole company, but not a seller's private saved list, report template or export.
     for kind, node_id in [*world.visible.by_kind.items(), *world.hidden.by_kind.items()]:
-        expected = None if kind in ("SavedFilter", "ReportTemplate") else {"__typename": kind, "id": node_id}
+        expected = None if kind in ("SavedFilter", "ReportTemplate", "Export") else {"__typename": kind, "id": node_id}
         assert await _node(gql, world.admin, node_id) == expected, kind
 
 

@@ -1,0 +1,1 @@
+"""Customer exports (CSV, Excel, JSON) of exactly the rows a caller's list shows; see service.py."""
