@@ -14,6 +14,7 @@ from models.conversations import (
 )
 from models.custom_fields import CustomField, CustomFieldType
 from models.customers import Customer, CustomerStatus, CustomerTeam, OriginChannel
+from models.deletion import CustomerDeletionRequest
 from models.duplicates import ContactKey, CustomerMerge
 from models.history import CustomerEvent
 from models.imports import CustomerImport, ImportChunk, ImportKey, ImportMode, ImportRow, ImportStatus, RowAction
@@ -37,6 +38,7 @@ MODEL_MODULES = [
     "models.saved_filters",
     "models.imports",
     "models.audit",
+    "models.deletion",
 ]
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "CustomField",
     "CustomFieldType",
     "Customer",
+    "CustomerDeletionRequest",
     "CustomerEvent",
     "CustomerImport",
     "CustomerMerge",

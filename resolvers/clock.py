@@ -22,3 +22,8 @@ def past_time(value: datetime | None, field: str, errors: Errors) -> datetime:
         minutes = int(MAX_CLOCK_SKEW.total_seconds() // 60)
         errors.add(field, FieldErrorCode.INVALID, f"is in the future (more than {minutes} minutes ahead of the server)")
     return value
+
+
+def now() -> datetime:
+    """The current time; tests move it (monkeypatch ``resolvers.clock.now``) to expire codes and reach purges."""
+    return datetime.now(UTC)

@@ -30,6 +30,7 @@ from schema.appointments import AppointmentMutation
 from schema.conversations import ConversationMutation, ConversationQuery
 from schema.cost import CostLimit
 from schema.custom_fields import CustomFieldMutation, CustomFieldQuery
+from schema.customer_deletion import CustomerDeletionMutation, CustomerDeletionQuery
 from schema.customer_mutations import CustomerMutation
 from schema.customers import CustomerQuery
 from schema.duplicates import DuplicateMutation, DuplicateQuery
@@ -56,6 +57,7 @@ Query = merge_types(
     (
         UserQuery, TenantQuery, NodeQuery, CustomerQuery, DuplicateQuery, PortfolioQuery, TeamQuery,
         TaskQuery, ConversationQuery, CustomFieldQuery, TagQuery, SavedFilterQuery, ImportQuery,
+        CustomerDeletionQuery,
     ),
 )  # fmt: skip
 Mutation = merge_types(
@@ -64,6 +66,7 @@ Mutation = merge_types(
         CustomerMutation, DuplicateMutation, PortfolioMutation, TeamMutation, TenantMutation,
         NoteMutation, TaskMutation, AppointmentMutation, PurchaseMutation, ConversationMutation,
         CustomFieldMutation, TagMutation, SavedFilterMutation, ImportMutation,
+        CustomerDeletionMutation,
     ),
 )  # fmt: skip
 

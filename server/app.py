@@ -27,6 +27,7 @@ from server import principal_events
 from server.database import resolve_database_url, tortoise_config
 from server.graphql_view import GraphQLView
 from server.import_routes import ImportRoutes
+from server.notifier import install_notifier
 from server.settings import Settings, get_settings
 from server.worker import Worker
 
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     policies = PolicyStore(settings.policy_dir)
     policy_store.install(policies)  # background jobs read the policy through it
     cursors.configure(settings.signing_secret())
+    notifier = install_notifier(settings)
     tokens = TokenConfig(
         secret=settings.signing_secret(),
         issuer=settings.jwt_issuer,
@@ -199,6 +201,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.schema = schema
     app.state.tokens = tokens
     app.state.imports = imports
+    app.state.notifier = notifier
     return app
 
 

@@ -72,6 +72,16 @@ class Settings(BaseSettings):
     # max_body_bytes.
     import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
 
+    # Deleted customers are purged, with every row that was theirs, this long after the deletion.
+    purge_after_hours: float = Field(default=48, gt=0)
+    # Deletion codes go by e-mail when an SMTP host is set (else to the server log).
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "crm@localhost"
+    smtp_starttls: bool = True
+
     @model_validator(mode="after")
     def _production_defaults(self) -> Settings:
         dev = self.env == "development"
