@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID, uuid4
@@ -82,6 +82,14 @@ async def seed_profile(tenant_id: UUID, customer_id: UUID, author_id: UUID, team
         )
     for statement in statements:
         await execute(statement)
+
+
+@pytest.fixture(autouse=True)
+async def no_scheduled_purges(app: Any) -> AsyncIterator[None]:
+    """Purge jobs wait 48 hours on the queue: drop them after each test, or every later
+    ``run_pending_jobs`` (which drains the queue) would wait for them."""
+    yield
+    await execute(Sql("DELETE FROM pgqueuer WHERE entrypoint = 'customer.purge' AND status = 'queued'"))
 
 
 def typename(data: dict[str, Any], field: str) -> str:

@@ -206,6 +206,12 @@ async def test_vanishes_from_every_read_and_releases_keys(gql: GraphQLClient, fa
         as_=admin,
     )
     assert profile["customer"] is None
+    merge = await gql.data(
+        "mutation($i: MergeCustomersInput!) { mergeCustomers(input: $i) { __typename } }",
+        {"i": {"primaryId": kept["id"], "duplicateIds": [gone["id"]]}},
+        as_=admin,
+    )
+    assert merge["mergeCustomers"]["__typename"] == "NotFound"
     keys = await fetchval(Sql("SELECT count(*) FROM customer_contact_key WHERE customer_id = %s", pk(gone["id"])))
     assert keys == 0
     # The phone is free: a new customer may take it.
