@@ -100,6 +100,18 @@ async def purge_customers(catalogue: Catalogue, access: Access, ids: list[UUID])
         Sql("SELECT id FROM customer WHERE tenant_id = %s AND merged_into_id = ANY(%s::uuid[])", tenant_id, ids)
     )
     every = ids + [r["id"] for r in tombstones]
+    # An import's uploaded file may hold the customer's row as typed: once the import is over (its
+    # file is read only while it plans and runs), the file of one that touched them goes too.
+    await execute(
+        Sql(
+            "DELETE FROM import_chunk f USING customer_import i WHERE f.customer_import_id = i.id "
+            "AND f.tenant_id = i.tenant_id AND i.tenant_id = %s AND i.status IN ('finished', 'reverted') "
+            "AND EXISTS (SELECT 1 FROM import_row r WHERE r.tenant_id = i.tenant_id "
+            "AND r.customer_import_id = i.id AND r.customer_id = ANY(%s::uuid[]))",
+            tenant_id,
+            every,
+        )
+    )
     gone = await _delete_rows(catalogue, tenant_id, every)
     # Requests naming them (dead ones: a confirmed request is removed at once).
     await execute(

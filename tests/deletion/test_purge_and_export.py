@@ -141,8 +141,8 @@ async def make_rich_customer(gql: GraphQLClient, factory: Factory, tenant: Tenan
     imported = uuid4()
     await execute(
         Sql(
-            "INSERT INTO customer_import (id, tenant_id, number, file_name, format, size_bytes, updated_at) "
-            "VALUES (%s, %s, 1, 'f.csv', 'csv', 1, now())",
+            "INSERT INTO customer_import (id, tenant_id, number, file_name, format, size_bytes, updated_at, status) "
+            "VALUES (%s, %s, 1, 'f.csv', 'csv', 1, now(), 'finished')",
             imported,
             tenant.id,
         )
@@ -155,6 +155,14 @@ async def make_rich_customer(gql: GraphQLClient, factory: Factory, tenant: Tenan
             imported,
             json.dumps([traces["name"], traces["email"]]),
             x,
+        )
+    )
+    await execute(
+        Sql(
+            "INSERT INTO import_chunk (tenant_id, customer_import_id, seq, data) VALUES (%s, %s, 0, %s)",
+            tenant.id,
+            imported,
+            f"name,email\n{traces['name']},{traces['email']}\n".encode(),
         )
     )
     return {"admin": admin, "seller": seller, "zeta": zeta, "dup": dup, "other": other, "traces": traces}
@@ -227,6 +235,9 @@ async def test_purge_leaves_no_trace_in_any_table(gql: GraphQLClient, factory: F
         )
     )
     assert leaked == 0
+
+    # The uploaded file of the finished import that created it is gone too.
+    assert await fetchval(Sql("SELECT count(*) FROM import_chunk WHERE tenant_id = %s", tenant.id)) == 0
 
     # No orphan: every row naming a customer names one that exists.
     catalogue = await read_catalogue()
