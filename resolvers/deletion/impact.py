@@ -46,18 +46,24 @@ class Impact:
     billing_children: dict[UUID, list[UUID]]
 
 
-def owned_ids(tenant_id: UUID, ids: list[UUID]) -> Sql:
-    """The customers ``ids`` and the customers merged into them, each with its owner (as ``o(id, owner)``)."""
-    return Sql(
-        "SELECT m.id, coalesce(m.merged_into_id, m.id) AS owner FROM customer m WHERE m.tenant_id = %s "
-        "AND (m.id = ANY(%s::uuid[]) OR m.merged_into_id = ANY(%s::uuid[]))",
-        tenant_id,
-        ids,
-        ids,
+async def owners(tenant_id: UUID, ids: list[UUID]) -> dict[UUID, UUID]:
+    """The customers ``ids`` and those merged into them, each with the one of ``ids`` it belongs to."""
+    rows = await fetch(
+        Sql(
+            "SELECT m.id, coalesce(m.merged_into_id, m.id) AS owner FROM customer m WHERE m.tenant_id = %s "
+            "AND (m.id = ANY(%s::uuid[]) OR m.merged_into_id = ANY(%s::uuid[]))",
+            tenant_id,
+            ids,
+            ids,
+        )
     )
+    return {r["id"]: r["owner"] for r in rows}
 
 
 async def measure(catalogue: Catalogue, tenant_id: UUID, ids: list[UUID]) -> Impact:
+    """Two statements: who belongs to whom, then every count (each table probed by its customer column)."""
+    owner_of = await owners(tenant_id, ids)
+    every = list(owner_of)
     parts = [
         Sql(
             "SELECT 'portfolio' AS tbl, c.id AS owner, (c.owner_id IS NOT NULL)::int AS n, NULL::uuid[] AS ids "
@@ -78,30 +84,32 @@ async def measure(catalogue: Catalogue, tenant_id: UUID, ids: list[UUID]) -> Imp
     for link in catalogue.links:
         parts.append(
             Sql(
-                f"SELECT %s, o.owner, count(*)::int, NULL::uuid[] FROM {link.table} x JOIN o ON o.id = x.{link.column} "
-                "WHERE x.tenant_id = %s GROUP BY o.owner",
+                f"SELECT %s, x.{link.column}, count(*)::int, NULL::uuid[] FROM {link.table} x "
+                f"WHERE x.tenant_id = %s AND x.{link.column} = ANY(%s::uuid[]) GROUP BY x.{link.column}",
                 link.table,
                 tenant_id,
+                every,
             )
         )
         for child in link.children:
             parts.append(
                 Sql(
-                    f"SELECT %s, o.owner, count(*)::int, NULL::uuid[] FROM {child.table} y "
-                    f"JOIN {link.table} x ON x.id = y.{child.column} JOIN o ON o.id = x.{link.column} "
-                    "WHERE x.tenant_id = %s GROUP BY o.owner",
+                    f"SELECT %s, x.{link.column}, count(*)::int, NULL::uuid[] FROM {child.table} y "
+                    f"JOIN {link.table} x ON x.id = y.{child.column} "
+                    f"WHERE x.tenant_id = %s AND x.{link.column} = ANY(%s::uuid[]) GROUP BY x.{link.column}",
                     child.table,
                     tenant_id,
+                    every,
                 )
             )
-    rows = await fetch(Sql("WITH o AS (") + owned_ids(tenant_id, ids) + Sql(") ") + join(" UNION ALL ", parts))
+    rows = await fetch(join(" UNION ALL ", parts))
     per: dict[UUID, Counts] = {pk: Counts() for pk in ids}
     children: dict[UUID, list[UUID]] = {}
     for r in rows:
         if r["tbl"] == "billing_children":
             children[r["owner"]] = list(r["ids"])
             continue
-        counts = per.setdefault(r["owner"], Counts())
+        counts = per.setdefault(owner_of.get(r["owner"], r["owner"]), Counts())
         if r["tbl"] == "portfolio":
             counts.portfolio_links += r["n"]
         else:

@@ -21,7 +21,7 @@ from models import Role
 from models.db import execute, fetch, fetchval, in_transaction
 from models.sql import Sql
 from resolvers import clock
-from resolvers.audit import record_audit
+from resolvers.deletion.audit import audit_each
 from resolvers.deletion.catalogue import Catalogue, Link, read_catalogue
 from resolvers.deletion.scrub import scrub
 from resolvers.jobs import job
@@ -133,8 +133,7 @@ async def purge_customers(catalogue: Catalogue, access: Access, ids: list[UUID])
     await execute(Sql("DELETE FROM customer WHERE tenant_id = %s AND merged_into_id = ANY(%s::uuid[])", tenant_id, ids))
     await execute(Sql("DELETE FROM customer WHERE tenant_id = %s AND id = ANY(%s::uuid[])", tenant_id, ids))
     await _scrub_json(catalogue, tenant_id, every)
-    for pk in ids:
-        await record_audit(access, "customer.purge", "Customer", pk, details={"rows": len(gone)})
+    await audit_each(access, "customer.purge", ids, {"rows": len(gone)})
 
 
 async def purge_due(tenant_id: UUID, now: datetime | None = None) -> int:

@@ -23,6 +23,7 @@ from resolvers import clock
 from resolvers.audit import record_audit
 from resolvers.contact_keys import KEY_SOURCES, Key, insert_keys, keys_of
 from resolvers.deletion import codes
+from resolvers.deletion.audit import audit_each
 from resolvers.deletion.catalogue import read_catalogue
 from resolvers.deletion.errors import (
     BlockedByBillingChildren,
@@ -127,10 +128,7 @@ async def request_deletion(access: Access, ids: list[UUID]) -> Requested:
                 MAX_TRIES,
             )
         )
-        for pk in ids:
-            await record_audit(
-                access, "customer.delete_request", "Customer", pk, details={"requestId": str(request_id)}
-            )
+        await audit_each(access, "customer.delete_request", ids, {"requestId": str(request_id)})
         # Sent inside the transaction: a code that could not be sent leaves no request behind.
         await config().notifier.send_deletion_code(
             DeletionCode(p.email, p.name, code, request_id, len(ids), expires_at)
@@ -202,14 +200,9 @@ async def confirm_deletion(access: Access, request_id: UUID, code: str) -> Delet
             )
         )
         await execute(Sql("DELETE FROM customer_deletion_request WHERE id = %s", request_id))
-        for pk in ids:
-            await record_audit(
-                access,
-                "customer.delete",
-                "Customer",
-                pk,
-                details={"requestId": str(request_id), "purgeAfter": purge_after.isoformat()},
-            )
+        await audit_each(
+            access, "customer.delete", ids, {"requestId": str(request_id), "purgeAfter": purge_after.isoformat()}
+        )
         # Small margin: the job must find the customers due when it runs.
         await enqueue(
             PURGE_JOB, {"tenant_id": str(p.tenant_id)}, execute_after=purge_after - now + timedelta(seconds=1)
