@@ -29,9 +29,6 @@ class Counts:
     records: dict[str, int] = field(default_factory=dict)  # table -> rows
     portfolio_links: int = 0
 
-    def named(self, name: str) -> int:
-        return sum(n for table, n in self.records.items() if NAMED.get(table) == name)
-
     def add(self, other: Counts) -> None:
         for table, n in other.records.items():
             self.records[table] = self.records.get(table, 0) + n
