@@ -292,6 +292,25 @@ class P:
         "manage webhooks",
     )
 
+    # Deleting customers for good, and a data subject's copy of everything held about one.
+    CUSTOMER_DELETE = _p(
+        "customer",
+        "delete",
+        TENANT_SCOPE,
+        "Delete customers (with a confirmation code; purged after a delay)",
+        "delete {customers}",
+    )
+    CUSTOMER_RESTORE = _p(
+        "customer", "restore", TENANT_SCOPE, "Restore deleted customers before they are purged", "restore customers"
+    )
+    CUSTOMER_DATA_EXPORT = _p(
+        "customer",
+        "data_export",
+        TENANT_SCOPE,
+        "Export everything held about one customer (LGPD art. 18, GDPR art. 15)",
+        "export the data held about {customers}",
+    )
+
 
 CATALOGUE: dict[str, Permission] = {p.key: p for p in vars(P).values() if isinstance(p, Permission)}
 

@@ -85,13 +85,26 @@ def _tenant(access: Access, alias: str) -> Sql:
 
 
 def customer_scope(access: Access, perm: Permission, alias: str = "c") -> Sql:
-    """Customers (as ``alias``), merged-away ones included, that the caller's grant of ``perm``
-    covers: tenant first, then scope. FALSE without a grant: to the caller those rows do not
+    """Customers (as ``alias``), merged-away ones included and deleted ones not, that the caller's
+    grant of ``perm`` covers: tenant first, then scope. FALSE without a grant: to the caller those rows do not
     exist. Only history and merges look at merged-away rows; everything else reads ``rows_for``."""
     scope = access.scope(perm)
     if scope is None:
         return FALSE
-    return and_(_tenant(access, alias), _scope_sql(access, scope, alias))
+    # A deleted customer (waiting for its purge) is gone for every reader at once.
+    return and_(_tenant(access, alias), Sql(f"{alias}.deleted_at IS NULL"), _scope_sql(access, scope, alias))
+
+
+def deleted_customers(access: Access, perm: Permission, alias: str = "c") -> Sql:
+    """Deleted, not yet purged customers (as ``alias``) the caller's grant of ``perm`` covers (to restore)."""
+    scope = access.scope(perm)
+    if scope is None:
+        return FALSE
+    return and_(
+        _tenant(access, alias),
+        Sql(f"{alias}.deleted_at IS NOT NULL AND {alias}.merged_into_id IS NULL"),
+        _scope_sql(access, scope, alias),
+    )
 
 
 def _live(perm: Permission) -> Where:
@@ -253,6 +266,8 @@ CUSTOMER_ACTIONS = (
     P.CUSTOMER_STATUS,
     P.CONTRACT_WRITE,
     P.CUSTOMER_EXPORT,
+    P.CUSTOMER_DELETE,
+    P.CUSTOMER_DATA_EXPORT,
 )
 
 RULES: dict[tuple[str, str], RowRule] = {

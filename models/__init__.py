@@ -15,6 +15,7 @@ from models.conversations import (
 )
 from models.custom_fields import CustomField, CustomFieldType
 from models.customers import Customer, CustomerStatus, CustomerTeam, OriginChannel
+from models.deletion import CustomerDeletionRequest
 from models.duplicates import ContactKey, CustomerMerge
 from models.exports import CustomerExport, ExportChunk, ExportFormat, ExportStatus
 from models.history import CustomerEvent
@@ -46,6 +47,7 @@ MODEL_MODULES = [
     "models.contracts",
     "models.webhooks",
     "models.exports",
+    "models.deletion",
 ]
 
 __all__ = [
@@ -62,6 +64,7 @@ __all__ = [
     "CustomField",
     "CustomFieldType",
     "Customer",
+    "CustomerDeletionRequest",
     "CustomerEvent",
     "CustomerExport",
     "CustomerExternalId",

@@ -78,6 +78,15 @@ class Customer(TenantOwned):
     )
     merged_into_id: UUID | None
     merged_at = fields.DatetimeField(null=True)
+    # A deleted customer is hidden from every read at once (authz/rows.py) and purged, with every
+    # row that belonged to it, once ``purge_after`` passes; until then an admin may restore it.
+    deleted_at = fields.DatetimeField(null=True)
+    purge_after = fields.DatetimeField(null=True)
+    deleted_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", null=True, related_name=False, on_delete=fields.SET_NULL, db_index=False
+    )
+    # The contact keys released on deletion ([customer id, kind, value, exclusive]), re-claimed on restore.
+    released_keys: fields.JSONField[list[Any] | None] = fields.JSONField(null=True)
 
     class Meta:
         table = "customer"

@@ -133,7 +133,8 @@ async def _find_customer(tenant_id: UUID, channel: Channel, handle: str, key: Ke
     return await fetchval(
         Sql(
             "SELECT coalesce(c.merged_into_id, c.id) FROM conversation v JOIN customer c ON c.id = v.customer_id "
-            "WHERE v.tenant_id = %s AND v.channel = %s AND v.handle = %s ORDER BY v.last_message_at DESC LIMIT 1",
+            "WHERE v.tenant_id = %s AND v.channel = %s AND v.handle = %s AND c.deleted_at IS NULL "
+            "ORDER BY v.last_message_at DESC LIMIT 1",
             tenant_id,
             channel.value,
             handle,

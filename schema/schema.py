@@ -32,6 +32,7 @@ from schema.contracts import ContractMutation
 from schema.conversations import ConversationMutation, ConversationQuery
 from schema.cost import CostLimit
 from schema.custom_fields import CustomFieldMutation, CustomFieldQuery
+from schema.customer_deletion import CustomerDeletionMutation, CustomerDeletionQuery
 from schema.customer_mutations import CustomerMutation
 from schema.customers import CustomerQuery
 from schema.duplicates import DuplicateMutation, DuplicateQuery
@@ -64,7 +65,7 @@ Query = merge_types(
         UserQuery, TenantQuery, NodeQuery, CustomerQuery, DuplicateQuery, PortfolioQuery, TeamQuery,
         TaskQuery, ConversationQuery, CustomFieldQuery, TagQuery, SavedFilterQuery, ImportQuery,
         IntegrationQuery, AuditQuery, ReportQuery,
-        WebhookQuery,
+        WebhookQuery, CustomerDeletionQuery,
     ),
 )  # fmt: skip
 Mutation = merge_types(
@@ -74,7 +75,7 @@ Mutation = merge_types(
         NoteMutation, TaskMutation, AppointmentMutation, PurchaseMutation, ConversationMutation,
         CustomFieldMutation, TagMutation, SavedFilterMutation, ImportMutation,
         IntegrationMutation, ReportMutation, ContractMutation, LifecycleMutation,
-        WebhookMutation, ExportMutation,
+        WebhookMutation, ExportMutation, CustomerDeletionMutation,
     ),
 )  # fmt: skip
 

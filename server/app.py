@@ -29,6 +29,7 @@ from server.database import resolve_database_url, tortoise_config
 from server.export_routes import ExportRoutes
 from server.graphql_view import GraphQLView
 from server.import_routes import ImportRoutes
+from server.notifier import install_notifier
 from server.report_routes import ReportRoutes
 from server.settings import Settings, get_settings
 from server.webhooks import setup_webhooks
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     policy_store.install(policies)  # background jobs read the policy through it
     cursors.configure(settings.signing_secret())
     export_config.configure(inline_max_rows=settings.export_inline_max_rows)
+    notifier = install_notifier(settings)
     tokens = TokenConfig(
         secret=settings.signing_secret(),
         issuer=settings.jwt_issuer,
@@ -211,6 +213,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.tokens = tokens
     app.state.imports = imports
     app.state.graphql = graphql
+    app.state.notifier = notifier
     return app
 
 

@@ -86,6 +86,16 @@ class Settings(BaseSettings):
     # Exports of at most this many rows are written when downloaded; larger ones by a background job.
     export_inline_max_rows: int = Field(default=5_000, ge=0)
 
+    # Deleted customers are purged, with every row that was theirs, this long after the deletion.
+    purge_after_hours: float = Field(default=48, gt=0)
+    # Deletion codes go by e-mail when an SMTP host is set (else to the server log).
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "crm@localhost"
+    smtp_starttls: bool = True
+
     @model_validator(mode="after")
     def _production_defaults(self) -> Settings:
         dev = self.env == "development"

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import importlib
 
-HANDLER_MODULES: list[str] = ["resolvers.imports.jobs", "resolvers.webhooks.jobs", "resolvers.exports.jobs"]
+HANDLER_MODULES: list[str] = [
+    "resolvers.imports.jobs",
+    "resolvers.webhooks.jobs",
+    "resolvers.exports.jobs",
+    "resolvers.deletion.purge",
+]
 
 
 def load_handlers(extra: list[str] | None = None) -> None:
