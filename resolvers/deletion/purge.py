@@ -23,7 +23,7 @@ from models.sql import Sql
 from resolvers import clock
 from resolvers.deletion.audit import audit_each
 from resolvers.deletion.catalogue import Catalogue, Link, read_catalogue
-from resolvers.deletion.scrub import scrub
+from resolvers.deletion.scrub import scrub_row
 from resolvers.jobs import job
 
 BATCH = 200
@@ -68,26 +68,33 @@ async def _delete_rows(catalogue: Catalogue, tenant_id: UUID, ids: list[UUID]) -
 
 
 async def _scrub_json(catalogue: Catalogue, tenant_id: UUID, ids: list[UUID]) -> None:
+    """Scrub every row whose JSON columns name ``ids``; a row's columns are scrubbed together."""
     named = frozenset(str(pk) for pk in ids)
     patterns = [f"%{pk}%" for pk in sorted(named)]
+    by_table: dict[str, list[str]] = {}
     for table, column in catalogue.json_columns:
+        by_table.setdefault(table, []).append(column)
+    for table, columns in by_table.items():
+        texts = ", ".join(f"x.{c}::text AS {c}" for c in columns)
+        naming = " OR ".join(f"x.{c}::text LIKE ANY(%s::text[])" for c in columns)
         rows = await fetch(
             Sql(
-                f"SELECT x.id, x.{column}::text AS value FROM {table} x "
-                f"WHERE x.tenant_id = %s AND x.{column}::text LIKE ANY(%s::text[])",
+                f"SELECT x.id, {texts} FROM {table} x WHERE x.tenant_id = %s AND ({naming})",
                 tenant_id,
-                patterns,
+                *[patterns] * len(columns),
             )
         )
         if not rows:
             continue
-        values: list[Any] = [json.dumps(scrub(json.loads(r["value"]), named)) for r in rows]
+        scrubbed = [scrub_row([None if r[c] is None else json.loads(r[c]) for c in columns], named) for r in rows]
+        sets = ", ".join(f"{c} = v.{c}::jsonb" for c in columns)
+        arrays = ", ".join(["%s::text[]"] * len(columns))
         await execute(
             Sql(
-                f"UPDATE {table} x SET {column} = v.value::jsonb FROM unnest(%s::uuid[], %s::text[]) AS v(id, value) "
+                f"UPDATE {table} x SET {sets} FROM unnest(%s::uuid[], {arrays}) AS v(id, {', '.join(columns)}) "
                 "WHERE x.id = v.id AND x.tenant_id = %s",
                 [r["id"] for r in rows],
-                values,
+                *[[None if doc[i] is None else json.dumps(doc[i]) for doc in scrubbed] for i in range(len(columns))],
                 tenant_id,
             )
         )

@@ -1,8 +1,10 @@
 """Taking purged customers out of JSON values that name them (other customers' history, merge records,
 the audit log's details), keeping every value's shape so the code reading it still can.
 
-A document (one column of one row) that names a purged customer may carry its data anywhere: the
-values a merge took from it sit beside the id they came from, not under it. So in such a document
+A document (all the JSON columns of one row) that names a purged customer may carry its data
+anywhere: the values a merge took from it sit beside the id they came from, not under it, and an
+audit entry names the merged-away customer in ``details`` while its contact data sits in ``after``.
+So in such a document
 the purged ids become the nil UUID (no customer has it: readers treat it as one they may not see)
 and every other string that is not an id becomes null. Keys, numbers, booleans and other
 customers' ids stay, so counts and links still read.
@@ -49,3 +51,10 @@ def _blank(value: Any, ids: frozenset[str]) -> Any:
 def scrub(value: Any, ids: frozenset[str]) -> Any:
     """``value`` without the customers ``ids`` (lower-case uuid strings) nor anything it may hold of theirs."""
     return _blank(value, ids) if _names(value, ids) else value
+
+
+def scrub_row(values: list[Any], ids: frozenset[str]) -> list[Any]:
+    """The JSON columns of one row, as one document: if any names a customer of ``ids``, all are blanked."""
+    if any(_names(v, ids) for v in values):
+        return [_blank(v, ids) for v in values]
+    return values
