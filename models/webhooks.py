@@ -17,6 +17,7 @@ class WebhookEventType(StrEnum):
     CUSTOMER_MERGED = "customer.merged"
     CUSTOMER_UNMERGED = "customer.unmerged"
     CUSTOMER_DELETED = "customer.deleted"
+    CUSTOMER_RESTORED = "customer.restored"
     CUSTOMER_STATUS_CHANGED = "customer.status_changed"
     CUSTOMER_OWNER_CHANGED = "customer.owner_changed"
     NOTE_CREATED = "note.created"

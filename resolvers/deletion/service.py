@@ -19,7 +19,8 @@ from authz.catalogue import P
 from authz.rows import deleted_customers, rows_for
 from models.db import execute, fetch, fetchrow, in_transaction
 from models.sql import Sql
-from resolvers import clock
+from models.webhooks import WebhookEventType
+from resolvers import clock, outbox
 from resolvers.audit import record_audit
 from resolvers.contact_keys import KEY_SOURCES, Key, insert_keys, keys_of
 from resolvers.deletion import codes
@@ -203,6 +204,10 @@ async def confirm_deletion(access: Access, request_id: UUID, code: str) -> Delet
         await audit_each(
             access, "customer.delete", ids, {"requestId": str(request_id), "purgeAfter": purge_after.isoformat()}
         )
+        # Partners mirror the deletion now: the customer is gone from every read from this moment.
+        await outbox.emit(
+            access, WebhookEventType.CUSTOMER_DELETED, "Customer", ids, details={"purgeAfter": purge_after.isoformat()}
+        )
         # Small margin: the job must find the customers due when it runs.
         await enqueue(
             PURGE_JOB, {"tenant_id": str(p.tenant_id)}, execute_after=purge_after - now + timedelta(seconds=1)
@@ -261,4 +266,5 @@ async def restore_customer(access: Access, customer_id: UUID) -> UUID:
             )
         )
         await record_audit(access, "customer.restore", "Customer", customer_id, details={"keys": len(released)})
+        await outbox.emit(access, WebhookEventType.CUSTOMER_RESTORED, "Customer", customer_id)
     return customer_id
