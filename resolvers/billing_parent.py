@@ -14,7 +14,7 @@ from uuid import UUID
 from authz.access import Access
 from authz.rows import visible_rows
 from models.customers import CUSTOMER
-from models.db import execute, fetchval
+from models.db import execute, fetchrow, fetchval
 from models.sql import Sql
 from resolvers.children import ChildKind
 from resolvers.errors import DomainError, FieldErrorCode, ValidationFailed
@@ -27,13 +27,15 @@ BILLED = ChildKind.of(CUSTOMER.to_many("billedCustomers"), Sql("customer t"))
 class BillingParentCycle(DomainError):
     """The parent chosen is billed, directly or through others, to the customer itself."""
 
-    def __init__(self, customer_id: UUID, parent_id: UUID, length: int) -> None:
+    def __init__(self, customer_id: UUID, parent_id: UUID, length: int | None) -> None:
         self.customer_id = customer_id
         self.parent_id = parent_id
-        self.length = length  # customers in the loop it would close
+        # Customers in the loop it would close; None when the loop runs through customers the
+        # caller may not see (their number would tell that they exist).
+        self.length = length
         super().__init__(
             "The billing parent chosen is itself billed to this customer"
-            + ("" if length <= 2 else f" (through {length - 2} other customers)")
+            + ("" if length is None or length <= 2 else f" (through {length - 2} other customers)")
             + ": choose another, or change that customer's billing parent first."
         )
 
@@ -55,8 +57,39 @@ async def parent_change(access: Access, data: dict[str, Any], customer_id: UUID 
     if seen is None:  # missing and hidden alike
         raise ValidationFailed.one(FIELD, FieldErrorCode.UNKNOWN, "is not a customer of this company you can see")
     if customer_id is not None:
-        await _refuse_cycle(access, customer_id, parent)
+        await _refuse_cycle(access, customer_id, [customer_id], parent)
     return {"billing_parent_id": parent}
+
+
+async def merged_parent(
+    access: Access, primary: dict[str, Any], duplicate_ids: list[UUID], changes: dict[str, Any]
+) -> dict[str, Any]:
+    """A merge's ``changes`` to the primary (its row ``primary``), with a billing parent that closes
+    no loop once the duplicates are the primary. A parent that is one of the merged customers
+    means the primary billed to itself: it is dropped. A longer loop is refused. Call after
+    ``lock`` and the participants' row locks."""
+    merged = [primary["id"], *duplicate_ids]
+    parent = changes.get("billing_parent_id", primary["billing_parent_id"])
+    if parent is None:
+        return changes
+    if parent in merged:
+        return (
+            {**changes, "billing_parent_id": None}
+            if primary["billing_parent_id"] is not None
+            else {k: v for k, v in changes.items() if k != "billing_parent_id"}
+        )
+    await _refuse_cycle(access, primary["id"], merged, parent)
+    return changes
+
+
+async def lock(access: Access) -> None:
+    """The company's billing-parent lock, until the transaction ends (see ``serialise``)."""
+    await execute(
+        Sql(
+            "SELECT pg_advisory_xact_lock(hashtext('billing_parent'), hashtext(%s::text))",
+            str(access.principal.tenant_id),
+        )
+    )
 
 
 async def serialise(access: Access, data: dict[str, Any]) -> None:
@@ -64,20 +97,16 @@ async def serialise(access: Access, data: dict[str, Any]) -> None:
     locking the customer: the new parent's row is key-share locked by the update (its foreign key),
     so a change holding a customer row while waiting for this lock could deadlock with another."""
     if data.get(FIELD) is not None:
-        await execute(
-            Sql(
-                "SELECT pg_advisory_xact_lock(hashtext('billing_parent'), hashtext(%s::text))",
-                str(access.principal.tenant_id),
-            )
-        )
+        await lock(access)
 
 
-async def _refuse_cycle(access: Access, customer_id: UUID, parent: UUID) -> None:
+async def _refuse_cycle(access: Access, customer_id: UUID, targets: list[UUID], parent: UUID) -> None:
+    """BillingParentCycle when the chain up from ``parent`` reaches one of ``targets``."""
     tenant = access.principal.tenant_id
-    await serialise(access, {FIELD: parent})  # taken already by update_customer; held until commit
-    # Up the chain from the new parent: reaching the customer closes a loop. The path guards
-    # against a loop already stored (written before this rule, or by hand).
-    length = await fetchval(
+    await lock(access)  # taken already by update_customer and merges; held until commit
+    # Up the chain from the new parent: reaching a target closes a loop. The path guards against a
+    # loop already stored (written before this rule, or by hand).
+    loop = await fetchrow(
         Sql(
             "WITH RECURSIVE up(id, path) AS ("
             " SELECT c.id, ARRAY[c.id] FROM customer c WHERE c.id = %s AND c.tenant_id = %s"
@@ -85,12 +114,15 @@ async def _refuse_cycle(access: Access, customer_id: UUID, parent: UUID) -> None
             " SELECT c.billing_parent_id, up.path || c.billing_parent_id FROM up"
             " JOIN customer c ON c.id = up.id AND c.tenant_id = %s"
             " WHERE c.billing_parent_id IS NOT NULL AND NOT c.billing_parent_id = ANY(up.path)"
-            ") SELECT cardinality(path) FROM up WHERE id = %s LIMIT 1",
+            ") SELECT cardinality(up.path) AS length, (SELECT count(*) FROM customer c "
+            "WHERE c.id = ANY(up.path) AND ",
             parent,
             tenant,
             tenant,
-            customer_id,
         )
+        + visible_rows(access, "Customer", "c")
+        + Sql(") AS seen FROM up WHERE up.id = ANY(%s::uuid[]) LIMIT 1", targets)
     )
-    if length is not None:
+    if loop is not None:
+        length = loop["length"] if loop["seen"] == loop["length"] else None
         raise BillingParentCycle(customer_id, parent, length)

@@ -25,7 +25,7 @@ from models.customers import CUSTOMER
 from models.db import execute, fetch, fetchrow, fetchval, in_transaction
 from models.sql import Sql, and_
 from models.webhooks import WebhookEventType
-from resolvers import contact_keys, history, outbox
+from resolvers import billing_parent, contact_keys, history, outbox
 from resolvers.audit import customer_changes, record_audit, ref
 from resolvers.custom_fields import load_definitions
 from resolvers.custom_values import FieldDef, by_key, check_required_values, check_values
@@ -245,13 +245,17 @@ async def merge_customers(
     p = access.principal
     tenant = p.tenant_id
     async with in_transaction():
-        fields = await load_definitions(tenant, lock=True)  # before the customers: one lock order
+        # Before the customers (one lock order): the billing-parent lock is taken before row
+        # locks everywhere, and the primary may take a duplicate's billing parent.
+        await billing_parent.lock(access)
+        fields = await load_definitions(tenant, lock=True)
         rows = await _lock_participants(access, [primary_id, *duplicate_ids])
         primary = rows[primary_id]
         duplicates = [rows[d] for d in duplicate_ids]
         _check_hidden_choices(access, choices, fields)
         planned, sources = merge_plan(primary, duplicates, choices)
         changes = _checked(access, primary, planned, fields)
+        changes = await billing_parent.merged_parent(access, primary, duplicate_ids, changes)
         if changes.get("owner_id") is not None:
             await check_owner(tenant, changes["owner_id"], "fieldChoices.owner")
 

@@ -138,6 +138,8 @@ async def update_task(access: Access, task_id: UUID, data: dict[str, Any]) -> di
         if status == TaskStatus.DONE and current["status"] != TaskStatus.DONE:
             values["completed_at"] = datetime.now().astimezone()
         elif status is not None and status != TaskStatus.DONE:
+            if current["status"] == TaskStatus.DONE:  # reopened: a new open task, as inactivation sees it
+                await refuse_if_inactive(access.principal.tenant_id, current["customer_id"])
             values["completed_at"] = None
         assignments = "".join(f"{col} = %s, " for col in values)
         row = await fetchrow(

@@ -22,6 +22,7 @@ from schema.context import Info
 from schema.customer_type import Customer
 from schema.errors import ERROR_MAPPERS, Error, NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
+from schema.lifecycle_errors import BillingParentCycle
 from schema.node import Node, parse_id, to_global_id
 from schema.pagination import Connection, build_connection, paged
 from schema.permissions import requires
@@ -183,7 +184,7 @@ ERROR_MAPPERS[merge_ops.MergeUndoBlocked] = lambda e, _: MergeUndoBlocked(
 )
 
 MergeCustomersResult = Annotated[
-    MergeCustomersSuccess | ValidationFailed | NotFound, strawberry.union("MergeCustomersResult")
+    MergeCustomersSuccess | ValidationFailed | NotFound | BillingParentCycle, strawberry.union("MergeCustomersResult")
 ]
 UndoMergeResult = Annotated[UndoMergeSuccess | MergeUndoBlocked | NotFound, strawberry.union("UndoMergeResult")]
 

@@ -43,7 +43,10 @@ class CustomerInactive(Error):
 @strawberry.type(description="The billing parent chosen is billed, directly or through others, to this customer.")
 class BillingParentCycle(Error):
     billing_parent_id: strawberry.ID
-    length: int = strawberry.field(description="How many customers the loop would hold (1: the customer itself).")
+    length: int | None = strawberry.field(
+        description="How many customers the loop would hold (1: the customer itself); null when it runs "
+        "through customers you cannot see."
+    )
 
 
 ERROR_MAPPERS[inactivation.InactivationBlocked] = lambda e, _: InactivationBlocked(

@@ -96,7 +96,7 @@ class TaskSuccess:
     task: Task | None
 
 
-TaskResult = Annotated[TaskSuccess | ValidationFailed | NotFound, strawberry.union("TaskResult")]
+TaskResult = Annotated[TaskSuccess | ValidationFailed | NotFound | CustomerInactive, strawberry.union("TaskResult")]
 CreateTaskResult = Annotated[
     TaskSuccess | ValidationFailed | NotFound | CustomerInactive, strawberry.union("CreateTaskResult")
 ]
@@ -137,7 +137,11 @@ class TaskMutation:
         row = await task_ops.create_task(info.context.access, pk_of(data.pop("customerId"), "Customer"), data)
         return TaskSuccess(task=Task.from_row(row))
 
-    @strawberry.mutation(extensions=requires(P.TASK_WRITE), description="Edit, complete (DONE) or cancel a task.")
+    @strawberry.mutation(
+        extensions=requires(P.TASK_WRITE),
+        description="Edit, complete (DONE) or cancel a task. Reopening a task of an inactive customer is "
+        "refused (CustomerInactive), as a new task would be.",
+    )
     @returns_errors
     async def update_task(self, info: Info, input: UpdateTaskInput) -> TaskResult | None:
         data = pks_in(provided(input), responsibleId="User")

@@ -143,3 +143,49 @@ async def test_racing_both_ways_leaves_exactly_one_parent(gql, company, factory)
     assert sorted(x["__typename"] for x in answers) == ["BillingParentCycle", "UpdateCustomerSuccess"]
     rows = await fetch(Sql("SELECT billing_parent_id FROM customer WHERE tenant_id = %s", tenant.id))
     assert sum(r["billing_parent_id"] is not None for r in rows) == 1
+
+
+async def test_a_loop_through_customers_the_caller_cannot_see_does_not_count_them(gql, company, factory):
+    tenant, admin, _ = company
+    seller = await factory.user(tenant, "seller")
+    a = await factory.customer(tenant, name="A", owner=seller)
+    hidden = await factory.customer(tenant, name="Hidden")
+    c = await factory.customer(tenant, name="C", owner=seller)
+    assert (await _point(gql, admin, a, hidden))["__typename"] == "UpdateCustomerSuccess"
+    assert (await _point(gql, admin, hidden, c))["__typename"] == "UpdateCustomerSuccess"  # A -> Hidden -> C
+
+    refused = await _point(gql, seller, c, a)
+    assert (refused["__typename"], refused["length"]) == ("BillingParentCycle", None)
+    assert "other customers" not in refused["message"]
+    # The admin sees the whole loop.
+    assert (await _point(gql, admin, c, a))["length"] == 3
+
+
+MERGE = """mutation($p: ID!, $d: [ID!]!) { mergeCustomers(input: {primaryId: $p, duplicateIds: $d}) { __typename
+  ... on MergeCustomersSuccess { customer { billingParent { name } } }
+  ... on BillingParentCycle { billingParentId length } } }"""
+
+
+async def test_a_merge_takes_no_billing_parent_that_closes_a_loop(gql, company, factory):
+    tenant, admin, head = company
+    branch = await factory.customer(tenant, name="Branch", billing_parent_id=head)  # Branch -> Matriz
+    copy = await factory.customer(tenant, name="Matriz copy", billing_parent_id=branch)  # copy -> Branch
+    # Merging the copy into the head office would bill it to its own branch: Matriz -> Branch -> Matriz.
+    refused = await gql.data(MERGE, {"p": gid(head), "d": [gid(copy)]}, as_=admin)
+    assert refused["mergeCustomers"] == {
+        "__typename": "BillingParentCycle",
+        "billingParentId": gid(branch),
+        "length": 2,
+    }
+    rows = await fetch(
+        Sql("SELECT id, merged_into_id, billing_parent_id FROM customer WHERE id = ANY(%s::uuid[])", [head, copy])
+    )
+    assert {r["id"]: (r["merged_into_id"], r["billing_parent_id"]) for r in rows} == {
+        head: (None, None),
+        copy: (None, branch),
+    }
+
+    # A duplicate billed to the primary: once merged the primary would be billed to itself; it is not.
+    twin = await factory.customer(tenant, name="Matriz twin", billing_parent_id=head)
+    merged = await gql.data(MERGE, {"p": gid(head), "d": [gid(twin)]}, as_=admin)
+    assert merged["mergeCustomers"] == {"__typename": "MergeCustomersSuccess", "customer": {"billingParent": None}}

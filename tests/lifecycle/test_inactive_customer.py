@@ -91,3 +91,25 @@ async def test_an_inbound_message_from_an_inactive_customer_is_kept_and_flagged(
         "recordInboundMessage"
     ]
     assert usual["customer"]["id"] == gid(active) and usual["received"]["fromInactiveCustomer"] is False
+
+
+UPDATE_TASK = """mutation($i: UpdateTaskInput!) { updateTask(input: $i) { __typename
+  ... on TaskSuccess { task { status } } ... on CustomerInactive { customerIds } } }"""
+
+
+async def test_a_done_task_of_an_inactive_customer_is_not_reopened(gql, shop):
+    tenant, admin, _, inactive, _ = shop
+    task = await fetchval(
+        Sql(
+            "INSERT INTO task (tenant_id, customer_id, title, status, completed_at) "
+            "VALUES (%s, %s, 'Called', 'done', now()) RETURNING id",
+            tenant.id,
+            inactive,
+        )
+    )
+    refused = await gql.data(UPDATE_TASK, {"i": {"id": gid(task, "Task"), "status": "OPEN"}}, as_=admin)
+    assert refused["updateTask"] == {"__typename": "CustomerInactive", "customerIds": [gid(inactive)]}
+    assert await fetchval(Sql("SELECT status FROM task WHERE id = %s", task)) == "done"
+    # Editing it otherwise is still allowed.
+    renamed = await gql.data(UPDATE_TASK, {"i": {"id": gid(task, "Task"), "title": "Called twice"}}, as_=admin)
+    assert renamed["updateTask"] == {"__typename": "TaskSuccess", "task": {"status": "DONE"}}
