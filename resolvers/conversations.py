@@ -342,7 +342,15 @@ async def reply(access: Access, conversation_id: UUID, body: str) -> dict[str, A
         await _touch(
             p.tenant_id, conversation_id, conversation["customer_id"], now, outbound_by_user=p.user_id is not None
         )
-    assert message is not None
+        assert message is not None
+        # Who answered and when; the text stays in the conversation (it may hold contact data).
+        await record_audit(
+            access,
+            "conversation.reply",
+            "Conversation",
+            conversation_id,
+            details={"message": ref("Message", message["id"])},
+        )
     return message
 
 

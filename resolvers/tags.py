@@ -13,6 +13,7 @@ from models.sql import FALSE, Sql
 from models.tags import TAG
 from models.webhooks import WebhookEventType
 from resolvers import history, outbox
+from resolvers.audit import record_audit
 from resolvers.errors import Errors, FieldErrorCode, NotFound
 from resolvers.history import EventKind
 
@@ -145,4 +146,7 @@ async def delete_tag(access: Access, tag_id: UUID) -> int:
         await execute(Sql("DELETE FROM tag WHERE id = %s AND tenant_id = %s", tag_id, tenant))
         await history.record(access, holders, EventKind.TAGS_CHANGED, {"added": [], "removed": [tag["name"]]})
         await outbox.emit(access, WebhookEventType.CUSTOMER_UPDATED, "Customer", holders)
+        await record_audit(
+            access, "tag.delete", "Tag", tag_id, before={"name": tag["name"]}, details={"customers": len(holders)}
+        )
     return len(holders)

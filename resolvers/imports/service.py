@@ -187,17 +187,30 @@ async def update_mapping(access: Access, import_id: UUID, mapping: list[ColumnTa
                 import_id,
             )
         )
+        stored = to_stored(headers, list(mapping))
         await execute(
             Sql(
                 "UPDATE customer_import SET mapping = %s::jsonb, status = %s, planned_mode = NULL, updated_at = now(), "
                 "total = 0, processed = 0, created = 0, updated = 0, skipped = 0, failed = 0, conflicts = 0, "
                 "duplicates_in_file = 0, applied_through = 0 WHERE id = %s AND tenant_id = %s",
-                _json(to_stored(headers, list(mapping))),
+                _json(stored),
                 ImportStatus.UPLOADED.value,
                 import_id,
                 access.principal.tenant_id,
             )
         )
+        # The columns whose target changed, as the API names targets (column, kind, field).
+        previous = to_stored(headers, targets_of(row["mapping"], headers))
+        changed = [i for i, (a, b) in enumerate(zip(previous, stored, strict=True)) if a != b]
+        if changed:
+            await record_audit(
+                access,
+                "import.mapping_change",
+                "Import",
+                import_id,
+                before={"mapping": [previous[i] for i in changed]},
+                after={"mapping": [stored[i] for i in changed]},
+            )
     return await get_import(access, import_id)
 
 

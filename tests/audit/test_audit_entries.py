@@ -16,7 +16,7 @@ import pytest
 from schema.node import from_global_id
 from tests.audit.support import entries, one
 from tests.factories import Factory, TenantRef, UserRef, gid
-from tests.imports.support import REVERT, act, csv_bytes, start, uploaded
+from tests.imports.support import REVERT, UPDATE_MAPPING, act, csv_bytes, start, uploaded
 
 NOTE_ADD = "mutation($i: AddNoteInput!) { addNote(input: $i) { __typename ... on NoteSuccess { note { id } } } }"
 NOTE_EDIT = "mutation($i: EditNoteInput!) { editNote(input: $i) { __typename } }"
@@ -65,7 +65,10 @@ FILTER_UPDATE = "mutation($i: UpdateSavedFilterInput!) { updateSavedFilter(input
 FILTER_DELETE = "mutation($i: DeleteSavedFilterInput!) { deleteSavedFilter(input: $i) { __typename } }"
 INBOUND = """mutation($i: RecordInboundMessageInput!) { recordInboundMessage(input: $i) { __typename
   ... on InboundMessageRecorded { customerCreated customer { id } } } }"""
-SUCCEEDED = ("Recorded", "Success", "Changed", "Saved", "Started", "Deleted")
+TAG_ADD = "mutation($i: TagsInput!) { addTags(input: $i) { __typename } }"
+TAG_DELETE = "mutation($i: DeleteTagInput!) { deleteTag(input: $i) { __typename } }"
+REPLY = "mutation($i: ReplyInput!) { replyToConversation(input: $i) { __typename } }"
+SUCCEEDED = ("Recorded", "Success", "Changed", "Saved", "Started", "Deleted", "Sent")
 
 
 @dataclass
@@ -248,6 +251,25 @@ async def conversation_reopened_by_a_message(env: Env) -> Expected:
     return Expected("conversation.status", "Conversation", conversation, {"status": "CLOSED"}, {"status": "OPEN"})
 
 
+async def conversation_reply(env: Env) -> Expected:
+    conversation = await _conversation(env)
+    await env.do(REPLY, {"conversationId": conversation, "body": "Segue o orçamento"})
+    entry = await one(env.gql, env.admin, "conversation.reply")
+    assert "Segue" not in json.dumps(entry)  # the text stays in the conversation
+    assert entry["details"]["message"]["id"]
+    return Expected("conversation.reply", "Conversation", conversation, None, None)
+
+
+async def tag_delete(env: Env) -> Expected:
+    await env.do(TAG_ADD, {"customerId": gid("Customer", env.customer), "tags": ["Atacado"]})
+    tags = await env.gql.data("{ tags { tag { id name } } }", as_=env.admin)
+    tag = next(t["tag"]["id"] for t in tags["tags"] if t["tag"]["name"] == "Atacado")
+    await env.do(TAG_DELETE, {"id": tag})
+    entry = await one(env.gql, env.admin, "tag.delete")
+    assert entry["details"] == {"customers": 1}
+    return Expected("tag.delete", "Tag", tag, {"name": "Atacado"}, None)
+
+
 async def customer_created_by_a_message(env: Env) -> Expected:
     found = await env.do(
         INBOUND, {"channel": "WHATSAPP", "from": "+5511977770000", "body": "hi", "customerName": "Edu"}
@@ -420,6 +442,22 @@ async def import_create(env: Env) -> Expected:
     return Expected("import.create", "Import", found["id"], None, {"fileName": "clientes.csv", "mode": "CREATE_ONLY"})
 
 
+async def import_mapping_change(env: Env) -> Expected:
+    found = await _import(env)
+    mapping = [{"kind": "FIELD", "field": "name"}, {"kind": "IGNORE"}]
+    answer = await env.gql.data(UPDATE_MAPPING, {"id": found["id"], "mapping": mapping}, as_=env.admin)
+    assert answer["updateImportMapping"]["__typename"] == "ImportSuccess", answer
+    entry = await one(env.gql, env.admin, "import.mapping_change")
+    assert [m["column"] for m in entry["after"]["mapping"]] == ["email"]  # only the column that changed
+    return Expected(
+        "import.mapping_change",
+        "Import",
+        found["id"],
+        {"mapping": [{"column": "email", "kind": "FIELD", "field": "email"}]},
+        {"mapping": [{"column": "email", "kind": "IGNORE", "field": None}]},
+    )
+
+
 async def import_start(env: Env) -> Expected:
     found = await _import(env)
     await start(env.gql, env.admin, found["id"])
@@ -437,11 +475,13 @@ async def import_revert(env: Env) -> Expected:
 CASES: list[Case] = [
     note_create, note_update, note_delete, task_create, task_update, appointment_create, appointment_update,
     appointment_cancel, purchase_create, purchase_update, template_create, template_update, user_update,
-    conversation_start, conversation_status, conversation_reopened_by_a_message, customer_created_by_a_message,
+    conversation_start, conversation_status, conversation_reopened_by_a_message, conversation_reply, tag_delete,
+    customer_created_by_a_message,
     custom_field_create, custom_field_update, custom_field_option,
     custom_field_delete, team_create, team_rename, team_delete, team_members, team_attach, tenant_update,
     portfolio_transfer, portfolio_remove, customer_create, customer_update, customer_merge, customer_unmerge,
-    saved_filter_create, saved_filter_update, saved_filter_delete, import_create, import_start, import_revert,
+    saved_filter_create, saved_filter_update, saved_filter_delete, import_create, import_mapping_change, import_start,
+    import_revert,
 ]  # fmt: skip
 
 
