@@ -231,4 +231,9 @@ async def run_import(tenant_id: UUID, import_id: UUID) -> None:
 
 
 async def fail(tenant_id: UUID, import_id: UUID, message: str) -> None:
-    await set_status(tenant_id, import_id, ImportStatus.FAILED, ", error_message = %s, finished_at = now()", message)
+    async with in_transaction():
+        await set_status(
+            tenant_id, import_id, ImportStatus.FAILED, ", error_message = %s, finished_at = now()", message
+        )
+        # An import that stopped has ended too: the event's import says FAILED and how far it got.
+        await outbox.emit(tenant_id, WebhookEventType.IMPORT_FINISHED, "Import", import_id)

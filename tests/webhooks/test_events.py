@@ -131,3 +131,16 @@ async def test_an_import_announces_its_customers_and_its_end(factory, gql, recei
         "Novo Dois",
         "Existing B",
     }
+
+
+async def test_an_import_that_stops_announces_its_end_as_failed(factory, gql, receiver):
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+    await create_webhook(gql, admin, receiver.url, ["IMPORT_FINISHED"])
+    rows = [["nome", "obs"], *([f"Cliente {i}", "ok"] for i in range(600))]
+    content = csv_bytes(rows) + b'"Ze,aberto\r\nMais,um\r\n'  # unreadable past the rows checked at upload
+    imported = await uploaded(gql, admin, content)
+    await start(gql, admin, imported["id"])
+    await deliver()
+    (body,) = receiver.bodies()
+    assert (body["type"], body["data"]["id"], body["data"]["status"]) == ("import.finished", imported["id"], "FAILED")
