@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, cast
+from uuid import UUID
 
 import strawberry
 from strawberry import UNSET
@@ -25,7 +26,7 @@ from schema.context import Info
 from schema.customer_inputs import CustomerFilter, PortfolioChoice, filter_from_api
 from schema.errors import NotFound, ValidationFailed, returns_errors
 from schema.inputs import provided
-from schema.node import Node, parse_id
+from schema.node import Node, parse_id, to_global_id
 from schema.permissions import requires
 from schema.row_values import row_values
 from schema.users import User
@@ -141,13 +142,30 @@ def document_from(json: str | None, file: Any) -> str | None:
     return checked_document(json) if json is not None else None
 
 
+# Groups the API names by id (sellers, teams, tags): their keys are its global ids, as everywhere.
+_KEY_TYPES = {DimensionKind.OWNER: "User", DimensionKind.TEAM: "Team", DimensionKind.TAG: "Tag"}
+
+
+def _shown_key(kind: DimensionKind | None, key: str | None) -> str | None:
+    type_name = _KEY_TYPES.get(kind) if kind is not None else None
+    if key is None or type_name is None:
+        return key
+    try:
+        return to_global_id(type_name, UUID(key))
+    except ValueError:  # a report over an export's documents holds global ids already
+        return key
+
+
 @strawberry.type(description="A raw value, as typed, folded into a group, and how many customers hold it.")
 class ReportRawValue:
     value: str | None
     count: int
 
 
-@strawberry.type(description="A group of a dimension: its key (an id, or the folded text), label and raw values.")
+@strawberry.type(
+    description="A group of a dimension: its key (the global id of a seller, team or tag, or the folded text), "
+    "label and raw values."
+)
 class ReportGroup:
     key: str | None = strawberry.field(description="Null for customers without a value.")
     label: str | None = strawberry.field(description="The synonym's target, else the most frequent raw value.")
@@ -166,7 +184,7 @@ class ReportAxis:
     def of(cls, axis: Axis) -> ReportAxis:
         groups = [
             ReportGroup(
-                key=g.key,
+                key=_shown_key(axis.dimension.kind, g.key),
                 label=g.label,
                 count=g.count,
                 raws=[ReportRawValue(value=r.value, count=r.count) for r in g.raws],
@@ -192,13 +210,13 @@ class ReportRow:
     cells: list[ReportCell] = strawberry.field(description="One per group of the subdivision, in its order.")
 
     @classmethod
-    def of(cls, row: Row) -> ReportRow:
+    def of(cls, row: Row, kinds: list[DimensionKind], column: DimensionKind | None) -> ReportRow:
         return cls(
-            keys=row.keys,
+            keys=[_shown_key(kind, key) for kind, key in zip(kinds, row.keys, strict=False)],
             rolled_up=row.rolled_up,
             count=row.count,
             value=row.value,
-            cells=[ReportCell(key=c.key, count=c.count, value=c.value) for c in row.cells],
+            cells=[ReportCell(key=_shown_key(column, c.key), count=c.count, value=c.value) for c in row.cells],
         )
 
 
@@ -210,7 +228,9 @@ class ReportTable:
 
     @classmethod
     def of(cls, table: Table) -> ReportTable:
-        rows = [ReportRow.of(r) for r in table.rows]
+        kinds = [a.dimension.kind for a in table.axes if not a.column]
+        column = next((a.dimension.kind for a in table.axes if a.column), None)
+        rows = [ReportRow.of(r, kinds, column) for r in table.rows]
         return cls(axes=[ReportAxis.of(a) for a in table.axes], rows=rows, total=rows[-1])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from models import CustomFieldType, Role
+from tests.helpers import gid
 from tests.reports.helpers import as_json, counts, dims, groups, preview, tag
 
 
@@ -47,7 +48,11 @@ async def test_owner_team_and_tag_group_by_id_and_show_names(gql, factory):
     by_tag = await preview(gql, admin, {"groupBy": dims("TAG")})
 
     assert counts(by_owner) == {("Ana",): 2, (None,): 1, ("TOTAL",): 3}
-    assert groups(by_owner)["Ana"]["key"] == str(ana.id)
+    assert groups(by_owner)["Ana"]["key"] == gid(ana.id, "User")
+    assert groups(by_team)["North"]["key"] == gid(north, "Team")
+    vip = groups(by_tag)["VIP"]["key"]
+    assert vip.startswith("VGFnO")  # "Tag:..." as the API names tags
+    assert vip in {r["keys"][0] for r in by_tag["rows"]}
     assert counts(by_team) == {("North",): 1, (None,): 2, ("TOTAL",): 3}
     # A customer with two tags is in both groups, and counted once in the total.
     assert counts(by_tag) == {("VIP",): 2, ("Lead",): 1, (None,): 1, ("TOTAL",): 3}
