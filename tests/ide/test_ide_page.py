@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from html.parser import HTMLParser
+from typing import Any, cast
 
 import pytest
 
@@ -96,36 +97,39 @@ def test_the_installed_packages_are_the_pinned_ones():
         assert pinned["integrity"].startswith("sha512-"), package
 
 
-# Apps are built in another process: create_app configures process-wide state (webhooks,
-# policies) that the rest of this session's tests rely on.
-OFF_CHECK = """
+# Apps are built in another process, all in one: create_app configures process-wide state
+# (webhooks, policies) that the rest of this session's tests rely on.
+APPS = """
 import asyncio, json, sys
 import httpx
 from server.app import create_app
 from server.graphql_ide import GraphiQLIde
 from server.settings import Settings
 
-async def main():
-    settings = Settings(**json.loads(sys.argv[1]))
+async def answer(options):
+    settings = Settings(**options)
     app = create_app(settings, "postgresql://nobody@127.0.0.1:1/none")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://crm.test") as http:
         page = await http.get("/graphql", headers={"accept": "text/html"})
         files = [(await http.get(a.url)).status_code for a in GraphiQLIde.load().assets.values()]
-    print(json.dumps({"graphiql": settings.graphiql, "page": page.status_code, "body": page.text, "files": files}))
+    return {"graphiql": settings.graphiql, "page": page.status_code, "body": page.text, "files": files}
 
-asyncio.run(main())
+print(json.dumps({name: asyncio.run(answer(options)) for name, options in json.loads(sys.argv[1]).items()}))
 """
 
+CASES = {
+    "development": {"env": "development"},
+    "production": {"env": "production"},
+    "CRM_GRAPHIQL=false": {"env": "development", "graphiql": False},
+}
 
-@pytest.mark.parametrize(
-    "settings",
-    [{"env": "production"}, {"env": "development", "graphiql": False}],
-    ids=["production", "CRM_GRAPHIQL=false"],
-)
-def test_no_ide_when_graphiql_is_off(settings, tmp_path):
-    settings = {**settings, "jwt_secret": TEST_SECRET, "data_dir": str(tmp_path)}
+
+@pytest.fixture(scope="module")
+def apps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    common = {"jwt_secret": TEST_SECRET, "data_dir": str(tmp_path_factory.mktemp("data"))}
+    cases = {name: {**options, **common} for name, options in CASES.items()}
     run = subprocess.run(
-        [sys.executable, "-c", OFF_CHECK, json.dumps(settings)],
+        [sys.executable, "-c", APPS, json.dumps(cases)],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -133,7 +137,20 @@ def test_no_ide_when_graphiql_is_off(settings, tmp_path):
         check=False,
     )
     assert run.returncode == 0, run.stderr
-    answer = json.loads(run.stdout.strip().splitlines()[-1])
+    return cast(dict[str, Any], json.loads(run.stdout.strip().splitlines()[-1]))
+
+
+def test_the_ide_is_on_in_development(apps):
+    answer = apps["development"]
+
+    assert answer["graphiql"] is True
+    assert answer["page"] == 200 and "graphiql.min.js" in answer["body"]
+    assert answer["files"] == [200] * len(FILES)
+
+
+@pytest.mark.parametrize("case", ["production", "CRM_GRAPHIQL=false"])
+def test_no_ide_when_graphiql_is_off(apps, case):
+    answer = apps[case]
 
     assert answer["graphiql"] is False
     assert answer["page"] == 405, answer  # the usual answer to a GET, not a page
