@@ -3,8 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+IDE_STAMP := ide/node_modules/.installed-stamp
+# The browser the IDE's test drives (tests/ide/test_ide_browser.py); another path may be given.
+export CHROMIUM ?= /usr/bin/chromium
+APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test lint bench bench-import bench-reports bench-export schema clean
+.PHONY: run test lint ide bench bench-import bench-reports bench-export schema clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -13,10 +17,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-run: $(STAMP)  ## serve http://127.0.0.1:8000/graphql (embedded PostgreSQL unless DATABASE_URL is set)
+# GraphiQL, React and ReactDOM at the versions ide/package-lock.json pins; npm checks each
+# package's sha512 integrity. Without npm the API still runs, and its IDE page says what is missing.
+$(IDE_STAMP): ide/package.json ide/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix ide --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm is not installed: GraphiQL's files are missing (the API works without them)" >&2; fi
+
+ide: $(IDE_STAMP)  ## install GraphiQL's files (npm ci) for the IDE on GET /graphql
+
+# Debian's Chromium, for the IDE's browser test (no browser is downloaded by Playwright).
+$(CHROMIUM):
+	$(APT) install -y -q chromium || ($(APT) update -q && $(APT) install -y -q chromium)
+
+run: $(STAMP) $(IDE_STAMP)  ## serve http://127.0.0.1:8000/graphql (embedded PostgreSQL unless DATABASE_URL is set)
 	$(BIN)/crm run
 
-test: $(STAMP)  ## the whole suite against DATABASE_URL, or the embedded PostgreSQL
+test: $(STAMP) $(IDE_STAMP) $(CHROMIUM)  ## the whole suite against DATABASE_URL, or the embedded PostgreSQL
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -41,4 +58,4 @@ bench-export: $(STAMP)  ## 1,000,000 customers exported as CSV and xlsx: rows/s 
 	$(BIN)/python -m bench.exports
 
 clean:
-	rm -rf $(VENV) .data
+	rm -rf $(VENV) .data ide/node_modules

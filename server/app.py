@@ -27,6 +27,7 @@ from schema.schema import Limits, build_schema
 from server import idempotency, principal_events
 from server.database import resolve_database_url, tortoise_config
 from server.export_routes import ExportRoutes
+from server.graphql_ide import GraphiQLIde
 from server.graphql_view import GraphQLView
 from server.import_routes import ImportRoutes
 from server.notifier import install_notifier
@@ -153,11 +154,12 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         )
     )
     setup_webhooks(settings, schema)
+    ide = GraphiQLIde.load() if settings.graphiql else None
     graphql = GraphQLView(
         schema,
         policies=policies,
         tokens=tokens,
-        graphiql=bool(settings.graphiql),
+        ide=ide,
         import_max_bytes=settings.import_max_bytes,
         idempotency_config=idempotency.Config(settings.idempotency_ttl_hours * 3600, settings.idempotency_wait_ms),
     )
@@ -196,6 +198,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             Route("/imports/{id:str}/errors.csv", imports.errors_csv, methods=["GET"]),
             Route("/reports/{id:str}.csv", reports.csv, methods=["GET"]),
             Route("/exports/{id:str}", exports.download, methods=["GET"]),
+            *(ide.routes() if ide else []),  # GraphiQL's files, only where its page is served
         ],
         middleware=[
             Middleware(

@@ -18,10 +18,9 @@ from typing import Any
 import orjson
 from graphql import GraphQLError
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.exceptions import MissingQueryError
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -37,6 +36,7 @@ from schema.context import Context
 from schema.schema import with_codes
 from server import idempotency
 from server.graphql_http import GRAPHQL_RESPONSE_JSON, GraphQLRequest, Refusal, decode_request, negotiate
+from server.graphql_ide import GraphiQLIde
 from server.graphql_multipart import decode_multipart, is_multipart
 
 log = logging.getLogger("crm.graphql")
@@ -60,7 +60,7 @@ class GraphQLView:
         *,
         policies: PolicyStore,
         tokens: TokenConfig,
-        graphiql: bool,
+        ide: GraphiQLIde | None = None,
         import_max_bytes: int = 50 * 1024 * 1024,
         idempotency_config: idempotency.Config = idempotency.DEFAULT,
     ) -> None:
@@ -69,7 +69,7 @@ class GraphQLView:
         self.import_max_bytes = import_max_bytes
         self.policies = policies
         self.tokens = tokens
-        self.ide_html = get_graphql_ide_html("graphiql") if graphiql else None
+        self.ide = ide  # GraphiQL's page on a browser's GET; None when it is off (production)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,8 +84,8 @@ class GraphQLView:
 
     async def handle(self, request: Request) -> Response:
         wants_ide = request.method == "GET" and "text/html" in request.headers.get("accept", "")
-        if self.ide_html and wants_ide and "query" not in request.query_params:
-            return HTMLResponse(self.ide_html)
+        if self.ide and wants_ide and "query" not in request.query_params:
+            return self.ide.page_response()
         media = None
         try:
             if request.method != "POST":

@@ -45,7 +45,7 @@ CASES: list[tuple[str, str, dict[str, Any] | None]] = [
 
 def view_client(field_suggestions: bool, app: Any) -> httpx.AsyncClient:
     schema = build_schema(Limits(field_suggestions=field_suggestions))
-    view = GraphQLView(schema, policies=app.state.policies, tokens=app.state.tokens, graphiql=False)
+    view = GraphQLView(schema, policies=app.state.policies, tokens=app.state.tokens)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=view), base_url="http://crm.test")
 
 
