@@ -35,7 +35,7 @@ from schema.compile import repeats
 from schema.compile.execution import answer_repeat
 from schema.context import Context
 from schema.schema import with_codes
-from server import idempotency
+from server import idempotency, metrics, request_stats
 from server.graphql_http import GRAPHQL_RESPONSE_JSON, GraphQLRequest, Refusal, decode_request, negotiate
 from server.graphql_multipart import decode_multipart, is_multipart
 
@@ -102,8 +102,12 @@ class GraphQLView:
             graphql_request = decode_request(content_type, await request.body())
         except Refusal as refusal:
             log.info("request refused (%d): %s", refusal.status, refusal.message)
-            return self.respond(refusal.body, refusal.status, media, refusal.headers)
+            return self.refuse(refusal, media)
         return await self.answer(request, graphql_request, media)
+
+    def refuse(self, refusal: Refusal, media: str | None) -> Response:
+        note_outcome(None, refusal.body)
+        return self.respond(refusal.body, refusal.status, media, refusal.headers)
 
     async def handle_upload(self, request: Request, media: str) -> Response:
         """A multipart request (file uploads): its files live on disk for the request only."""
@@ -113,7 +117,7 @@ class GraphQLView:
                 graphql_request = await decode_multipart(request, files)
             except Refusal as refusal:
                 log.info("request refused (%d): %s", refusal.status, refusal.message)
-                return self.respond(refusal.body, refusal.status, media, refusal.headers)
+                return self.refuse(refusal, media)
             return await self.answer(request, graphql_request, media)
         finally:
             for path in files:
@@ -175,6 +179,7 @@ class GraphQLView:
         if result.extensions:
             body["extensions"] = result.extensions
         status = 400 if not executed and media == GRAPHQL_RESPONSE_JSON else 200
+        note_outcome(context.operation_name or graphql_request.operation_name, body)
         return body, status
 
     @staticmethod
@@ -221,8 +226,22 @@ class GraphQLView:
             principal = await authenticate(credential, self.tokens)
         except Unauthenticated as exc:
             return Context(request=request, _access=None, auth_error=exc, import_max_bytes=self.import_max_bytes)
+        stats = request_stats.current.get()
+        if stats is not None and principal is not None:
+            stats.tenant = principal.tenant_slug
+            stats.user_id = str(principal.user_id) if principal.user_id else None
+            stats.api_key_id = str(principal.api_key_id) if principal.api_key_id else None
         return Context(
             request=request,
             _access=Access(principal, policy) if principal else None,
             import_max_bytes=self.import_max_bytes,
         )
+
+
+def note_outcome(operation: str | None, body: dict[str, Any]) -> None:
+    """Tell the request's observer (server/request_observer.py) what ran and how it ended."""
+    stats = request_stats.current.get()
+    if stats is not None:
+        stats.operation = operation
+        errors = body.get("errors") or ()
+        stats.outcome = metrics.outcome_of(error.get("extensions", {}).get("code") for error in errors)

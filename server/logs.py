@@ -1,0 +1,42 @@
+"""How the service logs: JSON lines in production (python-json-logger), readable lines in development."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from pythonjsonlogger.json import JsonFormatter
+
+from server.settings import Settings
+
+HUMAN_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class _OurHandler(logging.StreamHandler):
+    """The root handler this module installs (so configuring twice replaces it)."""
+
+
+def formatter(settings: Settings) -> logging.Formatter:
+    if settings.development:
+        return logging.Formatter(HUMAN_FORMAT)
+    # Fields passed as ``extra`` (the request line's request_id, tenant, duration_ms...) become keys.
+    return JsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+    )
+
+
+def configure_logging(settings: Settings) -> None:
+    """One handler on the root logger, to stderr; uvicorn's loggers propagate to it."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _OurHandler)]:
+        root.removeHandler(handler)
+    handler = _OurHandler(sys.stderr)
+    handler.setFormatter(formatter(settings))
+    root.addHandler(handler)
+    root.setLevel(settings.log_level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()  # uvicorn's own plain handlers would print past the JSON
+        logger.propagate = True
