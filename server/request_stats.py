@@ -8,6 +8,7 @@ reports. Time in PostgreSQL comes from asyncpg's query loggers, installed on eac
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -66,11 +67,18 @@ def install_statement_meter(*, log_statements: bool) -> None:
     logger.setLevel(logging.DEBUG)
 
 
+# asyncpg's type introspection (a connection's first use of a type) runs inside the timing of the
+# statement that needed it: counting it too would count that time twice.
+_NESTED = re.compile(
+    r"\s*(?:WITH RECURSIVE typeinfo_tree\(|SELECT\s+(?:current_setting\('jit'\)|set_config\('jit', \$1))"
+)
+
+
 def add_sql_time(query: Any) -> None:
     """asyncpg query logger (``Connection.add_query_logger``): ``query.elapsed`` seconds in PostgreSQL.
 
     asyncpg calls it soon after the statement, in a copy of the context that ran it.
     """
     stats = current.get()
-    if stats is not None:
+    if stats is not None and not _NESTED.match(query.query):
         stats.sql_seconds += query.elapsed
