@@ -183,7 +183,9 @@ def create_app(
             watcher = asyncio.create_task(policies.watch(settings.policy_poll_seconds))
             jobs = start_worker(url, settings) if settings.inprocess_worker else None
             principal_changes = asyncio.create_task(principal_events.listen(url))
-            pool_sampler = asyncio.create_task(metrics.sample_pool_every(settings.metrics_pool_sample_seconds))
+            pool_sampler = asyncio.create_task(
+                metrics.sample_pool_every(settings.metrics_pool_sample_seconds, settings.db_pool_max)
+            )
             try:
                 yield
             finally:
@@ -216,7 +218,7 @@ def create_app(
         ],
         middleware=[
             *([tracing.instrument(tracer_provider)] if tracer_provider else []),
-            Middleware(RequestObserver, tracing=tracer_provider is not None),
+            Middleware(RequestObserver),
             Middleware(
                 BodySizeLimit,
                 max_bytes=settings.max_body_bytes,

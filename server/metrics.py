@@ -116,11 +116,11 @@ def sample_pool() -> None:
     size = pool.get_size()
     POOL.labels("open").set(size)
     POOL.labels("in_use").set(size - pool.get_idle_size())
-    POOL.labels("max").set(pool.get_max_size())
 
 
-async def sample_pool_every(seconds: float) -> None:
+async def sample_pool_every(seconds: float, max_size: int) -> None:
     """This process's pool, sampled now and then (a scrape reaches one process of several)."""
+    POOL.labels("max").set(max_size)
     while True:
         try:
             sample_pool()

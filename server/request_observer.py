@@ -35,10 +35,9 @@ def request_id(given: bytes | None) -> str:
 
 
 class RequestObserver:
-    def __init__(self, app: ASGIApp, *, graphql_path: str = "/graphql", tracing: bool = False) -> None:
+    def __init__(self, app: ASGIApp, *, graphql_path: str = "/graphql") -> None:
         self.app = app
         self.graphql_path = graphql_path
-        self.tracing = tracing
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,6 +53,7 @@ class RequestObserver:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 MutableHeaders(scope=message)[HEADER] = stats.request_id
+                self.describe_span(stats)  # now: the server span ends with the answer's last byte
             await send(message)
 
         token = current.set(stats)
@@ -63,13 +63,22 @@ class RequestObserver:
             current.reset(token)
             self.observe(scope, stats, status, time.perf_counter() - started)
 
+    @staticmethod
+    def describe_span(stats: RequestStats) -> None:
+        span = trace.get_current_span()
+        if not span.is_recording():  # tracing off (server/tracing.py)
+            return
+        span.set_attribute("crm.request_id", stats.request_id)
+        if stats.operation:
+            span.set_attribute("graphql.operation.name", stats.operation)
+        if stats.outcome:
+            span.set_attribute("crm.outcome", stats.outcome)
+
     def observe(self, scope: Scope, stats: RequestStats, status: int, seconds: float) -> None:
         path = scope.get("path", "")
         graphql = path == self.graphql_path and stats.outcome is not None
         if graphql:
             metrics.observe_graphql(stats, seconds)
-        if self.tracing and stats.operation:
-            trace.get_current_span().set_attribute("graphql.operation.name", stats.operation)
         level = logging.DEBUG if path in _QUIET else logging.INFO
         if not log.isEnabledFor(level):
             return

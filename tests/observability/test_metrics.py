@@ -10,13 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.routing import Route
 
 from models.db import execute
 from models.sql import Sql
 from resolvers.jobs.enqueue import enqueue
-from server.app import create_app
-from server.settings import Settings
-from tests.conftest import TEST_SECRET
+from server.metrics import MetricsEndpoint
 
 CREATE_TEAM = """mutation CreateTeam($i: CreateTeamInput!) { createTeam(input: $i) { __typename } }"""
 
@@ -133,17 +133,24 @@ async def test_client_chosen_operation_names_cannot_flood_the_labels():
 
 
 @pytest.fixture(scope="module")
-async def production_app(app: Any, database_url: str, policy_dir, tmp_path_factory) -> Any:
-    """A production app beside the session's (it shares the session's database connections)."""
-    settings = Settings(
-        env="production",
-        jwt_secret=TEST_SECRET,
-        policy_dir=policy_dir,
-        data_dir=tmp_path_factory.mktemp("prod"),
-        metrics_token="scrape-" + "s" * 30,
-        inprocess_worker=False,
-    )
-    return create_app(settings, database_url)
+def production_app() -> Starlette:
+    """/metrics as create_app serves it in production (CRM_ENV=production, CRM_METRICS_TOKEN set)."""
+    page = MetricsEndpoint("scrape-" + "s" * 30, development=False)
+    return Starlette(routes=[Route("/metrics", page.page, methods=["GET"])])
+
+
+async def test_production_without_a_token_refuses_everyone():
+    page = MetricsEndpoint(None, development=False)
+    app = Starlette(routes=[Route("/metrics", page.page, methods=["GET"])])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://crm.test") as c:
+        response = await c.get("/metrics", headers={"Authorization": "Bearer "})
+
+    assert response.status_code == 401 and "CRM_METRICS_TOKEN" in response.text
+
+
+def test_settings_decide_the_guard():
+    assert MetricsEndpoint(None, development=True).open
+    assert not MetricsEndpoint("t" * 32, development=True).open  # a token set is always required
 
 
 @pytest.mark.parametrize("authorization", [None, "Bearer wrong", "Basic c2NyYXBl", "scrape-" + "s" * 30])
