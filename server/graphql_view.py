@@ -70,6 +70,8 @@ class GraphQLView:
         self.policies = policies
         self.tokens = tokens
         self.ide_html = get_graphql_ide_html("graphiql") if graphiql else None
+        # The operation each executed document ran, by its text (for logs and metrics).
+        self.operation_names: dict[str, str | None] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -161,7 +163,9 @@ class GraphQLView:
             data = await answer_repeat(key)
             if data is not None:
                 context.executed = True
-                return {"data": data}, 200
+                repeated = {"data": data}
+                note_outcome(self.operation_names.get(graphql_request.query, graphql_request.operation_name), repeated)
+                return repeated, 200
         remembered = repeats.current.set(key)
         try:
             result = await self.execute(graphql_request, context)
@@ -179,7 +183,12 @@ class GraphQLView:
         if result.extensions:
             body["extensions"] = result.extensions
         status = 400 if not executed and media == GRAPHQL_RESPONSE_JSON else 200
-        note_outcome(context.operation_name or graphql_request.operation_name, body)
+        operation = context.operation_name or graphql_request.operation_name
+        if executed:  # a repeat of this document is answered without executing it: remember its name
+            if len(self.operation_names) >= 1024:
+                self.operation_names.clear()
+            self.operation_names[graphql_request.query] = operation
+        note_outcome(operation, body)
         return body, status
 
     @staticmethod

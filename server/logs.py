@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 from server.settings import Settings
@@ -24,6 +25,7 @@ def formatter(settings: Settings) -> logging.Formatter:
         "%(asctime)s %(levelname)s %(name)s %(message)s",
         datefmt="%Y-%m-%dT%H:%M:%S%z",
         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        reserved_attrs=[*RESERVED_ATTRS, "color_message"],  # uvicorn's message with terminal colours
     )
 
 
@@ -36,7 +38,13 @@ def configure_logging(settings: Settings) -> None:
     handler.setFormatter(formatter(settings))
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
+    # Neither format shows the thread or the multiprocessing name: not gathering them halves the
+    # cost of a record (the logging HOWTO's "Optimization"), which the statement meter pays per statement.
+    logging.logThreads = False
+    logging.logMultiprocessing = False
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
         logger.handlers.clear()  # uvicorn's own plain handlers would print past the JSON
         logger.propagate = True
+    # The request line (server/request_observer.py) says all uvicorn's access line says, and more.
+    logging.getLogger("uvicorn.access").propagate = False

@@ -14,7 +14,6 @@ import time
 import uuid
 
 from opentelemetry import trace
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import metrics
@@ -22,7 +21,7 @@ from server.request_stats import RequestStats, current
 
 log = logging.getLogger("crm.request")
 
-HEADER = "x-request-id"
+HEADER_BYTES = b"x-request-id"
 _PLAIN_ID = re.compile(rb"[A-Za-z0-9._:/+=-]{1,128}")
 # Probes and scrapes would drown the log: they are logged at debug level.
 _QUIET = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -44,7 +43,7 @@ class RequestObserver:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        given = next((value for name, value in scope["headers"] if name == b"x-request-id"), None)
+        given = next((value for name, value in scope["headers"] if name == HEADER_BYTES), None)
         stats = RequestStats(request_id(given))
         status = 500
 
@@ -52,7 +51,7 @@ class RequestObserver:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message)[HEADER] = stats.request_id
+                message["headers"] = [*message.get("headers", ()), (HEADER_BYTES, stats.request_id.encode())]
                 self.describe_span(stats)  # now: the server span ends with the answer's last byte
             await send(message)
 
