@@ -65,6 +65,7 @@ class Settings(BaseSettings):
         default=None, validation_alias="OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
     )
     otel_sdk_disabled: bool = Field(default=False, validation_alias="OTEL_SDK_DISABLED")
+    otel_service_name: str = Field(default="crm", validation_alias="OTEL_SERVICE_NAME")
     # Each API process also runs a job worker; turn off when `crm worker` processes do all the jobs.
     inprocess_worker: bool = True
     # Jobs one worker (in-process or `crm worker`) runs at once; pgqueuer needs at least 2.

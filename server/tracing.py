@@ -20,8 +20,6 @@ from starlette.middleware import Middleware
 
 from server.settings import Settings, SettingsError
 
-SERVICE_NAME = "crm"
-
 
 def exporter_names(settings: Settings) -> list[str]:
     """The exporters asked for; none means tracing is off."""
@@ -55,8 +53,8 @@ def tracer_provider(settings: Settings) -> TracerProvider | None:
     names = exporter_names(settings)
     if not names:
         return None
-    # Resource.create also reads OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES.
-    provider = TracerProvider(resource=Resource.create({"service.name": SERVICE_NAME}))
+    # Resource.create also reads OTEL_RESOURCE_ATTRIBUTES (the service name given here wins).
+    provider = TracerProvider(resource=Resource.create({"service.name": settings.otel_service_name}))
     for name in names:
         provider.add_span_processor(BatchSpanProcessor(_exporter(name)))
     return provider

@@ -95,3 +95,26 @@ async def test_development_logs_a_readable_line(http, caplog):
     text = formatter(Settings(env="development")).format(record)
     assert "POST /graphql 200 Ping ok" in text and "[dev-1]" in text
     assert not text.lstrip().startswith("{")
+
+
+async def test_a_refused_variable_value_is_not_logged(gql, factory, caplog):
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+    email = f"private-{uuid.uuid4().hex[:8]}@example.com"
+
+    with caplog.at_level(logging.DEBUG, logger="crm"):
+        body = await gql.post(CREATE, {"input": {"name": "X", "email": email, "status": {"no": email}}}, as_=admin)
+
+    assert email in body["errors"][0]["message"]  # the client is told what it sent
+    said = "\n".join(r.getMessage() for r in caplog.records)
+    assert "(the value is not logged)" in said and email not in said
+
+
+def test_both_shapes_of_graphql_cores_variable_errors_lose_their_value():
+    from schema.schema import loggable
+
+    got = "Variable '$input' got invalid value 'ana@example.com' at 'input.email'; Expected type 'String'."
+    has = "Variable '$input' has invalid value at .status: Enum 'S' cannot represent non-string value: {'no': 'ana@example.com'}."
+    assert loggable(got) == "Variable '$input' got invalid value (the value is not logged)."
+    assert loggable(has) == "Variable '$input' has invalid value at .status (the value is not logged)."
+    assert loggable("Cannot query field 'x' on type 'Query'.") == "Cannot query field 'x' on type 'Query'."

@@ -29,6 +29,7 @@ def clean_otel_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "OTEL_EXPORTER_OTLP_ENDPOINT",
         "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
         "OTEL_SDK_DISABLED",
+        "OTEL_SERVICE_NAME",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -44,7 +45,8 @@ def test_no_exporter_configured_means_nothing_is_instrumented(app, clean_otel_en
 def test_an_exporter_or_an_otlp_endpoint_turns_tracing_on(clean_otel_env):
     assert tracing.exporter_names(Settings(OTEL_TRACES_EXPORTER="console")) == ["console"]
     assert tracing.exporter_names(Settings(OTEL_EXPORTER_OTLP_ENDPOINT="http://collector:4318")) == ["otlp"]
-    assert tracing.tracer_provider(Settings(OTEL_TRACES_EXPORTER="console")) is not None
+    provider = tracing.tracer_provider(Settings(OTEL_TRACES_EXPORTER="console", OTEL_SERVICE_NAME="crm-eu"))
+    assert provider is not None and provider.resource.attributes["service.name"] == "crm-eu"
 
 
 @pytest.fixture
