@@ -58,7 +58,7 @@ async def test_the_request_line_is_json_in_production_with_ids_and_costs_but_no_
 
     render = formatter(PRODUCTION)
     lines = [render.format(record) for record in caplog.records]
-    request_lines = [json.loads(line) for line in lines if f'"request_id": "{rid}"' in line]
+    request_lines = [line for line in map(json.loads, lines) if line.get("request_id") == rid]
     assert len(request_lines) == 1
     line = request_lines[0]
     assert line["logger"] == "crm.request" and line["level"] == "INFO"
