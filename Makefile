@@ -8,7 +8,7 @@ IDE_STAMP := ide/node_modules/.installed-stamp
 export CHROMIUM ?= /usr/bin/chromium
 APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test lint ide bench bench-import bench-reports bench-export schema clean
+.PHONY: run test lint ide bench bench-import bench-reports bench-export bench-observability schema clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -56,6 +56,9 @@ bench-reports: $(STAMP)  ## report previews (two dimensions) at 1,000,000 custom
 
 bench-export: $(STAMP)  ## 1,000,000 customers exported as CSV and xlsx: rows/s and the writer's peak RSS
 	$(BIN)/python -m bench.exports
+
+bench-observability: $(STAMP)  ## CPU per request with and without the request id, log line and metrics
+	$(BIN)/python -m bench.observability
 
 clean:
 	rm -rf $(VENV) .data ide/node_modules

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from prometheus_client import Counter
+
 from authz.catalogue import CATALOGUE, Permission, Scope
 from authz.errors import Forbidden, Unauthenticated
 from authz.policy import CompiledPolicy
 from authz.principal import Principal
+
+REFUSALS = Counter(
+    "crm_authz_refusals",
+    "Requests refused (FORBIDDEN) because the policy grants the caller's role no scope for the action.",
+    ["action"],
+)
 
 
 class Access:
@@ -53,6 +61,7 @@ class Access:
     def require(self, perm: Permission) -> Scope:
         scope = self.scope(perm)
         if scope is None:
+            REFUSALS.labels(perm.key).inc()
             raise Forbidden(perm.refusal())
         return scope
 

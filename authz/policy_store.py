@@ -14,11 +14,19 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from prometheus_client import Counter
+
 from authz.policy import CompiledPolicy, PolicyInvalid, fingerprint, load_policy
 from models.db import execute, in_transaction
 from models.sql import Sql
 
 log = logging.getLogger("crm.policy")
+
+RELOADS = Counter(
+    "crm_policy_reloads",
+    "Changed policy files seen: swapped in (reloaded), refused by the check (refused), or unreadable.",
+    ["result"],
+)
 
 
 _installed: PolicyStore | None = None
@@ -49,6 +57,7 @@ class PolicyStore:
             seen = fingerprint(self.directory)
         except OSError as exc:
             log.error("POLICY NOT RELOADED: cannot read %s: %s", self.directory, exc)
+            RELOADS.labels("unreadable").inc()
             return False
         if seen == self._last_seen:
             return False
@@ -65,9 +74,11 @@ class PolicyStore:
                 " | ".join(str(p) for p in exc.problems),
             )
             self.last_error = exc
+            RELOADS.labels("refused").inc()
             return False
         self.current = policy
         self.last_error = None
+        RELOADS.labels("reloaded").inc()
         log.warning("policy reloaded from %s (%s)", self.directory, policy.fingerprint[:12])
         return True
 

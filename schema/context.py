@@ -26,6 +26,8 @@ class Context:
     _contact_hidden: bool | None = None
     # Set when execution begins (schema/execution.py): errors without it are request errors.
     executed: bool = False
+    # The name of the operation executed (None when anonymous or not executed), for logs and metrics.
+    operation_name: str | None = None
     # The largest file an import may upload (CRM_IMPORT_MAX_BYTES).
     import_max_bytes: int = 50 * 1024 * 1024
 

@@ -26,6 +26,8 @@ class CrmExecutionContext(CompiledExecutionContext):
     def execute_operation(self, serially: bool | None = None) -> Any:
         if hasattr(self.context_value, "executed"):
             self.context_value.executed = True
+            name = self.operation.name
+            self.context_value.operation_name = name.value if name is not None else None
         return super().execute_operation(serially)
 
     def execute_fields(

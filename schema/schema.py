@@ -171,7 +171,20 @@ class CrmSchema(strawberry.Schema):
                 log.warning("statement timeout at %s: %s", error.path, error.original_error)
             else:
                 code = (error.extensions or {}).get("code", "BAD_REQUEST")
-                log.info("request refused (%s): %s", code, error.message)
+                log.info("request refused (%s): %s", code, loggable(error.message))
+
+
+# graphql-core quotes a variable's refused value in its message ("... got invalid value 'x'; ...",
+# "... has invalid value at .email: ... 'x'."): the client sees it, the log does not.
+_VARIABLE_VALUE = re.compile(r"(Variable '\$\w+' (?:got|has) invalid value)(?: at ([^\s:]+))?")
+
+
+def loggable(message: str) -> str:
+    """A refusal's message without the variable value graphql-core quotes in it (contact data, say)."""
+    found = _VARIABLE_VALUE.match(message)
+    if found is None:
+        return message
+    return f"{found[1]}{f' at {found[2]}' if found[2] else ''} (the value is not logged)."
 
 
 MASKED_MESSAGE = "Unexpected error."

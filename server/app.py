@@ -8,6 +8,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -24,14 +25,16 @@ from resolvers import cursors
 from resolvers.exports import config as export_config
 from resolvers.jobs.handlers import load_handlers
 from schema.schema import Limits, build_schema
-from server import idempotency, principal_events
+from server import idempotency, metrics, principal_events, request_stats, tracing
 from server.database import resolve_database_url, tortoise_config
 from server.export_routes import ExportRoutes
 from server.graphql_ide import GraphiQLIde
 from server.graphql_view import GraphQLView
 from server.import_routes import ImportRoutes
+from server.logs import configure_logging
 from server.notifier import install_notifier
 from server.report_routes import ReportRoutes
+from server.request_observer import RequestObserver
 from server.settings import Settings, get_settings
 from server.webhooks import setup_webhooks
 from server.worker import Worker
@@ -128,9 +131,17 @@ def start_worker(url: str, settings: Settings) -> tuple[Worker, asyncio.Task[Non
     return worker, asyncio.create_task(worker.run(), name="crm-job-worker")
 
 
-def create_app(settings: Settings | None = None, database_url: str | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, database_url: str | None = None, tracer_provider: TracerProvider | None = None
+) -> Starlette:
+    """The app. ``tracer_provider`` overrides the one the OTel variables describe (tests pass one)."""
     settings = settings or get_settings()
     url = database_url or resolve_database_url(settings)
+    request_stats.install_statement_meter(log_statements=settings.log_level.lower() == "debug")
+    tracer_provider = tracer_provider or tracing.tracer_provider(settings)
+    metrics_page = metrics.MetricsEndpoint(settings.metrics_token, development=settings.development)
+    if not settings.development and not settings.metrics_token:
+        log.warning("/metrics is refused to everyone: set CRM_METRICS_TOKEN to scrape it")
     policies = PolicyStore(settings.policy_dir)
     policy_store.install(policies)  # background jobs read the policy through it
     cursors.configure(settings.signing_secret())
@@ -174,9 +185,16 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             watcher = asyncio.create_task(policies.watch(settings.policy_poll_seconds))
             jobs = start_worker(url, settings) if settings.inprocess_worker else None
             principal_changes = asyncio.create_task(principal_events.listen(url))
+            pool_sampler = asyncio.create_task(
+                metrics.sample_pool_every(settings.metrics_pool_sample_seconds, settings.db_pool_max)
+            )
             try:
                 yield
             finally:
+                pool_sampler.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pool_sampler
+                metrics.forget_this_process()
                 principal_changes.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await principal_changes
@@ -193,6 +211,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             Route("/graphql", graphql),  # every method: the view answers 405 itself, in the usual shape
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_page.page, methods=["GET"]),
             Route("/imports", imports.create, methods=["POST"]),
             Route("/imports/template.{kind:str}", imports.template, methods=["GET"]),
             Route("/imports/{id:str}/errors.csv", imports.errors_csv, methods=["GET"]),
@@ -201,13 +220,15 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             *(ide.routes() if ide else []),  # GraphiQL's files, only where its page is served
         ],
         middleware=[
+            *([tracing.instrument(tracer_provider)] if tracer_provider else []),
+            Middleware(RequestObserver),
             Middleware(
                 BodySizeLimit,
                 max_bytes=settings.max_body_bytes,
                 upload_bytes=settings.import_max_bytes,
                 upload_paths=("/graphql",),
                 file_paths=("/imports",),
-            )
+            ),
         ],
         lifespan=lifespan,
     )
@@ -222,4 +243,5 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
 def app_from_env() -> Starlette:
     """Uvicorn factory: ``uvicorn --factory server.app:app_from_env``."""
+    configure_logging(get_settings())
     return create_app()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import sys
+import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -147,6 +149,8 @@ def run(
     """Migrate, in development seed a demo tenant if the database is empty and print demo tokens, and serve."""
     import uvicorn
 
+    from server.logs import configure_logging
+
     settings = get_settings()
     try:
         settings.signing_secret()
@@ -160,20 +164,46 @@ def run(
     # The workers are told where the database is; the embedded one stays this process's to stop.
     os.environ["DATABASE_URL"] = url
     host, port = host or settings.host, port or settings.port
+    metrics_dir = _metrics_dir(count)
     typer.echo(
         f"\nServing http://{host}:{port}/graphql with {count} worker process{'es' if count > 1 else ''}"
         f"  (Ctrl-C or SIGTERM stops the server{' and the embedded PostgreSQL' if not settings.database_url else ''})\n"
     )
-    uvicorn.run(
-        "server.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=count,
-        log_level=settings.log_level,
-        loop="uvloop",
-        http="httptools",
-    )
+    configure_logging(settings)
+    try:
+        uvicorn.run(
+            "server.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=count,
+            log_level=settings.log_level,
+            # Logging is the app's (server/logs.py): uvicorn's loggers go through it, and the
+            # request line (server/request_observer.py) replaces uvicorn's access line.
+            log_config=None,
+            access_log=False,
+            loop="uvloop",
+            http="httptools",
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _metrics_dir(workers: int) -> Path | None:
+    """Several workers write their metrics to one folder (prometheus-client's multiprocess mode);
+    answer the folder made for this run, to remove when it ends (None: the operator's, or none)."""
+    from server.metrics import MULTIPROC_ENV, prepare_multiprocess_dir
+
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        prepare_multiprocess_dir(Path(given))
+        return None
+    if workers == 1:
+        return None
+    made = Path(tempfile.mkdtemp(prefix="crm-metrics-"))
+    os.environ[MULTIPROC_ENV] = str(made)  # the workers inherit it
+    return made
 
 
 async def _prepare(url: str, *, seed: bool, workers: int) -> None:
@@ -233,13 +263,12 @@ def worker(
     Run as many as needed next to the API; each claims jobs from the database. A stop lets the
     jobs in hand finish; a killed worker's jobs are taken over by another once their heartbeat is stale.
     """
-    import logging
-
+    from server.logs import configure_logging
     from server.worker import QueueMissing, serve
 
     settings = get_settings()
     url = database_url()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     try:
         asyncio.run(serve(url, concurrency=concurrency or settings.worker_concurrency, extra_modules=imports))
     except QueueMissing as exc:

@@ -17,6 +17,7 @@ import asyncpg
 
 from models import MODEL_MODULES
 from server import embedded
+from server.request_stats import add_sql_time
 from server.settings import Settings, get_settings
 
 log = logging.getLogger("crm.database")
@@ -100,7 +101,9 @@ def _encode_json(value: Any) -> str:
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
-    """json/jsonb arrive as Python objects in raw statements too, not as text."""
+    """json/jsonb arrive as Python objects in raw statements too, not as text; each statement's
+    time is added to its request's (server/request_stats.py)."""
+    connection.add_query_logger(add_sql_time)
     for name in ("json", "jsonb"):
         await connection.set_type_codec(
             name, encoder=_encode_json, decoder=json.loads, schema="pg_catalog", format="text"

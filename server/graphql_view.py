@@ -34,7 +34,7 @@ from schema.compile import repeats
 from schema.compile.execution import answer_repeat
 from schema.context import Context
 from schema.schema import with_codes
-from server import idempotency
+from server import idempotency, metrics, request_stats
 from server.graphql_http import GRAPHQL_RESPONSE_JSON, GraphQLRequest, Refusal, decode_request, negotiate
 from server.graphql_ide import GraphiQLIde
 from server.graphql_multipart import decode_multipart, is_multipart
@@ -70,6 +70,8 @@ class GraphQLView:
         self.policies = policies
         self.tokens = tokens
         self.ide = ide  # GraphiQL's page on a browser's GET; None when it is off (production)
+        # The operation each executed document ran, by its text (for logs and metrics).
+        self.operation_names: dict[str, str | None] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -102,8 +104,12 @@ class GraphQLView:
             graphql_request = decode_request(content_type, await request.body())
         except Refusal as refusal:
             log.info("request refused (%d): %s", refusal.status, refusal.message)
-            return self.respond(refusal.body, refusal.status, media, refusal.headers)
+            return self.refuse(refusal, media)
         return await self.answer(request, graphql_request, media)
+
+    def refuse(self, refusal: Refusal, media: str | None) -> Response:
+        note_outcome(None, refusal.body)
+        return self.respond(refusal.body, refusal.status, media, refusal.headers)
 
     async def handle_upload(self, request: Request, media: str) -> Response:
         """A multipart request (file uploads): its files live on disk for the request only."""
@@ -113,7 +119,7 @@ class GraphQLView:
                 graphql_request = await decode_multipart(request, files)
             except Refusal as refusal:
                 log.info("request refused (%d): %s", refusal.status, refusal.message)
-                return self.respond(refusal.body, refusal.status, media, refusal.headers)
+                return self.refuse(refusal, media)
             return await self.answer(request, graphql_request, media)
         finally:
             for path in files:
@@ -157,7 +163,9 @@ class GraphQLView:
             data = await answer_repeat(key)
             if data is not None:
                 context.executed = True
-                return {"data": data}, 200
+                repeated = {"data": data}
+                note_outcome(self.operation_names.get(graphql_request.query, graphql_request.operation_name), repeated)
+                return repeated, 200
         remembered = repeats.current.set(key)
         try:
             result = await self.execute(graphql_request, context)
@@ -175,6 +183,12 @@ class GraphQLView:
         if result.extensions:
             body["extensions"] = result.extensions
         status = 400 if not executed and media == GRAPHQL_RESPONSE_JSON else 200
+        operation = context.operation_name or graphql_request.operation_name
+        if executed:  # a repeat of this document is answered without executing it: remember its name
+            if len(self.operation_names) >= 1024:
+                self.operation_names.clear()
+            self.operation_names[graphql_request.query] = operation
+        note_outcome(operation, body)
         return body, status
 
     @staticmethod
@@ -221,8 +235,22 @@ class GraphQLView:
             principal = await authenticate(credential, self.tokens)
         except Unauthenticated as exc:
             return Context(request=request, _access=None, auth_error=exc, import_max_bytes=self.import_max_bytes)
+        stats = request_stats.current.get()
+        if stats is not None and principal is not None:
+            stats.tenant = principal.tenant_slug
+            stats.user_id = str(principal.user_id) if principal.user_id else None
+            stats.api_key_id = str(principal.api_key_id) if principal.api_key_id else None
         return Context(
             request=request,
             _access=Access(principal, policy) if principal else None,
             import_max_bytes=self.import_max_bytes,
         )
+
+
+def note_outcome(operation: str | None, body: dict[str, Any]) -> None:
+    """Tell the request's observer (server/request_observer.py) what ran and how it ended."""
+    stats = request_stats.current.get()
+    if stats is not None:
+        stats.operation = operation
+        errors = body.get("errors") or ()
+        stats.outcome = metrics.outcome_of(error.get("extensions", {}).get("code") for error in errors)

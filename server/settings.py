@@ -52,6 +52,20 @@ class Settings(BaseSettings):
     # One worker process per core: a request that keeps Python busy stalls only its own worker.
     workers: int = Field(default_factory=available_cores, ge=1)
     log_level: str = "info"
+    # /metrics: with a token, only `Authorization: Bearer <token>` reads it; without one it is open in
+    # development and refused in production.
+    metrics_token: str | None = None
+    # Each process samples its database pool this often for the crm_db_pool_connections gauge.
+    metrics_pool_sample_seconds: float = Field(default=2.0, gt=0)
+    # OpenTelemetry's standard variables (read without the CRM_ prefix): traces are off unless an
+    # exporter is named or an OTLP endpoint is set (server/tracing.py).
+    otel_traces_exporter: str | None = Field(default=None, validation_alias="OTEL_TRACES_EXPORTER")
+    otel_exporter_otlp_endpoint: str | None = Field(default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    otel_exporter_otlp_traces_endpoint: str | None = Field(
+        default=None, validation_alias="OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+    )
+    otel_sdk_disabled: bool = Field(default=False, validation_alias="OTEL_SDK_DISABLED")
+    otel_service_name: str = Field(default="crm", validation_alias="OTEL_SERVICE_NAME")
     # Each API process also runs a job worker; turn off when `crm worker` processes do all the jobs.
     inprocess_worker: bool = True
     # Jobs one worker (in-process or `crm worker`) runs at once; pgqueuer needs at least 2.

@@ -24,6 +24,7 @@ import pytest
 from tortoise.context import TortoiseContext
 
 from authz.authenticate import forget_principals
+from server import request_stats
 from server.app import create_app
 from server.database import asyncpg_params, ensure_database, migrate, start_embedded, with_database
 from server.settings import PROJECT_ROOT, Settings
@@ -130,9 +131,8 @@ def factory(app: Any, settings: Settings) -> Factory:
     return Factory(app.state.tokens)
 
 
-class StatementCounter(logging.Handler):
+class StatementCounter:
     def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
         self.statements: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -146,22 +146,19 @@ class StatementCounter(logging.Handler):
 
 @pytest.fixture
 def count_statements() -> Iterator[Any]:
-    """Count SQL statements sent through Tortoise's client while the block runs."""
-    logger = logging.getLogger("tortoise.db_client")
+    """Count SQL statements sent through Tortoise's client while the block runs, with the meter
+    that counts them per request in production (server/request_stats.py)."""
 
     @contextmanager
     def counting(*, fresh_principals: bool = True) -> Iterator[StatementCounter]:
         if fresh_principals:  # count the credential's lookup, as on a first request (authz/authenticate.py)
             forget_principals()
         counter = StatementCounter()
-        previous = logger.level
-        logger.setLevel(logging.DEBUG)
-        logger.addHandler(counter)
+        request_stats.watchers.append(counter.emit)
         try:
             yield counter
         finally:
-            logger.removeHandler(counter)
-            logger.setLevel(previous)
+            request_stats.watchers.remove(counter.emit)
 
     yield counting
 
