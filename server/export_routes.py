@@ -11,8 +11,6 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from authz.access import Access
-from authz.authenticate import authenticate, credential_from_headers
 from authz.errors import Forbidden, Unauthenticated
 from authz.policy_store import PolicyStore
 from authz.tokens import TokenConfig
@@ -22,6 +20,7 @@ from resolvers.exports import service
 from resolvers.exports.produce import MEDIA_TYPES
 from schema.node import parse_id
 from server.graphql_view import encode_json
+from server.route_access import route_access
 
 _WHY = {
     ExportStatus.QUEUED: (409, "NOT_READY", "The export is still being written; try again in a moment."),
@@ -44,11 +43,7 @@ class ExportRoutes:
     async def download(self, request: Request) -> Response:
         value = request.path_params["id"]
         try:
-            credential = credential_from_headers(request.headers.get("authorization"), request.headers.get("x-api-key"))
-            principal = await authenticate(credential, self.tokens)
-            if principal is None:
-                raise Unauthenticated()
-            access = Access(principal, self.policies.current)
+            access = await route_access(request, self.tokens, self.policies)
             pk = parse_id(value, "Export")
             if pk is None:
                 raise NotFound("Export", value)

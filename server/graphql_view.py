@@ -235,11 +235,8 @@ class GraphQLView:
             principal = await authenticate(credential, self.tokens)
         except Unauthenticated as exc:
             return Context(request=request, _access=None, auth_error=exc, import_max_bytes=self.import_max_bytes)
-        stats = request_stats.current.get()
-        if stats is not None and principal is not None:
-            stats.tenant = principal.tenant_slug
-            stats.user_id = str(principal.user_id) if principal.user_id else None
-            stats.api_key_id = str(principal.api_key_id) if principal.api_key_id else None
+        if principal is not None:
+            request_stats.note_principal(principal)
         return Context(
             request=request,
             _access=Access(principal, policy) if principal else None,

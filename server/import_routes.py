@@ -21,7 +21,6 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from authz.access import Access
-from authz.authenticate import authenticate, credential_from_headers
 from authz.catalogue import P
 from authz.errors import Forbidden, Unauthenticated
 from authz.policy_store import PolicyStore
@@ -37,6 +36,7 @@ from schema.node import parse_id, to_global_id
 from server.graphql_view import encode_json
 from server.import_options import BadOption, create_with_options, parse_mapping_json, parse_mode
 from server.multipart_form import BadMultipart, read_form
+from server.route_access import route_access
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Raw bodies POST /imports takes; "application/vnd.ms-excel" is what Windows browsers call a .csv.
@@ -86,11 +86,7 @@ class ImportRoutes:
         self.max_bytes = max_bytes
 
     async def _access(self, request: Request) -> Access:
-        credential = credential_from_headers(request.headers.get("authorization"), request.headers.get("x-api-key"))
-        principal = await authenticate(credential, self.tokens)
-        if principal is None:
-            raise Unauthenticated()
-        return Access(principal, self.policies.current)
+        return await route_access(request, self.tokens, self.policies)
 
     async def _guarded(self, request: Request, work: Any) -> Response:
         """Run ``work(access)``; failures become typed JSON errors (never a 500 for bad input)."""

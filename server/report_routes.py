@@ -13,7 +13,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from authz.access import Access
-from authz.authenticate import authenticate, credential_from_headers
 from authz.errors import Forbidden, Unauthenticated
 from authz.policy_store import PolicyStore
 from authz.tokens import TokenConfig
@@ -22,6 +21,7 @@ from resolvers.reports.csv_out import report_csv
 from resolvers.reports.templates import run_template
 from schema.node import parse_id
 from server.import_routes import Refused, _answer
+from server.route_access import route_access
 
 
 class ReportRoutes:
@@ -30,11 +30,7 @@ class ReportRoutes:
         self.tokens = tokens
 
     async def _access(self, request: Request) -> Access:
-        credential = credential_from_headers(request.headers.get("authorization"), request.headers.get("x-api-key"))
-        principal = await authenticate(credential, self.tokens)
-        if principal is None:
-            raise Unauthenticated()
-        return Access(principal, self.policies.current)
+        return await route_access(request, self.tokens, self.policies)
 
     async def _guarded(self, request: Request, work: Callable[[Access], Awaitable[Response]]) -> Response:
         try:

@@ -14,6 +14,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from authz.principal import Principal
+
 STATEMENT_LOGGER = "tortoise.db_client"
 
 
@@ -34,6 +36,15 @@ class RequestStats:
 # Tasks a request starts (DataLoader batches, gathered root fields) copy the context, so they
 # add to the same object.
 current: ContextVar[RequestStats | None] = ContextVar("request_stats", default=None)
+
+
+def note_principal(principal: Principal) -> None:
+    """Tell the current request's log line who asked (ids only)."""
+    stats = current.get()
+    if stats is not None:
+        stats.tenant = principal.tenant_slug
+        stats.user_id = str(principal.user_id) if principal.user_id else None
+        stats.api_key_id = str(principal.api_key_id) if principal.api_key_id else None
 
 
 # Callables given every statement record, whatever the request (the tests' statement counter).

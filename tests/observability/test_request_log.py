@@ -118,3 +118,17 @@ def test_both_shapes_of_graphql_cores_variable_errors_lose_their_value():
     assert loggable(got) == "Variable '$input' got invalid value (the value is not logged)."
     assert loggable(has) == "Variable '$input' has invalid value at .status (the value is not logged)."
     assert loggable("Cannot query field 'x' on type 'Query'.") == "Cannot query field 'x' on type 'Query'."
+
+
+@pytest.mark.parametrize(
+    "path", ["/imports/template.csv", "/reports/UmVwb3J0VGVtcGxhdGU6eA==.csv", "/exports/RXhwb3J0Ong="]
+)
+async def test_the_plain_routes_log_who_asked_too(http, factory, caplog, path):
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+
+    with caplog.at_level(logging.INFO, logger="crm.request"):
+        await http.get(path, headers={"Authorization": f"Bearer {admin.token}"})
+
+    [record] = [r for r in caplog.records if r.name == "crm.request"]
+    assert (record.tenant, record.user_id, record.path) == (tenant.slug, str(admin.id), path)
