@@ -20,12 +20,13 @@ from tortoise.contrib.starlette import RegisterTortoise
 from authz import policy_store
 from authz.policy_store import PolicyStore
 from authz.tokens import TokenConfig
+from models.tenancy import service_scope
 from resolvers import cursors
 from resolvers.exports import config as export_config
 from resolvers.jobs.handlers import load_handlers
 from schema.schema import Limits, build_schema
 from server import idempotency, principal_events
-from server.database import resolve_database_url, tortoise_config
+from server.database import app_database_url, resolve_database_url, tortoise_config
 from server.export_routes import ExportRoutes
 from server.graphql_view import GraphQLView
 from server.import_routes import ImportRoutes
@@ -108,6 +109,21 @@ class _TooLarge(Exception):
     pass
 
 
+class ServiceScope:
+    """Each request starts with no tenant, whatever context runs it; authentication names one and
+    row-level security holds the request's statements to it (models/tenancy.py)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with service_scope():
+            await self.app(scope, receive, send)
+
+
 async def healthz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
@@ -129,7 +145,9 @@ def start_worker(url: str, settings: Settings) -> tuple[Worker, asyncio.Task[Non
 
 def create_app(settings: Settings | None = None, database_url: str | None = None) -> Starlette:
     settings = settings or get_settings()
-    url = database_url or resolve_database_url(settings)
+    # The service connects as a role that owns nothing, under row-level security; the owner's URL
+    # (DATABASE_URL) is for migrations and the CLI.
+    url = app_database_url(database_url or resolve_database_url(settings), settings)
     policies = PolicyStore(settings.policy_dir)
     policy_store.install(policies)  # background jobs read the policy through it
     cursors.configure(settings.signing_secret())
@@ -198,13 +216,14 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             Route("/exports/{id:str}", exports.download, methods=["GET"]),
         ],
         middleware=[
+            Middleware(ServiceScope),
             Middleware(
                 BodySizeLimit,
                 max_bytes=settings.max_body_bytes,
                 upload_bytes=settings.import_max_bytes,
                 upload_paths=("/graphql",),
                 file_paths=("/imports",),
-            )
+            ),
         ],
         lifespan=lifespan,
     )
