@@ -14,8 +14,9 @@ from authz.errors import Unauthenticated
 from authz.principal import Principal, TenantSettings
 from authz.tokens import TokenConfig, verify_token
 from models import Role
-from models.db import execute, fetchrow
+from models.db import execute, fetchrow, fetchval
 from models.sql import Sql
+from models.tenancy import use_tenant
 
 log = logging.getLogger("crm.auth")
 
@@ -41,7 +42,7 @@ SELECT k.id AS key_id, k.role, k.name, k.secret_hash, k.revoked_at, k.user_id,
        {_TEAMS_OF.format(user="k.user_id")}
 FROM api_key k JOIN tenant t ON t.id = k.tenant_id
 LEFT JOIN app_user u ON u.id = k.user_id AND u.tenant_id = k.tenant_id
-WHERE k.id = %s
+WHERE k.id = %s AND k.tenant_id = %s
 """
 
 # Last-use times are informative; write them at most once a minute per key, off the request.
@@ -109,15 +110,29 @@ def credential_from_headers(authorization: str | None, api_key: str | None) -> s
 
 
 async def authenticate(credential: str | None, tokens: TokenConfig) -> Principal | None:
-    """None when no credential was sent; ``Unauthenticated`` when one was sent and is bad."""
+    """None when no credential was sent; ``Unauthenticated`` when one was sent and is bad.
+
+    The credential's tenant becomes the tenant of the current request or job (models/tenancy.py),
+    which row-level security then holds every statement to.
+    """
     if credential is None:
         return None
+    try:
+        principal = await _principal(credential, tokens)
+    except Unauthenticated:
+        use_tenant(None)
+        raise
+    use_tenant(principal.tenant_id)
+    if principal.api_key_id is not None:
+        _touch_key(principal.api_key_id, principal.tenant_id)
+    return principal
+
+
+async def _principal(credential: str, tokens: TokenConfig) -> Principal:
     if credential.startswith("crm_"):
         key = hashlib.sha256(credential.encode()).digest()
         known = _remembered(key)
         if known is not None:
-            assert known.api_key_id is not None
-            _touch_key(known.api_key_id)
             return known
         generation = _generation
         return _remember(key, await _from_api_key(credential), generation)
@@ -127,6 +142,7 @@ async def authenticate(credential: str | None, tokens: TokenConfig) -> Principal
     if known is not None:
         return known
     generation = _generation
+    use_tenant(claims.tenant_id)  # signed: the user is looked up within the company it names
     return _remember(user_key, await _user_principal(claims.user_id, claims.tenant_id), generation)
 
 
@@ -171,7 +187,12 @@ async def _from_api_key(credential: str) -> Principal:
     if parts is None:
         raise Unauthenticated("The API key is malformed.")
     key_id, secret = parts
-    row = await fetchrow(Sql(_KEY_QUERY, key_id))
+    # The one lookup across companies: which tenant the key belongs to (its secret is checked below).
+    tenant_id = await fetchval(Sql("SELECT crm_api_key_tenant(%s)", key_id))
+    if tenant_id is None:
+        raise Unauthenticated("The API key is not valid.")
+    use_tenant(tenant_id)
+    row = await fetchrow(Sql(_KEY_QUERY, key_id, tenant_id))
     if row is None or not secret_matches(secret, row["secret_hash"]):
         raise Unauthenticated("The API key is not valid.")
     if row["revoked_at"] is not None:
@@ -179,11 +200,10 @@ async def _from_api_key(credential: str) -> Principal:
     bound = row["user_id"] is not None
     if bound and not row["user_active"]:
         raise Unauthenticated("The API key's user is deactivated or no longer exists.")
-    _touch_key(key_id)
     return _key_row_principal(row, key_id)
 
 
-def _touch_key(key_id: UUID) -> None:
+def _touch_key(key_id: UUID, tenant_id: UUID) -> None:
     now = time.monotonic()
     if now - _key_touched.get(key_id, -_KEY_TOUCH_SECONDS) < _KEY_TOUCH_SECONDS:
         return
@@ -191,7 +211,9 @@ def _touch_key(key_id: UUID) -> None:
 
     async def touch() -> None:
         try:
-            await execute(Sql("UPDATE api_key SET last_used_at = now() WHERE id = %s", key_id))
+            await execute(
+                Sql("UPDATE api_key SET last_used_at = now() WHERE id = %s AND tenant_id = %s", key_id, tenant_id)
+            )
         except Exception:
             log.exception("could not record API key use")
 
@@ -204,8 +226,8 @@ async def principal_for(tenant_id: UUID, *, user_id: UUID | None, api_key_id: UU
     """The principal of a user or API key as it is now, for work started by them and done later
     (a background job): a deactivated user or a revoked key can no longer act."""
     if api_key_id is not None:
-        row = await fetchrow(Sql(_KEY_QUERY, api_key_id))
-        if row is None or row["tenant_id"] != tenant_id or row["revoked_at"] is not None:
+        row = await fetchrow(Sql(_KEY_QUERY, api_key_id, tenant_id))
+        if row is None or row["revoked_at"] is not None:
             raise Unauthenticated("The API key has been revoked.")
         bound = row["user_id"] is not None
         if bound and not row["user_active"]:

@@ -21,12 +21,13 @@ from tortoise.contrib.starlette import RegisterTortoise
 from authz import policy_store
 from authz.policy_store import PolicyStore
 from authz.tokens import TokenConfig
+from models.tenancy import service_scope
 from resolvers import cursors
 from resolvers.exports import config as export_config
 from resolvers.jobs.handlers import load_handlers
 from schema.schema import Limits, build_schema
 from server import idempotency, metrics, principal_events, request_stats, tracing
-from server.database import resolve_database_url, tortoise_config
+from server.database import app_database_url, resolve_database_url, tortoise_config
 from server.export_routes import ExportRoutes
 from server.graphql_ide import GraphiQLIde
 from server.graphql_view import GraphQLView
@@ -112,6 +113,21 @@ class _TooLarge(Exception):
     pass
 
 
+class ServiceScope:
+    """Each request starts with no tenant, whatever context runs it; authentication names one and
+    row-level security holds the request's statements to it (models/tenancy.py)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with service_scope():
+            await self.app(scope, receive, send)
+
+
 async def healthz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
@@ -136,7 +152,9 @@ def create_app(
 ) -> Starlette:
     """The app. ``tracer_provider`` overrides the one the OTel variables describe (tests pass one)."""
     settings = settings or get_settings()
-    url = database_url or resolve_database_url(settings)
+    # The service connects as a role that owns nothing, under row-level security; the owner's URL
+    # (DATABASE_URL) is for migrations and the CLI.
+    url = app_database_url(database_url or resolve_database_url(settings), settings)
     request_stats.install_statement_meter(log_statements=settings.log_level.lower() == "debug")
     tracer_provider = tracer_provider or tracing.tracer_provider(settings)
     metrics_page = metrics.MetricsEndpoint(settings.metrics_token, development=settings.development)
@@ -222,6 +240,7 @@ def create_app(
         middleware=[
             *([tracing.instrument(tracer_provider)] if tracer_provider else []),
             Middleware(RequestObserver),
+            Middleware(ServiceScope),
             Middleware(
                 BodySizeLimit,
                 max_bytes=settings.max_body_bytes,

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import asyncpg
 
 from models import MODEL_MODULES
+from models.tenancy import TenantConnection, apply_tenant
 from server import embedded
 from server.request_stats import add_sql_time
 from server.settings import Settings, get_settings
@@ -23,6 +24,8 @@ from server.settings import Settings, get_settings
 log = logging.getLogger("crm.database")
 
 EMBEDDED_DATABASE = "crm"
+# The role the service connects as (models/migrations/0029_row_level_security.py creates it).
+APP_ROLE = "crm_app"
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -54,6 +57,18 @@ def resolve_database_url(settings: Settings | None = None) -> str:
         return settings.database_url
     server_url = start_embedded(settings.data_dir)
     return with_database(server_url, EMBEDDED_DATABASE)
+
+
+def app_database_url(url: str, settings: Settings | None = None) -> str:
+    """The URL the service connects with: CRM_APP_DATABASE_URL, else ``url`` (the owner's, which
+    migrations use) as the role the migrations create for the service, over the same server."""
+    settings = settings or get_settings()
+    if settings.app_database_url:
+        return settings.app_database_url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{APP_ROLE}@" + (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
+    return parts._replace(netloc=netloc).geturl()
 
 
 def asyncpg_params(url: str) -> dict[str, Any]:
@@ -90,8 +105,9 @@ async def ensure_database(url: str) -> None:
 async def _keep_session_state(_connection: asyncpg.Connection) -> None:
     """Pool release hook that skips asyncpg's reset statement.
 
-    The service keeps no session state (no SET, LISTEN or session advisory locks on pooled
-    connections), so the reset round trip on every release is pure cost.
+    The service keeps no session state on pooled connections (no SET, LISTEN or session advisory
+    locks) but ``app.tenant_id``, which ``apply_tenant`` sets afresh whenever a connection is taken,
+    so the reset round trip on every release is pure cost.
     """
 
 
@@ -122,6 +138,10 @@ def tortoise_config(
         "maxsize": settings.db_pool_max,
         "reset": _keep_session_state,
         "init": _init_connection,
+        # Each connection taken from the pool is set to the tenant of the work taking it (row-level
+        # security reads it), a round trip only when that tenant differs from its last one.
+        "connection_class": TenantConnection,
+        "setup": apply_tenant,
         # PostgreSQL's own choice per prepared statement: a generic plan once it costs no more
         # than the custom plans so far, custom plans otherwise. Planning the compiled reads
         # afresh on every request cost more than running them (a profile: 1.7 ms of planning for

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     env: Literal["development", "production"] = "development"
     # Read without the CRM_ prefix: it is the name every PostgreSQL tool uses.
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    # The service's own connection (CRM_APP_DATABASE_URL): a role that owns nothing and is subject to
+    # row-level security. Unset: DATABASE_URL's server and database as the role crm_app, no password.
+    app_database_url: str | None = None
     data_dir: Path = PROJECT_ROOT / ".data"
     db_pool_max: int = 10
     # Every statement the service runs is cancelled by PostgreSQL after this long (0: no limit);

@@ -23,7 +23,7 @@ from authz.policy_store import PolicyStore
 from resolvers.jobs import runner
 from resolvers.jobs.handlers import load_handlers
 from schema.schema import build_schema
-from server.database import asyncpg_params, tortoise_config
+from server.database import app_database_url, asyncpg_params, tortoise_config
 from server.settings import get_settings
 from server.webhooks import setup_webhooks
 
@@ -96,6 +96,7 @@ async def serve(url: str, *, concurrency: int, extra_modules: list[str] | None =
     policy_store.install(PolicyStore(get_settings().policy_dir))
     # Webhook payloads are read through the API's schema.
     setup_webhooks(get_settings(), build_schema())
+    url = app_database_url(url)  # the service's role, under row-level security
     await check_queue(url)
     worker = Worker(url, concurrency=concurrency)
     loop = asyncio.get_running_loop()

@@ -23,12 +23,14 @@ import httpx
 import pytest
 from tortoise.context import TortoiseContext
 
+import server.app
 from authz.authenticate import forget_principals
 from server import request_stats
 from server.app import create_app
 from server.database import asyncpg_params, ensure_database, migrate, start_embedded, with_database
 from server.settings import PROJECT_ROOT, Settings
 from tests.factories import Factory
+from tests.owner_access import owner_routed_config
 
 TEST_SECRET = "test-secret-" + "x" * 40
 
@@ -81,9 +83,13 @@ def settings(policy_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Sett
 
 @pytest.fixture(scope="session")
 async def app(settings: Settings, database_url: str) -> AsyncIterator[Any]:
-    application = create_app(settings, database_url)
-    async with application.router.lifespan_context(application):
-        yield application
+    """The service, connected as crm_app under row-level security; the tests' own statements (outside
+    requests and jobs) run as the owner (tests/owner_access.py)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(server.app, "tortoise_config", owner_routed_config(database_url))
+        application = create_app(settings, database_url)
+        async with application.router.lifespan_context(application):
+            yield application
 
 
 @pytest.fixture(scope="session")

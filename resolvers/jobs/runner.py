@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 from pgqueuer.adapters.drivers.asyncpg import AsyncpgDriver
 from pgqueuer.adapters.persistence.queries import Queries
@@ -12,6 +13,7 @@ from pgqueuer.core.qm import QueueManager
 from pgqueuer.domain.models import Job
 from pgqueuer.domain.types import QueueExecutionMode
 
+from models.tenancy import service_scope
 from resolvers.jobs.enqueue import decode_payload
 from resolvers.jobs.registry import REGISTRY, JobKind, heartbeat_timeout
 
@@ -63,7 +65,11 @@ async def run(
 
 def _call(kind: JobKind) -> Any:
     async def call(job: Job) -> None:
-        await kind.handler(decode_payload(job.payload))
+        payload = decode_payload(job.payload)
+        # A job runs as the tenant its payload names (row-level security holds it there), or none.
+        tenant = payload.get("tenant_id")
+        with service_scope(UUID(tenant) if isinstance(tenant, str) else None):
+            await kind.handler(payload)
 
     call.__qualname__ = f"job:{kind.entrypoint}"
     return call
