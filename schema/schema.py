@@ -53,6 +53,8 @@ from schema.tags import TagMutation, TagQuery
 from schema.tasks import TaskMutation, TaskQuery
 from schema.teams import TeamMutation, TeamQuery
 from schema.tenants import TenantMutation, TenantQuery
+from schema.outages import CODE as DATABASE_UNAVAILABLE
+from schema.outages import DatabaseOutages
 from schema.timeouts import StatementTimeouts, cancelled_statement
 from schema.users import UserQuery
 from schema.webhooks import WebhookMutation, WebhookQuery
@@ -169,6 +171,8 @@ class CrmSchema(strawberry.Schema):
                 log.error("unexpected error at %s", error.path, exc_info=error.original_error)
             elif cancelled_statement(error):
                 log.warning("statement timeout at %s: %s", error.path, error.original_error)
+            elif (error.extensions or {}).get("code") == DATABASE_UNAVAILABLE:
+                log.warning("database unavailable at %s", error.path)
             else:
                 code = (error.extensions or {}).get("code", "BAD_REQUEST")
                 log.info("request refused (%s): %s", code, error.message)
@@ -206,6 +210,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         # After validation, with the request's variables: page sizes may come from them.
         lambda: CostLimit(max_nodes=limits.max_nodes),
         lambda: StatementTimeouts(timeout_ms=limits.statement_timeout_ms),
+        DatabaseOutages,
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message=MASKED_MESSAGE),
     ]
     if not limits.introspection:

@@ -30,6 +30,7 @@ from server.export_routes import ExportRoutes
 from server.graphql_view import GraphQLView
 from server.import_routes import ImportRoutes
 from server.notifier import install_notifier
+from server.outages import DatabaseOutage
 from server.report_routes import ReportRoutes
 from server.settings import Settings, get_settings
 from server.webhooks import setup_webhooks
@@ -204,7 +205,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
                 upload_bytes=settings.import_max_bytes,
                 upload_paths=("/graphql",),
                 file_paths=("/imports",),
-            )
+            ),
+            Middleware(DatabaseOutage),
         ],
         lifespan=lifespan,
     )

@@ -31,6 +31,7 @@ from authz.authenticate import authenticate, credential_from_headers, forget_pri
 from authz.errors import Unauthenticated
 from authz.policy_store import PolicyStore
 from authz.tokens import TokenConfig
+from schema import outages
 from schema.compile import repeats
 from schema.compile.execution import answer_repeat
 from schema.context import Context
@@ -38,6 +39,7 @@ from schema.schema import with_codes
 from server import idempotency
 from server.graphql_http import GRAPHQL_RESPONSE_JSON, GraphQLRequest, Refusal, decode_request, negotiate
 from server.graphql_multipart import decode_multipart, is_multipart
+from server.outages import RETRY_AFTER_SECONDS
 
 log = logging.getLogger("crm.graphql")
 
@@ -126,7 +128,8 @@ class GraphQLView:
         if idempotency_key is not None and access is not None and idempotency.is_mutation(graphql_request):
             return await self.answer_once(access, idempotency_key, graphql_request, context, media)
         body, status = await self.run(graphql_request, context, media)
-        return self.respond(body, status, media)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
+        return self.respond(body, status, media, headers)
 
     async def answer_once(
         self, access: Access, key: str, graphql_request: GraphQLRequest, context: Context, media: str
@@ -175,6 +178,8 @@ class GraphQLView:
         if result.extensions:
             body["extensions"] = result.extensions
         status = 400 if not executed and media == GRAPHQL_RESPONSE_JSON else 200
+        if any(error["extensions"]["code"] == outages.CODE for error in body.get("errors", ())):
+            status = 503  # the database is down: nothing this request did can be trusted
         return body, status
 
     @staticmethod
