@@ -43,6 +43,8 @@ from schema.integrations import IntegrationMutation, IntegrationQuery
 from schema.lifecycle import LifecycleMutation
 from schema.node_query import NodeQuery
 from schema.notes import NoteMutation
+from schema.outages import CODE as DATABASE_UNAVAILABLE
+from schema.outages import DatabaseOutages
 from schema.portfolios import PortfolioMutation, PortfolioQuery
 from schema.purchases import PurchaseMutation
 from schema.reports import ReportMutation, ReportQuery
@@ -53,8 +55,6 @@ from schema.tags import TagMutation, TagQuery
 from schema.tasks import TaskMutation, TaskQuery
 from schema.teams import TeamMutation, TeamQuery
 from schema.tenants import TenantMutation, TenantQuery
-from schema.outages import CODE as DATABASE_UNAVAILABLE
-from schema.outages import DatabaseOutages
 from schema.timeouts import StatementTimeouts, cancelled_statement
 from schema.users import UserQuery
 from schema.webhooks import WebhookMutation, WebhookQuery

@@ -22,6 +22,7 @@ from resolvers.exports import service
 from resolvers.exports.produce import MEDIA_TYPES
 from schema.node import parse_id
 from server.graphql_view import encode_json
+from server.rate_limits import RateLimiter
 
 _WHY = {
     ExportStatus.QUEUED: (409, "NOT_READY", "The export is still being written; try again in a moment."),
@@ -37,15 +38,17 @@ def _error(status: int, code: str, message: str) -> Response:
 
 
 class ExportRoutes:
-    def __init__(self, *, policies: PolicyStore, tokens: TokenConfig) -> None:
+    def __init__(self, *, policies: PolicyStore, tokens: TokenConfig, limiter: RateLimiter | None = None) -> None:
         self.policies = policies
         self.tokens = tokens
+        self.limiter = limiter or RateLimiter(0, 0)
 
     async def download(self, request: Request) -> Response:
         value = request.path_params["id"]
         try:
             credential = credential_from_headers(request.headers.get("authorization"), request.headers.get("x-api-key"))
             principal = await authenticate(credential, self.tokens)
+            await self.limiter.charge(principal)
             if principal is None:
                 raise Unauthenticated()
             access = Access(principal, self.policies.current)

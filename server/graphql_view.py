@@ -40,6 +40,7 @@ from server import idempotency
 from server.graphql_http import GRAPHQL_RESPONSE_JSON, GraphQLRequest, Refusal, decode_request, negotiate
 from server.graphql_multipart import decode_multipart, is_multipart
 from server.outages import RETRY_AFTER_SECONDS
+from server.rate_limits import RateLimiter
 
 log = logging.getLogger("crm.graphql")
 
@@ -65,7 +66,9 @@ class GraphQLView:
         graphiql: bool,
         import_max_bytes: int = 50 * 1024 * 1024,
         idempotency_config: idempotency.Config = idempotency.DEFAULT,
+        limiter: RateLimiter | None = None,
     ) -> None:
+        self.limiter = limiter or RateLimiter(0, 0)
         self.schema = schema
         self.idempotency_config = idempotency_config
         self.import_max_bytes = import_max_bytes
@@ -226,6 +229,7 @@ class GraphQLView:
             principal = await authenticate(credential, self.tokens)
         except Unauthenticated as exc:
             return Context(request=request, _access=None, auth_error=exc, import_max_bytes=self.import_max_bytes)
+        await self.limiter.charge(principal)  # RateLimited: answered 429 (server/rate_limits.py)
         return Context(
             request=request,
             _access=Access(principal, policy) if principal else None,

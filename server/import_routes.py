@@ -37,6 +37,7 @@ from schema.node import parse_id, to_global_id
 from server.graphql_view import encode_json
 from server.import_options import BadOption, create_with_options, parse_mapping_json, parse_mode
 from server.multipart_form import BadMultipart, read_form
+from server.rate_limits import RateLimiter
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Raw bodies POST /imports takes; "application/vnd.ms-excel" is what Windows browsers call a .csv.
@@ -79,15 +80,25 @@ def _unreadable(exc: UnreadableFile) -> Refused:
 
 
 class ImportRoutes:
-    def __init__(self, schema: Any, *, policies: PolicyStore, tokens: TokenConfig, max_bytes: int) -> None:
+    def __init__(
+        self,
+        schema: Any,
+        *,
+        policies: PolicyStore,
+        tokens: TokenConfig,
+        max_bytes: int,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.schema = schema
         self.policies = policies
         self.tokens = tokens
+        self.limiter = limiter or RateLimiter(0, 0)
         self.max_bytes = max_bytes
 
     async def _access(self, request: Request) -> Access:
         credential = credential_from_headers(request.headers.get("authorization"), request.headers.get("x-api-key"))
         principal = await authenticate(credential, self.tokens)
+        await self.limiter.charge(principal)
         if principal is None:
             raise Unauthenticated()
         return Access(principal, self.policies.current)

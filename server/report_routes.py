@@ -22,16 +22,19 @@ from resolvers.reports.csv_out import report_csv
 from resolvers.reports.templates import run_template
 from schema.node import parse_id
 from server.import_routes import Refused, _answer
+from server.rate_limits import RateLimiter
 
 
 class ReportRoutes:
-    def __init__(self, *, policies: PolicyStore, tokens: TokenConfig) -> None:
+    def __init__(self, *, policies: PolicyStore, tokens: TokenConfig, limiter: RateLimiter | None = None) -> None:
         self.policies = policies
         self.tokens = tokens
+        self.limiter = limiter or RateLimiter(0, 0)
 
     async def _access(self, request: Request) -> Access:
         credential = credential_from_headers(request.headers.get("authorization"), request.headers.get("x-api-key"))
         principal = await authenticate(credential, self.tokens)
+        await self.limiter.charge(principal)
         if principal is None:
             raise Unauthenticated()
         return Access(principal, self.policies.current)
