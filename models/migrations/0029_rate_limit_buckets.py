@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     page for the next version of a row, so the updates stay HOT (no index write, less bloat).
     """
 
-    dependencies = [("models", "0027_customer_deletion")]
+    dependencies = [("models", "0028_tenant_keyed_constraints")]
 
     initial = False
 

@@ -88,6 +88,8 @@ async def test_a_postgres_restart_answers_503_then_recovers_without_restarting_t
         await asyncio.to_thread(postgres.stop)
         await asyncio.sleep(0.5)
         during = [await _page(client, token) for _ in range(3)]
+        # A caller not remembered yet: its lookup fails before any resolver runs.
+        during.append(await _page(client, server.tokens()["seller"]))
         ready = await client.get("/readyz")
         load_running = False
         await asyncio.gather(*loaders)
