@@ -48,6 +48,7 @@ class PolicyStore:
         self.last_error: PolicyInvalid | None = None
         self._wake = asyncio.Event()
         self._announced: str | None = None  # the fingerprint another process swapped in last
+        self.recorded = self.current.fingerprint  # the last swap whose audit entries are written
 
     def announced(self, fingerprint: str | None) -> None:
         """Another process swapped in a policy (None: perhaps, while nobody listened): look now."""
@@ -91,9 +92,10 @@ class PolicyStore:
             previous, refused = self.current.fingerprint, self.last_error
             # Reading two small files is cheap; do it off the event loop anyway.
             if await asyncio.to_thread(self.reload_if_changed):
-                await _announce(self.current.fingerprint)
                 reloaded = {"fingerprint": self.current.fingerprint, "previous": previous}
                 await _audit("policy.reload", reloaded, f"{previous}>{self.current.fingerprint}")
+                await _announce(self.current.fingerprint)
+                self.recorded = self.current.fingerprint
             elif self.last_error is not None and self.last_error is not refused:
                 problems = [str(p) for p in self.last_error.problems]
                 refusal = {"fingerprint": self._last_seen, "serving": previous, "problems": problems}
