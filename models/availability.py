@@ -20,6 +20,9 @@ _SERVER_SIDE = (
     pg.CrashShutdownError,  # 57P02
     pg.TooManyConnectionsError,  # 53300
     DBConnectionError,
+    # A pooled connection cut by the server in the middle of an operation can be handed out once
+    # more before the pool notices ("cannot switch to state 12; another operation is in progress").
+    pg._base.InternalClientError,
 )
 
 

@@ -26,6 +26,10 @@ def test_server_side_shutdown_errors_are_outages() -> None:
     assert database_unavailable(asyncpg.exceptions.CannotConnectNowError("the database system is shutting down"))
     assert database_unavailable(asyncpg.exceptions.AdminShutdownError("terminating connection"))
     assert database_unavailable(asyncpg.exceptions.ConnectionDoesNotExistError("closed in the middle"))
+    cut = asyncpg.exceptions._base.InternalClientError(
+        "cannot switch to state 12; another operation (2) is in progress"
+    )
+    assert database_unavailable(cut)
 
 
 def test_a_missing_file_elsewhere_or_a_bad_statement_is_not_an_outage() -> None:
