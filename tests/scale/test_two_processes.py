@@ -158,3 +158,16 @@ async def test_rate_limits_hold_across_processes_per_api_key(factory, clients):
         assert int(refused.headers["Retry-After"]) >= 1
     for client in clients:  # another key of the same company is not affected
         assert (await post(client, ME, other)).status_code == 200
+
+
+async def test_rate_limits_hold_across_processes_per_user(factory, clients):
+    tenant = await factory.tenant()
+    busy, colleague = await factory.user(tenant, "seller"), await factory.user(tenant, "seller")
+
+    answers = [await post(clients[n % 2], ME, busy.token) for n in range(BURST)]
+    assert [a.status_code for a in answers] == [200] * BURST
+
+    refused = [await post(client, ME, busy.token) for client in clients]
+    assert [(a.status_code, codes(a)) for a in refused] == [(429, ["RATE_LIMITED"])] * 2
+    assert all(int(a.headers["Retry-After"]) >= 1 for a in refused)
+    assert [(await post(client, ME, colleague.token)).status_code for client in clients] == [200, 200]
