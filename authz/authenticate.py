@@ -53,13 +53,19 @@ _background: set[asyncio.Task[Any]] = set()
 # Verified credentials' principals, kept a few seconds: the lookup was half the statements of a
 # repeated read. A change made through this process's API (any mutation) forgets them all at once
 # (``forget_principals``); one made elsewhere (the CLI, another server process, SQL) as soon as its
-# NOTIFY arrives (server/principal_events.py, migration 0019), within ``PRINCIPAL_SECONDS`` at worst. Keyed by the user for a token (whose signature and expiry are checked on
+# NOTIFY arrives (server/change_events.py, migration 0019), within ``PRINCIPAL_SECONDS`` at worst. Keyed by the user for a token (whose signature and expiry are checked on
 # every request) and by a hash of the whole key for an API key (a wrong secret never matches).
 PRINCIPAL_SECONDS = 5.0
 _PRINCIPALS_MAX = 10_000
 _principals: dict[object, tuple[Principal, float]] = {}
 # Bumped by each forget: a lookup that started before it may have read the old rows; not kept.
 _generation = 0
+
+
+def configure(*, principal_seconds: float) -> None:
+    """How long a verified credential's principal is remembered (CRM_PRINCIPAL_CACHE_SECONDS)."""
+    global PRINCIPAL_SECONDS
+    PRINCIPAL_SECONDS = principal_seconds
 
 
 def forget_principals() -> None:

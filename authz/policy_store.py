@@ -3,12 +3,16 @@
 Each process polls the files' content (a hash, not the mtime: editors and ConfigMap symlink
 swaps do not always move it) and swaps in a new compiled policy only when the new files pass
 the check. A broken file is logged loudly and the last good policy keeps serving. Every process
-polls for itself, so a fleet of servers picks a change up without coordination.
+polls for itself, so a fleet of servers picks a change up without coordination; the first to
+swap one in also announces it (NOTIFY crm_policy, server/change_events.py), so every other
+process reads its files at once rather than at its next poll, and one whose files differ from
+the announced policy (a host whose copy was not updated) says so loudly.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from pathlib import Path
@@ -50,6 +54,15 @@ class PolicyStore:
         self.current: CompiledPolicy = load_policy(self.directory)
         self._last_seen = self.current.fingerprint
         self.last_error: PolicyInvalid | None = None
+        self._wake = asyncio.Event()
+        self._announced: str | None = None  # the fingerprint another process swapped in last
+        self.recorded = self.current.fingerprint  # the last swap whose audit entries are written
+
+    def announced(self, fingerprint: str | None) -> None:
+        """Another process swapped in a policy (None: perhaps, while nobody listened): look now."""
+        if fingerprint:
+            self._announced = fingerprint
+        self._wake.set()
 
     def reload_if_changed(self) -> bool:
         """Answer True when a new policy was swapped in."""
@@ -84,16 +97,40 @@ class PolicyStore:
 
     async def watch(self, interval: float) -> None:
         while True:
-            await asyncio.sleep(interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), interval)
+            self._wake.clear()
             previous, refused = self.current.fingerprint, self.last_error
             # Reading two small files is cheap; do it off the event loop anyway.
             if await asyncio.to_thread(self.reload_if_changed):
                 reloaded = {"fingerprint": self.current.fingerprint, "previous": previous}
                 await _audit("policy.reload", reloaded, f"{previous}>{self.current.fingerprint}")
+                await _announce(self.current.fingerprint)
+                self.recorded = self.current.fingerprint
             elif self.last_error is not None and self.last_error is not refused:
                 problems = [str(p) for p in self.last_error.problems]
                 refusal = {"fingerprint": self._last_seen, "serving": previous, "problems": problems}
                 await _audit("policy.refuse", refusal, f"{previous}>{self._last_seen}")
+            self._check_drift()
+
+    def _check_drift(self) -> None:
+        announced, self._announced = self._announced, None
+        if announced and announced not in (self.current.fingerprint, self._last_seen):
+            log.error(
+                "POLICY DRIFT: another process serves policy %s, this one %s from %s; "
+                "give every host the same policy files",
+                announced[:12],
+                self.current.fingerprint[:12],
+                self.directory,
+            )
+
+
+async def _announce(fingerprint: str) -> None:
+    """Tell every other process (they listen on crm_policy) to read its policy files now."""
+    try:
+        await execute(Sql("SELECT pg_notify('crm_policy', %s)", fingerprint))
+    except Exception:  # the database is down: the others find the change at their next poll
+        log.warning("could not announce the new policy to other processes", exc_info=True)
 
 
 # Every process notices the same edit within a few polls: the first to record it in this window

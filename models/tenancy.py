@@ -1,7 +1,7 @@
 """Which company's rows the database lets the service see: the second line behind every statement's
 own ``tenant_id`` filter.
 
-Every tenant-owned table has a row-level security policy (migration 0028) that shows and accepts
+Every tenant-owned table has a row-level security policy (migration 0029) that shows and accepts
 only rows whose ``tenant_id`` equals the connection's ``app.tenant_id`` setting; with none set,
 nothing. The service reaches PostgreSQL only through its pool, and each time a connection is taken
 from the pool (``apply_tenant``, the pool's ``setup`` hook) the setting is made that of the task

@@ -95,7 +95,7 @@ class WebhookDispatch(TenantOwned):
 
     class Meta:
         table = "webhook_dispatch"
-        unique_together = (("webhook", "event"),)
+        unique_together = (("tenant", "webhook", "event"),)
 
 
 class WebhookDelivery(TenantOwned):

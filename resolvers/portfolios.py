@@ -148,7 +148,7 @@ async def portfolios(access: Access) -> list[PortfolioSummary]:
         )
         + visible_rows(access, "Customer", "c")
         + Sql(
-            " WHERE u.tenant_id = %s GROUP BY u.id HAVING (u.role = 'seller' AND u.is_active) OR count(c.id) > 0 "
+            " WHERE u.tenant_id = %s GROUP BY u.tenant_id, u.id HAVING (u.role = 'seller' AND u.is_active) OR count(c.id) > 0 "
             "ORDER BY count(c.id) DESC, u.name",
             access.principal.tenant_id,
         )

@@ -43,6 +43,8 @@ from schema.integrations import IntegrationMutation, IntegrationQuery
 from schema.lifecycle import LifecycleMutation
 from schema.node_query import NodeQuery
 from schema.notes import NoteMutation
+from schema.outages import CODE as DATABASE_UNAVAILABLE
+from schema.outages import DatabaseOutages
 from schema.portfolios import PortfolioMutation, PortfolioQuery
 from schema.purchases import PurchaseMutation
 from schema.reports import ReportMutation, ReportQuery
@@ -169,6 +171,8 @@ class CrmSchema(strawberry.Schema):
                 log.error("unexpected error at %s", error.path, exc_info=error.original_error)
             elif cancelled_statement(error):
                 log.warning("statement timeout at %s: %s", error.path, error.original_error)
+            elif (error.extensions or {}).get("code") == DATABASE_UNAVAILABLE:
+                log.warning("database unavailable at %s", error.path)
             else:
                 code = (error.extensions or {}).get("code", "BAD_REQUEST")
                 log.info("request refused (%s): %s", code, loggable(error.message))
@@ -219,6 +223,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         # After validation, with the request's variables: page sizes may come from them.
         lambda: CostLimit(max_nodes=limits.max_nodes),
         lambda: StatementTimeouts(timeout_ms=limits.statement_timeout_ms),
+        DatabaseOutages,
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message=MASKED_MESSAGE),
     ]
     if not limits.introspection:

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-from authz import policy_store
+from authz import authenticate, policy_store
 from authz.policy_store import PolicyStore
 from authz.tokens import TokenConfig
 from models.tenancy import service_scope
@@ -26,7 +26,7 @@ from resolvers import cursors
 from resolvers.exports import config as export_config
 from resolvers.jobs.handlers import load_handlers
 from schema.schema import Limits, build_schema
-from server import idempotency, metrics, principal_events, request_stats, tracing
+from server import change_events, idempotency, metrics, request_stats, tracing
 from server.database import app_database_url, resolve_database_url, tortoise_config
 from server.export_routes import ExportRoutes
 from server.graphql_ide import GraphiQLIde
@@ -34,6 +34,8 @@ from server.graphql_view import GraphQLView
 from server.import_routes import ImportRoutes
 from server.logs import configure_logging
 from server.notifier import install_notifier
+from server.outages import DatabaseOutage
+from server.rate_limits import RateLimiter, RateLimitResponses
 from server.report_routes import ReportRoutes
 from server.request_observer import RequestObserver
 from server.settings import Settings, get_settings
@@ -163,6 +165,7 @@ def create_app(
     policies = PolicyStore(settings.policy_dir)
     policy_store.install(policies)  # background jobs read the policy through it
     cursors.configure(settings.signing_secret())
+    authenticate.configure(principal_seconds=settings.principal_cache_seconds)
     export_config.configure(inline_max_rows=settings.export_inline_max_rows)
     notifier = install_notifier(settings)
     tokens = TokenConfig(
@@ -184,6 +187,7 @@ def create_app(
     )
     setup_webhooks(settings, schema)
     ide = GraphiQLIde.load() if settings.graphiql else None
+    limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     graphql = GraphQLView(
         schema,
         policies=policies,
@@ -191,18 +195,22 @@ def create_app(
         ide=ide,
         import_max_bytes=settings.import_max_bytes,
         idempotency_config=idempotency.Config(settings.idempotency_ttl_hours * 3600, settings.idempotency_wait_ms),
+        limiter=limiter,
     )
 
-    imports = ImportRoutes(schema, policies=policies, tokens=tokens, max_bytes=settings.import_max_bytes)
-    reports = ReportRoutes(policies=policies, tokens=tokens)
-    exports = ExportRoutes(policies=policies, tokens=tokens)
+    imports = ImportRoutes(
+        schema, policies=policies, tokens=tokens, max_bytes=settings.import_max_bytes, limiter=limiter
+    )
+    reports = ReportRoutes(policies=policies, tokens=tokens, limiter=limiter)
+    exports = ExportRoutes(policies=policies, tokens=tokens, limiter=limiter)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(url, settings)):
             watcher = asyncio.create_task(policies.watch(settings.policy_poll_seconds))
             jobs = start_worker(url, settings) if settings.inprocess_worker else None
-            principal_changes = asyncio.create_task(principal_events.listen(url))
+            on = change_events.handlers(policy_announced=policies.announced)
+            changes = asyncio.create_task(change_events.listen(url, on))
             pool_sampler = asyncio.create_task(
                 metrics.sample_pool_every(settings.metrics_pool_sample_seconds, settings.db_pool_max)
             )
@@ -213,9 +221,9 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await pool_sampler
                 metrics.forget_this_process()
-                principal_changes.cancel()
+                changes.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await principal_changes
+                    await changes
                 if jobs is not None:
                     worker, running = jobs
                     worker.stop()  # the jobs in hand finish while the ORM is still up
@@ -248,6 +256,8 @@ def create_app(
                 upload_paths=("/graphql",),
                 file_paths=("/imports",),
             ),
+            Middleware(DatabaseOutage),
+            Middleware(RateLimitResponses),
         ],
         lifespan=lifespan,
     )

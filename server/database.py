@@ -96,8 +96,11 @@ async def ensure_database(url: str) -> None:
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if not exists:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-            log.info("created database %s", name)
+            try:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+                log.info("created database %s", name)
+            except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+                pass  # another process starting at the same time created it (or is creating it)
     finally:
         await conn.close()
 
@@ -179,11 +182,19 @@ async def migrate(url: str) -> None:
     from tortoise.migrations.api.migrate import migrate as run_migrations
 
     await ensure_database(url)
+    # Processes started together (several hosts, a rolling update) take turns: the first applies
+    # the migrations, the others then find nothing to do. A session lock on a connection of its own,
+    # released when it closes, even if this process dies.
+    lock = await asyncpg.connect(**asyncpg_params(url), timeout=10)
     try:
-        # A migration may rewrite a large table: no statement timeout.
-        await run_migrations(config=tortoise_config(url, statement_timeout_ms=0))
+        await lock.execute("SELECT pg_advisory_lock(hashtext('crm:migrate'))")
+        try:
+            # A migration may rewrite a large table: no statement timeout.
+            await run_migrations(config=tortoise_config(url, statement_timeout_ms=0))
+        finally:
+            await Tortoise.close_connections()
     finally:
-        await Tortoise.close_connections()
+        await lock.close()
 
 
 def __getattr__(name: str) -> Any:

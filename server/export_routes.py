@@ -20,6 +20,7 @@ from resolvers.exports import service
 from resolvers.exports.produce import MEDIA_TYPES
 from schema.node import parse_id
 from server.graphql_view import encode_json
+from server.rate_limits import RateLimiter
 from server.route_access import route_access
 
 _WHY = {
@@ -36,14 +37,15 @@ def _error(status: int, code: str, message: str) -> Response:
 
 
 class ExportRoutes:
-    def __init__(self, *, policies: PolicyStore, tokens: TokenConfig) -> None:
+    def __init__(self, *, policies: PolicyStore, tokens: TokenConfig, limiter: RateLimiter | None = None) -> None:
         self.policies = policies
         self.tokens = tokens
+        self.limiter = limiter or RateLimiter(0, 0)
 
     async def download(self, request: Request) -> Response:
         value = request.path_params["id"]
         try:
-            access = await route_access(request, self.tokens, self.policies)
+            access = await route_access(request, self.tokens, self.policies, self.limiter)
             pk = parse_id(value, "Export")
             if pk is None:
                 raise NotFound("Export", value)

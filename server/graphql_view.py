@@ -30,6 +30,7 @@ from authz.authenticate import authenticate, credential_from_headers, forget_pri
 from authz.errors import Unauthenticated
 from authz.policy_store import PolicyStore
 from authz.tokens import TokenConfig
+from schema import outages
 from schema.compile import repeats
 from schema.compile.execution import answer_repeat
 from schema.context import Context
@@ -38,6 +39,8 @@ from server import idempotency, metrics, request_stats
 from server.graphql_http import GRAPHQL_RESPONSE_JSON, GraphQLRequest, Refusal, decode_request, negotiate
 from server.graphql_ide import GraphiQLIde
 from server.graphql_multipart import decode_multipart, is_multipart
+from server.outages import RETRY_AFTER_SECONDS
+from server.rate_limits import RateLimiter
 
 log = logging.getLogger("crm.graphql")
 
@@ -63,7 +66,9 @@ class GraphQLView:
         ide: GraphiQLIde | None = None,
         import_max_bytes: int = 50 * 1024 * 1024,
         idempotency_config: idempotency.Config = idempotency.DEFAULT,
+        limiter: RateLimiter | None = None,
     ) -> None:
+        self.limiter = limiter or RateLimiter(0, 0)
         self.schema = schema
         self.idempotency_config = idempotency_config
         self.import_max_bytes = import_max_bytes
@@ -132,7 +137,8 @@ class GraphQLView:
         if idempotency_key is not None and access is not None and idempotency.is_mutation(graphql_request):
             return await self.answer_once(access, idempotency_key, graphql_request, context, media)
         body, status = await self.run(graphql_request, context, media)
-        return self.respond(body, status, media)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
+        return self.respond(body, status, media, headers)
 
     async def answer_once(
         self, access: Access, key: str, graphql_request: GraphQLRequest, context: Context, media: str
@@ -183,6 +189,8 @@ class GraphQLView:
         if result.extensions:
             body["extensions"] = result.extensions
         status = 400 if not executed and media == GRAPHQL_RESPONSE_JSON else 200
+        if any(error["extensions"]["code"] == outages.CODE for error in body.get("errors", ())):
+            status = 503  # the database is down: nothing this request did can be trusted
         operation = context.operation_name or graphql_request.operation_name
         if executed:  # a repeat of this document is answered without executing it: remember its name
             if len(self.operation_names) >= 1024:
@@ -237,6 +245,7 @@ class GraphQLView:
             return Context(request=request, _access=None, auth_error=exc, import_max_bytes=self.import_max_bytes)
         if principal is not None:
             request_stats.note_principal(principal)
+        await self.limiter.charge(principal)  # RateLimited: answered 429 (server/rate_limits.py)
         return Context(
             request=request,
             _access=Access(principal, policy) if principal else None,

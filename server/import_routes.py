@@ -36,6 +36,7 @@ from schema.node import parse_id, to_global_id
 from server.graphql_view import encode_json
 from server.import_options import BadOption, create_with_options, parse_mapping_json, parse_mode
 from server.multipart_form import BadMultipart, read_form
+from server.rate_limits import RateLimiter
 from server.route_access import route_access
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -79,14 +80,23 @@ def _unreadable(exc: UnreadableFile) -> Refused:
 
 
 class ImportRoutes:
-    def __init__(self, schema: Any, *, policies: PolicyStore, tokens: TokenConfig, max_bytes: int) -> None:
+    def __init__(
+        self,
+        schema: Any,
+        *,
+        policies: PolicyStore,
+        tokens: TokenConfig,
+        max_bytes: int,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.schema = schema
         self.policies = policies
         self.tokens = tokens
+        self.limiter = limiter or RateLimiter(0, 0)
         self.max_bytes = max_bytes
 
     async def _access(self, request: Request) -> Access:
-        return await route_access(request, self.tokens, self.policies)
+        return await route_access(request, self.tokens, self.policies, self.limiter)
 
     async def _guarded(self, request: Request, work: Any) -> Response:
         """Run ``work(access)``; failures become typed JSON errors (never a 500 for bad input)."""

@@ -21,16 +21,18 @@ from resolvers.reports.csv_out import report_csv
 from resolvers.reports.templates import run_template
 from schema.node import parse_id
 from server.import_routes import Refused, _answer
+from server.rate_limits import RateLimiter
 from server.route_access import route_access
 
 
 class ReportRoutes:
-    def __init__(self, *, policies: PolicyStore, tokens: TokenConfig) -> None:
+    def __init__(self, *, policies: PolicyStore, tokens: TokenConfig, limiter: RateLimiter | None = None) -> None:
         self.policies = policies
         self.tokens = tokens
+        self.limiter = limiter or RateLimiter(0, 0)
 
     async def _access(self, request: Request) -> Access:
-        return await route_access(request, self.tokens, self.policies)
+        return await route_access(request, self.tokens, self.policies, self.limiter)
 
     async def _guarded(self, request: Request, work: Callable[[Access], Awaitable[Response]]) -> Response:
         try:

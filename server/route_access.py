@@ -10,13 +10,16 @@ from authz.authenticate import authenticate, credential_from_headers
 from authz.errors import Unauthenticated
 from authz.policy_store import PolicyStore
 from authz.tokens import TokenConfig
+from server.rate_limits import RateLimiter
 from server.request_stats import note_principal
 
 
-async def route_access(request: Request, tokens: TokenConfig, policies: PolicyStore) -> Access:
-    """The caller's access; Unauthenticated without a valid bearer token or API key."""
+async def route_access(request: Request, tokens: TokenConfig, policies: PolicyStore, limiter: RateLimiter) -> Access:
+    """The caller's access; Unauthenticated without a valid bearer token or API key, RateLimited
+    when its key or user has spent its allowance."""
     credential = credential_from_headers(request.headers.get("authorization"), request.headers.get("x-api-key"))
     principal = await authenticate(credential, tokens)
+    await limiter.charge(principal)
     if principal is None:
         raise Unauthenticated()
     note_principal(principal)

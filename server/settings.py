@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     jwks_url: str | None = None
     token_ttl_minutes: int = 60 * 24
 
+    # A verified caller is remembered this long at most; every change to users, keys, teams or
+    # settings is pushed to every process at once (server/change_events.py) anyway.
+    principal_cache_seconds: float = Field(default=5.0, ge=0)
+
     policy_dir: Path = PROJECT_ROOT / "policies"
     policy_poll_seconds: float = 1.0
 
@@ -91,6 +95,11 @@ class Settings(BaseSettings):
     # Idempotency-Key: how long an answer is kept, and how long a repeat waits for the first one.
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     idempotency_wait_ms: int = Field(default=10_000, ge=0)
+    # Rate limits, one token bucket per API key and per user, shared by every process through
+    # PostgreSQL: a caller may send rate_limit_burst requests at once, then rate_limit_per_second
+    # on average (0 turns the limits off). Generous: they stop runaway clients, not busy ones.
+    rate_limit_per_second: float = Field(default=100, ge=0)
+    rate_limit_burst: int = Field(default=2000, ge=1)
 
     # Webhooks: may endpoints be private, loopback, link-local, multicast or reserved addresses?
     # (CRM_WEBHOOKS_ALLOW_PRIVATE; by default yes in development, no in production.)

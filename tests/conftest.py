@@ -178,7 +178,8 @@ async def policy_edit(app: Any, policy_dir: Path) -> AsyncIterator[Any]:
 
     async def wait_for(fingerprint_changed_from: str) -> None:
         for _ in range(200):
-            if store.current.fingerprint != fingerprint_changed_from:
+            # Swapped in and its audit entries written (else the next test's company would get them).
+            if store.current.fingerprint != fingerprint_changed_from and store.recorded == store.current.fingerprint:
                 return
             await asyncio.sleep(0.02)
         raise AssertionError("the server did not reload the policy")

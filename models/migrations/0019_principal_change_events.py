@@ -6,7 +6,7 @@ class Migration(migrations.Migration):
     """NOTIFY crm_principals when anything a principal is read from changes.
 
     API processes remember a verified caller's principal for a few seconds; each listens on this
-    channel (server/principal_events.py) and forgets them when a user, an API key, a team
+    channel (server/change_events.py) and forgets them when a user, an API key, a team
     membership or a company's settings change, whoever made the change: a request served by any
     process, the CLI, plain SQL. Statement-level triggers: one notification per statement, sent
     when its transaction commits (none for a rollback). Only the columns a principal reads count,

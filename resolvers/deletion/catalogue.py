@@ -40,12 +40,23 @@ class Catalogue:
         return next((link for link in self.links if link.table == table), None)
 
 
-_DIRECT = """
+# A foreign key names its parent by one column besides tenant_id: (tenant_id, customer_id) ->
+# customer (tenant_id, id), as every key between tenant-owned tables is (migration 0030); a key of
+# one column (customer_id -> customer (id)) counts as well.
+_ONE_COLUMN_BESIDES_TENANT = """
+    (SELECT count(*) FROM pg_attribute x
+     WHERE x.attrelid = k.conrelid AND x.attnum = ANY (k.conkey) AND x.attname <> 'tenant_id') = 1
+"""
+_LINK_COLUMN = (
+    "JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey) AND a.attname <> 'tenant_id'"
+)
+
+_DIRECT = f"""
 SELECT DISTINCT t.relname AS tbl, a.attname AS col
 FROM pg_constraint k
 JOIN pg_class t ON t.oid = k.conrelid
-JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
-WHERE k.contype = 'f' AND k.confrelid = 'customer'::regclass AND cardinality(k.conkey) = 1
+{_LINK_COLUMN}
+WHERE k.contype = 'f' AND k.confrelid = 'customer'::regclass AND {_ONE_COLUMN_BESIDES_TENANT}
   AND t.relname <> 'customer'
 UNION
 SELECT t.relname, a.attname
@@ -66,8 +77,12 @@ children AS (
     FROM pg_constraint k
     JOIN pg_class t ON t.oid = k.conrelid
     JOIN pg_class p ON p.oid = k.confrelid
-    JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
-    WHERE k.contype = 'f' AND cardinality(k.conkey) = 1 AND p.relname IN (SELECT tbl FROM direct)
+    """
+    + _LINK_COLUMN
+    + """
+    WHERE k.contype = 'f' AND """
+    + _ONE_COLUMN_BESIDES_TENANT
+    + """ AND p.relname IN (SELECT tbl FROM direct)
       AND t.relname <> 'customer' AND p.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = 'customer'::regclass)
 ),
 json_columns AS (

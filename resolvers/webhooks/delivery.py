@@ -89,7 +89,7 @@ async def fan_out(tenant_id: UUID, access: Access) -> int:
                     "SELECT e.tenant_id, w.id, e.id, e.seq, e.order_key, %s FROM webhook_event e "
                     "JOIN webhook w ON w.tenant_id = e.tenant_id AND w.enabled AND w.events ? e.type "
                     "WHERE e.tenant_id = %s AND e.id = ANY(%s::uuid[]) "
-                    "ORDER BY e.seq ON CONFLICT (webhook_id, event_id) DO NOTHING",
+                    "ORDER BY e.seq ON CONFLICT (tenant_id, webhook_id, event_id) DO NOTHING",
                     now,
                     tenant_id,
                     [e["id"] for e in events],

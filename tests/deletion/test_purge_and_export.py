@@ -69,9 +69,10 @@ async def warranty_table(factory: Factory) -> AsyncIterator[None]:
     """A table added later, that no code names: covered without a change to the code."""
     await execute(
         Sql(
-            "CREATE TABLE warranty_claim (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), "
+            "CREATE TABLE warranty_claim (id uuid NOT NULL DEFAULT gen_random_uuid(), "
             "tenant_id uuid NOT NULL REFERENCES tenant(id) ON DELETE CASCADE, created_at timestamptz NOT NULL DEFAULT now(), "
-            "customer_id uuid NOT NULL REFERENCES customer(id) ON DELETE CASCADE, title text NOT NULL)"
+            "customer_id uuid NOT NULL, title text NOT NULL, PRIMARY KEY (tenant_id, id), "
+            "FOREIGN KEY (tenant_id, customer_id) REFERENCES customer (tenant_id, id) ON DELETE CASCADE)"
         )
     )
     try:
