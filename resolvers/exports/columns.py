@@ -159,6 +159,13 @@ def inert_sql(expr: str) -> str:
     return f"(CASE WHEN left({expr}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || {expr} ELSE {expr} END)"
 
 
+def inert_once_sql(expr: str) -> str:
+    """``inert_sql`` of an expensive ``expr`` (a subquery per row), evaluated once: ``inert_sql``
+    names its value up to three times, and PostgreSQL would run the subquery each time. OFFSET 0
+    keeps the planner from folding the inner SELECT back into the expression."""
+    return f"(SELECT {inert_sql('v')} FROM (SELECT {expr} AS v OFFSET 0) once)"
+
+
 _WHEN = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
 
 
@@ -200,7 +207,7 @@ def csv_select_list(columns: Sequence[ExportColumn], hidden: bool) -> tuple[Sql,
         elif column.kind == "owner":
             for part in ("email", "name"):
                 inner = f"(SELECT u.{part} FROM app_user u WHERE u.id = c.owner_id AND u.tenant_id = c.tenant_id)"
-                add(Sql(inert_sql(inner)))
+                add(Sql(inert_once_sql(inner)))
         elif column.kind in ("tags", "teams"):
             link, col, table, order = (
                 ("customer_tag", "tag_id", "tag", "g.name_key")
@@ -211,7 +218,7 @@ def csv_select_list(columns: Sequence[ExportColumn], hidden: bool) -> tuple[Sql,
                 f"(SELECT string_agg(g.name, ';' ORDER BY {order}, g.id) FROM {link} l JOIN {table} g "
                 f"ON g.id = l.{col} AND g.tenant_id = l.tenant_id WHERE l.tenant_id = c.tenant_id AND l.customer_id = c.id)"
             )
-            add(Sql(inert_sql(inner)))
+            add(Sql(inert_once_sql(inner)))
         elif sql in contact:
             add(Sql("NULL::text"))
         elif column.name == "status":
