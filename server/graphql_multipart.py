@@ -6,11 +6,11 @@ then handed over as temporary files on disk, never held whole in memory."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
-import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -55,8 +55,19 @@ async def _to_disk(upload: UploadFile, keep: list[Path]) -> UploadedFile:
     keep.append(path)
     with handle:
         await upload.seek(0)
-        await asyncio.to_thread(shutil.copyfileobj, upload.file, handle, _COPY_BYTES)
-    return UploadedFile(path=path, filename=upload.filename or "upload", content_type=upload.content_type)
+        digest = await asyncio.to_thread(_copy_hashed, upload.file, handle)
+    return UploadedFile(
+        path=path, filename=upload.filename or "upload", content_type=upload.content_type, sha256=digest
+    )
+
+
+def _copy_hashed(source: IO[bytes], target: IO[bytes]) -> str:
+    """Copy in chunks; answer the SHA-256 of what was copied."""
+    digest = hashlib.sha256()
+    while chunk := source.read(_COPY_BYTES):
+        digest.update(chunk)
+        target.write(chunk)
+    return digest.hexdigest()
 
 
 async def decode_multipart(request: Request, keep: list[Path]) -> GraphQLRequest:

@@ -1,7 +1,8 @@
 """Idempotent mutation requests: the ``Idempotency-Key`` header.
 
 The first answer to a mutation request sent with a key is kept per company and key for 24 hours,
-beside a fingerprint of the request (its query, variables and operation name) and of the caller.
+beside a fingerprint of the request (its query, variables, operation name and the digest of an
+uploaded file) and of the caller.
 A repeat with the same fingerprint gets that answer again, byte for byte, without executing; the
 same key with another request (or from another caller) is refused. Queries ignore the header.
 
@@ -27,6 +28,7 @@ from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from authz.principal import Principal
 from models.db import execute, fetchrow, in_transaction
 from models.sql import Sql
+from resolvers.imports.uploads import UploadedFile
 from server.graphql_http import GraphQLRequest
 
 HEADER = "idempotency-key"
@@ -104,8 +106,16 @@ def fingerprint(request: GraphQLRequest, principal: Principal) -> str:
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
+        default=_uploaded,
     )
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _uploaded(value: Any) -> Any:
+    """A file of a multipart request, in the fingerprint: its name, type and bytes' digest."""
+    if isinstance(value, UploadedFile):
+        return {"upload": value.filename, "type": value.content_type, "sha256": value.sha256}
+    raise TypeError(f"{type(value).__name__} is not part of a request")
 
 
 def error_answer(status: int, code: str, message: str, media_type: str) -> Answer:

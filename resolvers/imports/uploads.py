@@ -11,3 +11,6 @@ class UploadedFile:
     path: Path
     filename: str
     content_type: str | None
+    # SHA-256 of the bytes, taken while they were written to disk: what an Idempotency-Key's
+    # fingerprint holds of the file.
+    sha256: str = ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import asyncpg
@@ -221,3 +222,32 @@ def test_the_fingerprint_ignores_key_order_in_variables():
     b = GraphQLRequest("mutation { x }", {"b": {"d": 3, "c": 2}, "a": 1})
     assert idempotency.fingerprint(a, caller) == idempotency.fingerprint(b, caller)
     assert idempotency.fingerprint(a, caller) != idempotency.fingerprint(GraphQLRequest("mutation { y }", {}), caller)
+
+
+async def _upload(http: Any, admin: Any, content: bytes, key: str) -> Any:
+    from tests.imports.support import CREATE_IMPORT
+
+    operations = json.dumps({"query": CREATE_IMPORT, "variables": {"file": None}})
+    return await http.post(
+        "/graphql",
+        data={"operations": operations, "map": json.dumps({"0": ["variables.file"]})},
+        files={"0": ("clientes.csv", content, "text/csv")},
+        headers={"Authorization": f"Bearer {admin.token}", "Idempotency-Key": key},
+    )
+
+
+async def test_an_upload_is_part_of_the_request_a_key_stands_for(http, factory):
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+    content = b"nome,email\r\nAna,ana@example.com\r\n"
+
+    first = await _upload(http, admin, content, "upload-1")
+    again = await _upload(http, admin, content, "upload-1")
+    assert first.status_code == again.status_code == 200, first.text
+    assert first.json()["data"]["createImport"]["__typename"] == "ImportSuccess"
+    assert again.content == first.content
+    # The same request with another file is another request: refused, and nothing is created.
+    other = await _upload(http, admin, b"nome,email\r\nBia,bia@example.com\r\n", "upload-1")
+    assert (other.status_code, code_of(other)) == (422, "IDEMPOTENCY_KEY_REUSED")
+    imports = await fetchval(Sql("SELECT count(*) FROM customer_import WHERE tenant_id = %s", tenant.id))
+    assert imports == 1
