@@ -30,6 +30,7 @@ from server.app import create_app
 from server.database import asyncpg_params, ensure_database, migrate, start_embedded, with_database
 from server.settings import PROJECT_ROOT, Settings
 from tests.factories import Factory
+from tests.link_arrays import LINKS_OUT_OF_STEP
 from tests.owner_access import owner_routed_config
 
 TEST_SECRET = "test-secret-" + "x" * 40
@@ -51,11 +52,19 @@ async def database_url(server_url: str) -> AsyncIterator[str]:
         await migrate(url)
     yield url
     params = asyncpg_params(url)
+    # Every write path the suite took (API, imports, merges, cascades) left the tag and team ids on
+    # customer rows equal to their links.
+    conn = await asyncpg.connect(**params)
+    try:
+        drifted = await conn.fetch(LINKS_OUT_OF_STEP, None)
+    finally:
+        await conn.close()
     conn = await asyncpg.connect(**{**params, "database": "postgres"})
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{params["database"]}" WITH (FORCE)')
     finally:
         await conn.close()
+    assert not drifted, f"customers whose tag_ids/team_ids differ from their links: {[r['id'] for r in drifted]}"
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,9 @@
 """Each dimension and total as SQL: on the row ``c`` of a customer, or on an exported JSON object
 ``r.doc``. A dimension gives its raw value as text; one that puts a customer in several groups
-(tags, teams, a multi-select) gives a LATERAL list of values instead."""
+(tags, teams, a multi-select) gives a LATERAL list of values instead, numbered, so that the one
+row holding a customer's first value (or its only row, when it has none) marks the customer.
+Tags and teams come from the ids the customer row carries (migration 0033), not from joining
+their link tables: at a million customers that join was most of a report's time."""
 
 from __future__ import annotations
 
@@ -15,13 +18,33 @@ _DECIMAL_TEXT = r"^-?[0-9]+(\.[0-9]+)?$"
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """A dimension's raw value: ``value`` on the row, or the column ``value`` of ``lateral``
-    (joined LEFT, so a customer without any is in the empty group). ``by_id``: the value is an
-    id whose label is a name (never folded)."""
+    """A dimension's raw value (of any type: grouped as it is, then shown as text): ``value`` on the
+    row, or, for a dimension with several values per customer, the column ``value`` of ``lateral`` (joined LEFT, so a customer without any is in the
+    empty group), numbered ``o`` from 1 under the alias ``many``. ``by_id``: the value is an id
+    whose label is a name (never folded)."""
 
     value: Sql
     lateral: Sql | None = None
     by_id: str | None = None  # the table naming the id: app_user, tag, team
+    many: str | None = None  # the lateral's alias
+
+    @property
+    def first(self) -> Sql | None:
+        """True on one row per customer: its first value, or its empty group (None: single-valued)."""
+        return None if self.many is None else Sql(f"(coalesce({self.many}.o, 1) = 1)")
+
+
+def _listed(alias: str, values: str, *params: object) -> Part:
+    """Several distinct values per customer from the set-returning ``values`` (column ``value``)."""
+    return Part(
+        Sql(f"{alias}.value"),
+        Sql(
+            f"LEFT JOIN LATERAL (SELECT x.value, row_number() OVER () AS o FROM (SELECT DISTINCT x.value FROM "
+            f"{values}) x) {alias} ON TRUE",
+            *params,
+        ),
+        many=alias,
+    )
 
 
 def _custom(key: str, base: str) -> Sql:
@@ -35,43 +58,39 @@ def customer_part(dim: Dimension, n: int) -> Part:
     if dim.kind is DimensionKind.STATUS:
         return Part(Sql("c.status"))
     if dim.kind is DimensionKind.OWNER:
-        return Part(Sql("c.owner_id::text"), by_id="app_user")
+        return Part(Sql("c.owner_id"), by_id="app_user")
     if dim.kind is DimensionKind.CREATED_MONTH:
         return Part(Sql("to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM')"))
     if dim.kind is DimensionKind.FIELD:
         return Part(Sql(f"c.{TEXT_FIELDS[dim.field or ''].sql}"))
     if dim.kind in (DimensionKind.TAG, DimensionKind.TEAM):
-        table = f"customer_{dim.kind.value}"
+        # The ids the row carries are distinct (the link tables are unique per customer).
         return Part(
             Sql(f"{alias}.value"),
-            Sql(
-                f"LEFT JOIN LATERAL (SELECT x.{dim.kind.value}_id::text AS value FROM {table} x "
-                f"WHERE x.tenant_id = c.tenant_id AND x.customer_id = c.id) {alias} ON TRUE"
-            ),
+            Sql(f"LEFT JOIN LATERAL unnest(c.{dim.kind.value}_ids) WITH ORDINALITY {alias}(value, o) ON TRUE"),
             by_id=dim.kind.value,
+            many=alias,
         )
     assert dim.custom is not None
     if dim.many:
-        return Part(
-            Sql(f"{alias}.value"),
-            Sql(
-                "LEFT JOIN LATERAL (SELECT DISTINCT x.value FROM jsonb_array_elements_text(CASE WHEN "
-                "jsonb_typeof(c.custom_fields -> %s) = 'array' THEN c.custom_fields -> %s END) x(value)) "
-                f"{alias} ON TRUE",
-                dim.custom.key,
-                dim.custom.key,
-            ),
+        return _listed(
+            alias,
+            "jsonb_array_elements_text(CASE WHEN jsonb_typeof(c.custom_fields -> %s) = 'array' "
+            "THEN c.custom_fields -> %s END) x(value)",
+            dim.custom.key,
+            dim.custom.key,
         )
     return Part(_custom(dim.custom.key, "c.custom_fields"))
 
 
-def _names(alias: str, holder: str) -> Sql:
+def _names(alias: str, holder: str) -> Part:
     """The names in ``holder`` of an exported row: a list of names or of objects with a name, or
     one ``;``-joined text."""
-    return Sql(
-        f"LEFT JOIN LATERAL (SELECT DISTINCT btrim(coalesce(e ->> 'name', e #>> '{{}}')) AS value "
-        f"FROM jsonb_array_elements(CASE jsonb_typeof(r.doc -> '{holder}') WHEN 'array' THEN r.doc -> '{holder}' "
-        f"WHEN 'string' THEN to_jsonb(string_to_array(r.doc ->> '{holder}', ';')) END) e) {alias} ON TRUE"
+    return _listed(
+        alias,
+        f"(SELECT btrim(coalesce(e ->> 'name', e #>> '{{}}')) AS value FROM jsonb_array_elements(CASE "
+        f"jsonb_typeof(r.doc -> '{holder}') WHEN 'array' THEN r.doc -> '{holder}' WHEN 'string' THEN "
+        f"to_jsonb(string_to_array(r.doc ->> '{holder}', ';')) END) e) x",
     )
 
 
@@ -96,18 +115,15 @@ def json_part(dim: Dimension, n: int) -> Part:
             return Part(Sql(f"coalesce(r.doc -> '{column.group}' ->> %s, r.doc ->> %s)", column.api, column.api))
         return Part(Sql("(r.doc ->> %s)", column.api))
     if dim.kind in (DimensionKind.TAG, DimensionKind.TEAM):
-        return Part(Sql(f"{alias}.value"), _names(alias, f"{dim.kind.value}s"))
+        return _names(alias, f"{dim.kind.value}s")
     assert dim.custom is not None
     if dim.many:
-        return Part(
-            Sql(f"{alias}.value"),
-            Sql(
-                "LEFT JOIN LATERAL (SELECT DISTINCT x.value FROM jsonb_array_elements_text(CASE WHEN "
-                "jsonb_typeof(r.doc -> 'customFields' -> %s) = 'array' THEN r.doc -> 'customFields' -> %s END) "
-                f"x(value)) {alias} ON TRUE",
-                dim.custom.key,
-                dim.custom.key,
-            ),
+        return _listed(
+            alias,
+            "jsonb_array_elements_text(CASE WHEN jsonb_typeof(r.doc -> 'customFields' -> %s) = 'array' "
+            "THEN r.doc -> 'customFields' -> %s END) x(value)",
+            dim.custom.key,
+            dim.custom.key,
         )
     return Part(_custom(dim.custom.key, "(r.doc -> 'customFields')"))
 

@@ -91,3 +91,50 @@ async def test_tags_as_columns_count_a_customer_once_in_its_row_total(gql, facto
     assert sorted(c["count"] for c in email["cells"]) == [1, 1]
     assert email["count"] == 1
     assert table["total"]["count"] == 1
+
+
+async def test_two_many_valued_dimensions_count_and_sum_each_customer_once_per_total(gql, factory):
+    from tests.reports.helpers import tag
+
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, Role.ADMIN)
+    await factory.custom_field(tenant, "score", CustomFieldType.NUMBER)
+    north, south = await factory.team(tenant, "North"), await factory.team(tenant, "South")
+    both = await factory.customer(tenant, teams=[north, south], custom_fields=as_json({"score": 10}))
+    await tag(tenant.id, both, "VIP")
+    await tag(tenant.id, both, "Lead")
+    vip_north = await factory.customer(tenant, teams=[north], custom_fields=as_json({"score": 5}))
+    await tag(tenant.id, vip_north, "VIP")
+    await factory.customer(tenant, custom_fields=as_json({"score": 1}))  # no tag, no team
+
+    table = await preview(
+        gql,
+        admin,
+        {
+            "groupBy": dims("TAG"),
+            "subdivideBy": {"kind": "TEAM"},
+            "total": {"kind": "SUM", "measure": "CUSTOM_FIELD", "field": "score"},
+        },
+    )
+
+    teams = {g["key"]: g["label"] for g in table["axes"][1]["groups"]}
+    tags = {g["key"]: g["label"] for g in table["axes"][0]["groups"]}
+
+    def number(value: str | None) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+    rows = {
+        ("TOTAL" if r["rolledUp"][0] else tags[r["keys"][0]]): (
+            r["count"],
+            number(r["value"]),
+            {teams[c["key"]]: (c["count"], number(c["value"])) for c in r["cells"]},
+        )
+        for r in table["rows"]
+    }
+    assert rows == {
+        "VIP": (2, 15, {"North": (2, 15), "South": (1, 10), None: (0, None)}),
+        "Lead": (1, 10, {"North": (1, 10), "South": (1, 10), None: (0, None)}),
+        None: (1, 1, {"North": (0, None), "South": (0, None), None: (1, 1)}),
+        # Each customer once, whatever its tags and teams: 3 customers, 10 + 5 + 1.
+        "TOTAL": (3, 16, {"North": (2, 15), "South": (1, 10), None: (1, 1)}),
+    }
