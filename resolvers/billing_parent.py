@@ -14,7 +14,7 @@ from uuid import UUID
 from authz.access import Access
 from authz.rows import visible_rows
 from models.customers import CUSTOMER
-from models.db import execute, fetchrow, fetchval
+from models.db import execute, fetch, fetchrow, fetchval
 from models.sql import Sql
 from resolvers.children import ChildKind
 from resolvers.errors import DomainError, FieldErrorCode, ValidationFailed
@@ -126,3 +126,71 @@ async def _refuse_cycle(access: Access, customer_id: UUID, targets: list[UUID], 
     if loop is not None:
         length = loop["length"] if loop["seen"] == loop["length"] else None
         raise BillingParentCycle(customer_id, parent, length)
+
+
+async def follow_merge(tenant: UUID, primary_id: UUID, duplicate_ids: list[UUID]) -> list[tuple[UUID, UUID]]:
+    """Bill to the primary the customers billed to a merged-away duplicate; answer (customer, its
+    former parent) pairs. The participants are left out: the primary's own parent is settled by
+    ``merged_parent`` (whose loop check already counts the duplicates as the primary, so this closes
+    no loop), and the duplicates become tombstones. Call after ``lock``."""
+    rows = await fetch(
+        Sql(
+            "UPDATE customer t SET billing_parent_id = %s, version = t.version + 1, updated_at = now() "
+            "FROM (SELECT id, billing_parent_id AS old FROM customer WHERE tenant_id = %s "
+            "AND billing_parent_id = ANY(%s::uuid[]) AND merged_into_id IS NULL AND NOT id = ANY(%s::uuid[]) "
+            "ORDER BY id FOR UPDATE) o WHERE t.tenant_id = %s AND t.id = o.id RETURNING t.id, o.old",
+            primary_id,
+            tenant,
+            duplicate_ids,
+            [primary_id, *duplicate_ids],
+            tenant,
+        )
+    )
+    return [(r["id"], r["old"]) for r in rows]
+
+
+async def undo_follow(
+    tenant: UUID, primary_id: UUID, followed: list[tuple[UUID, UUID]]
+) -> list[tuple[UUID, UUID]] | None:
+    """Bill the customers a merge moved to the primary to their former parents again, those still
+    billed to the primary (one changed since keeps its choice); answer the pairs moved back, or None
+    when that would close a loop (a parent changed since the merge), having changed nothing the
+    caller's transaction keeps. Call after ``lock``."""
+    if not followed:
+        return []
+    rows = await fetch(
+        Sql(
+            "UPDATE customer t SET billing_parent_id = m.old, version = t.version + 1, updated_at = now() "
+            "FROM unnest(%s::uuid[], %s::uuid[]) AS m(id, old) "
+            "WHERE t.tenant_id = %s AND t.id = m.id AND t.billing_parent_id = %s RETURNING t.id, m.old",
+            [c for c, _ in followed],
+            [p for _, p in followed],
+            tenant,
+            primary_id,
+        )
+    )
+    moved = [(r["id"], r["old"]) for r in rows]
+    if moved and await _on_a_loop(tenant, [c for c, _ in moved]):
+        return None
+    return moved
+
+
+async def _on_a_loop(tenant: UUID, ids: list[UUID]) -> bool:
+    """Whether the chain up from one of ``ids`` comes back to it."""
+    return bool(
+        await fetchval(
+            Sql(
+                "WITH RECURSIVE up(start, id, path) AS ("
+                " SELECT c.id, c.billing_parent_id, ARRAY[c.id] FROM customer c"
+                " WHERE c.tenant_id = %s AND c.id = ANY(%s::uuid[]) AND c.billing_parent_id IS NOT NULL"
+                " UNION ALL"
+                " SELECT up.start, c.billing_parent_id, up.path || up.id FROM up"
+                " JOIN customer c ON c.tenant_id = %s AND c.id = up.id"
+                " WHERE c.billing_parent_id IS NOT NULL AND NOT up.id = ANY(up.path)"
+                ") SELECT EXISTS (SELECT 1 FROM up WHERE up.id = up.start)",
+                tenant,
+                ids,
+                tenant,
+            )
+        )
+    )

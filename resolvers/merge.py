@@ -313,6 +313,7 @@ async def merge_customers(
                 duplicate_ids,
             )
         )
+        rebilled = await billing_parent.follow_merge(tenant, primary_id, duplicate_ids)
         await execute(
             Sql(
                 "UPDATE customer SET merged_into_id = %s, merged_at = now(), version = version + 1, updated_at = now() "
@@ -340,6 +341,7 @@ async def merge_customers(
             "dropped": dropped,
             "released_keys": [_jsonable(k) for k in released],
             "repointed": [[str(r["id"]), str(r["old"])] for r in repointed],
+            "rebilled": [[str(c), str(old)] for c, old in rebilled],
         }
         await execute(
             Sql(
@@ -373,6 +375,7 @@ async def merge_customers(
             EventKind.MERGED_INTO,
             {"merge_id": merge_id, "primary": {"id": primary_id, "name": row["name"]}},
         )
+        await _record_rebilled(access, [(c, old, primary_id) for c, old in rebilled])
         before, after, contact = customer_changes(primary, row, {f.key: f.type for f in fields})
         await record_audit(
             access,
@@ -385,6 +388,7 @@ async def merge_customers(
                 "merge": ref("Merge", merge_id),
                 "duplicates": [ref("Customer", d["id"], d["name"]) for d in duplicates],
                 "moved": counts,
+                "rebilled": len(rebilled),
             },
             contact=contact,
         )
@@ -405,6 +409,7 @@ async def undo_merge(access: Access, merge_id: UUID) -> tuple[dict[str, Any], li
     p = access.principal
     tenant = p.tenant_id
     async with in_transaction():
+        await billing_parent.lock(access)  # before any row lock, as everywhere
         merge = await fetchrow(
             Sql("SELECT * FROM customer_merge WHERE id = %s AND tenant_id = %s FOR UPDATE", merge_id, tenant)
         )
@@ -523,6 +528,17 @@ async def undo_merge(access: Access, merge_id: UUID) -> tuple[dict[str, Any], li
                 )
             )
 
+        followed = [(UUID(c), UUID(old)) for c, old in snapshot.get("rebilled", [])]
+        rebilled_back = await billing_parent.undo_follow(tenant, primary_id, followed)
+        if rebilled_back is None:
+            raise MergeUndoBlocked(
+                UndoBlock.FIELDS_CHANGED,
+                "Billing parents were changed since: billing the customers that followed the merge to their "
+                "former parents again would close a loop.",
+                ["billingParentId"],
+            )
+        await _record_rebilled(access, [(c, primary_id, old) for c, old in rebilled_back])
+
         # Every customer the undo touches is judged as it now stands again, which is how the merge
         # found it (a merged-away customer keeps its owner; its teams came back with its records).
         # Refusing here rolls the whole undo back.
@@ -578,6 +594,20 @@ async def undo_merge(access: Access, merge_id: UUID) -> tuple[dict[str, Any], li
         # Read back through the caller's read scope: the answer carries nothing it may not see.
         readable = await get_customers(access, [primary_id, *duplicate_ids])
         return readable[primary_id], [readable[d] for d in duplicate_ids if d in readable]
+
+
+async def _record_rebilled(access: Access, changes: list[tuple[UUID, UUID, UUID]]) -> None:
+    """History and webhooks for customers whose billing parent a merge or its undo changed:
+    (customer, former parent, new parent)."""
+    by_pair: dict[tuple[UUID, UUID], list[UUID]] = {}
+    for customer, before, after in changes:
+        by_pair.setdefault((before, after), []).append(customer)
+    for (before, after), ids in by_pair.items():
+        await history.record(
+            access, ids, EventKind.UPDATED, {"changes": {history.CUSTOMER_COLUMN: [str(before), str(after)]}}
+        )
+    if changes:
+        await outbox.emit(access, WebhookEventType.CUSTOMER_UPDATED, "Customer", [c for c, _, _ in changes])
 
 
 async def _all_actionable(access: Access, ids: list[UUID], *, live: bool = True) -> bool:

@@ -189,3 +189,62 @@ async def test_a_merge_takes_no_billing_parent_that_closes_a_loop(gql, company, 
     twin = await factory.customer(tenant, name="Matriz twin", billing_parent_id=head)
     merged = await gql.data(MERGE, {"p": gid(head), "d": [gid(twin)]}, as_=admin)
     assert merged["mergeCustomers"] == {"__typename": "MergeCustomersSuccess", "customer": {"billingParent": None}}
+
+
+UNDO = """mutation($m: ID!) { undoMerge(input: {mergeId: $m}) { __typename
+  ... on MergeUndoBlocked { reason changedFields message } } }"""
+MERGED = """mutation($p: ID!, $d: [ID!]!) { mergeCustomers(input: {primaryId: $p, duplicateIds: $d}) { __typename
+  ... on MergeCustomersSuccess { merge { id } } } }"""
+BILLED_TO = "query($id: ID!) { customer(id: $id) { billingParent { name } } }"
+
+
+async def _parent_of(gql, user, customer):
+    data = await gql.data(BILLED_TO, {"id": gid(customer)}, as_=user)
+    return (data["customer"]["billingParent"] or {}).get("name")
+
+
+async def _billing_changes(customer):
+    rows = await fetch(
+        Sql("SELECT data FROM customer_event WHERE customer_id = %s AND kind = 'updated' ORDER BY created_at", customer)
+    )
+    return [r["data"]["changes"]["billing_parent_id"] for r in rows if "billing_parent_id" in r["data"]["changes"]]
+
+
+async def test_customers_billed_to_a_merged_away_duplicate_follow_it_and_come_back_on_undo(gql, company, factory):
+    tenant, admin, head = company
+    copy = await factory.customer(tenant, name="Matriz (cópia)")
+    branch = await factory.customer(tenant, name="Filial", billing_parent_id=copy)
+
+    merged = await gql.data(MERGED, {"p": gid(head), "d": [gid(copy)]}, as_=admin)
+
+    assert await _parent_of(gql, admin, branch) == "Matriz"
+    listed = (await gql.data(PARENT, {"id": gid(head)}, as_=admin))["customer"]["billedCustomers"]
+    assert [n["name"] for n in listed["nodes"]] == ["Filial"]
+    assert await _billing_changes(branch) == [[str(copy), str(head)]]
+
+    undone = await gql.data(UNDO, {"m": merged["mergeCustomers"]["merge"]["id"]}, as_=admin)
+
+    assert undone["undoMerge"]["__typename"] == "UndoMergeSuccess"
+    assert await _parent_of(gql, admin, branch) == "Matriz (cópia)"
+    assert await _billing_changes(branch) == [[str(copy), str(head)], [str(head), str(copy)]]
+
+
+async def test_an_undo_that_would_bill_in_a_loop_is_refused_and_changes_nothing(gql, company, factory):
+    tenant, admin, head = company
+    group = await factory.customer(tenant, name="Grupo")
+    other = await factory.customer(tenant, name="Outra")
+    await _point(gql, admin, head, group)  # the head office keeps its own parent through the merge
+    copy = await factory.customer(tenant, name="Matriz (cópia)", billing_parent_id=other)
+    branch = await factory.customer(tenant, name="Filial", billing_parent_id=copy)
+    merged = await gql.data(MERGED, {"p": gid(head), "d": [gid(copy)]}, as_=admin)
+    # Since the merge: Outra -> Filial -> Matriz -> Grupo, no loop. Undoing would bill Filial to the
+    # copy again, and the copy is billed to Outra: Filial -> copy -> Outra -> Filial.
+    assert (await _point(gql, admin, other, branch))["__typename"] == "UpdateCustomerSuccess"
+
+    refused = await gql.data(UNDO, {"m": merged["mergeCustomers"]["merge"]["id"]}, as_=admin)
+
+    assert refused["undoMerge"]["reason"] == "FIELDS_CHANGED"
+    assert refused["undoMerge"]["changedFields"] == ["billingParentId"]
+    assert await _parent_of(gql, admin, branch) == "Matriz"
+    rows = await fetch(Sql("SELECT merged_into_id FROM customer WHERE id = %s", copy))
+    assert rows[0]["merged_into_id"] == head
