@@ -26,7 +26,7 @@ from resolvers import cursors
 from resolvers.exports import config as export_config
 from resolvers.jobs.handlers import load_handlers
 from schema.schema import Limits, build_schema
-from server import change_events, idempotency, metrics, request_stats, tracing
+from server import change_events, idempotency, metrics, request_stats, service_role, tracing
 from server.database import app_database_url, resolve_database_url, tortoise_config
 from server.export_routes import ExportRoutes
 from server.graphql_ide import GraphiQLIde
@@ -206,6 +206,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await service_role.check(url, settings)
         async with RegisterTortoise(app, config=tortoise_config(url, settings)):
             watcher = asyncio.create_task(policies.watch(settings.policy_poll_seconds))
             jobs = start_worker(url, settings) if settings.inprocess_worker else None

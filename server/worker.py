@@ -23,6 +23,7 @@ from authz.policy_store import PolicyStore
 from resolvers.jobs import runner
 from resolvers.jobs.handlers import load_handlers
 from schema.schema import build_schema
+from server import service_role
 from server.database import app_database_url, asyncpg_params, tortoise_config
 from server.settings import get_settings
 from server.webhooks import setup_webhooks
@@ -97,6 +98,7 @@ async def serve(url: str, *, concurrency: int, extra_modules: list[str] | None =
     # Webhook payloads are read through the API's schema.
     setup_webhooks(get_settings(), build_schema())
     url = app_database_url(url)  # the service's role, under row-level security
+    await service_role.check(url, get_settings())
     await check_queue(url)
     worker = Worker(url, concurrency=concurrency)
     loop = asyncio.get_running_loop()

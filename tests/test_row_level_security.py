@@ -123,3 +123,27 @@ async def test_every_table_with_a_tenant_id_is_isolated_by_a_policy(app: Any) ->
         or r["qual"] != r["check"]
     ]
     assert unprotected == []
+
+
+async def test_the_service_refuses_to_run_as_a_role_the_policies_do_not_hold(
+    database_url: str, settings: Any, caplog: Any
+) -> None:
+    from server.app import create_app
+    from server.database import app_database_url
+    from server.service_role import UnsafeServiceRole, check, unheld_because
+
+    assert await unheld_because(app_database_url(database_url, settings)) is None  # crm_app, as the suite runs
+    # The owner here is a superuser, as `make run`'s embedded server and CI's are.
+    assert await unheld_because(database_url) == (
+        "the service's database role 'postgres' is a superuser, has BYPASSRLS and owns the tables"
+    )
+
+    production = settings.model_copy(update={"env": "production", "app_database_url": database_url})
+    app = create_app(production, database_url)
+    with pytest.raises(UnsafeServiceRole, match="row-level security does not hold it"):
+        async with app.router.lifespan_context(app):
+            pass
+
+    with caplog.at_level("WARNING", logger="crm.database"):
+        await check(database_url, settings)  # development: said, not refused
+    assert "is a superuser" in caplog.text
