@@ -25,7 +25,7 @@ from resolvers.custom_values import FieldDef, apply_changes, by_key, check_requi
 from resolvers.customer_fields import check_required, clean_customer_fields, search_text
 from resolvers.customer_reads import RETURNING, SELECT, reread
 from resolvers.duplicates import DuplicateFound, OnDuplicate, hits_for
-from resolvers.errors import Errors, NotFound, VersionConflict
+from resolvers.errors import Errors, FieldErrorCode, NotFound, ValidationFailed, VersionConflict
 from resolvers.history import EventKind
 from resolvers.locate import locate_or_refuse
 from resolvers.owners import check_owner
@@ -137,9 +137,11 @@ async def create_customer(
     tag_names = tag_ops.clean_tag_names(data.get("tags") or [])
     owner = await _owner_change(access, data)
     async with in_transaction():
-        # With BLOCK the input is the row to write, so a missing required field is reported with the
-        # rest; otherwise it is checked on whichever row is written (see _fold_into_existing).
-        cleaned = await _clean(access, data, creating=True, new_row=on_duplicate is OnDuplicate.BLOCK)
+        # With BLOCK the input is the row to write, so a missing required field (the name too) is
+        # reported with the rest; otherwise it is checked on whichever row is written: an input that
+        # matches a customer needs no name to update it (see _fold_into_existing).
+        blocking = on_duplicate is OnDuplicate.BLOCK
+        cleaned = await _clean(access, data, creating=blocking, new_row=blocking)
         values = cleaned.values
         if not p.settings.allow_duplicates:
             wanted = contact_keys.keys_of(values)
@@ -178,6 +180,8 @@ def new_customer_values(access: Access, cleaned: Cleaned, owner: dict[str, Any])
     """The columns of a new customer from a cleaned input (required fields checked)."""
     p = access.principal
     values = dict(cleaned.values)
+    if not values.get("name"):
+        raise ValidationFailed.one("name", FieldErrorCode.REQUIRED, "is required")
     custom = apply_changes({}, cleaned.custom)
     _require(access, values, custom, cleaned.fields)
     if not owner and not access.can(P.CUSTOMER_ASSIGN):
@@ -225,12 +229,25 @@ async def _fold_into_existing(
     else:
         changes.update(owner)
     row = await apply_update(access, current, changes, custom, cleaned.fields)
-    if tag_names:
-        await tag_ops.attach(access.principal.tenant_id, row["id"], tag_names)
-        await history.record(access, row["id"], EventKind.TAGS_CHANGED, {"added": tag_names, "removed": []})
-        await record_audit(access, "customer.tags", "Customer", row["id"], details={"added": tag_names, "removed": []})
-        await emit_changed(access, row["id"], {"tags": tag_names})
+    await add_tags(access, row["id"], tag_names)
     return row, Outcome.MERGED if mode is OnDuplicate.MERGE else Outcome.UPDATED
+
+
+async def add_tags(access: Access, customer_id: UUID, tag_names: list[str]) -> None:
+    """Tags an input adds to a customer it updates (it never removes any), created when missing;
+    those newly attached get their history entry, audit entry and webhook. Inside the caller's
+    transaction, with the customer locked for update."""
+    if not tag_names:
+        return
+    tenant = access.principal.tenant_id
+    added = await tag_ops.attach(tenant, customer_id, tag_names)
+    if added:
+        await execute(
+            Sql("UPDATE customer SET updated_at = now() WHERE id = %s AND tenant_id = %s", customer_id, tenant)
+        )
+        await history.record(access, customer_id, EventKind.TAGS_CHANGED, {"added": added, "removed": []})
+        await record_audit(access, "customer.tags", "Customer", customer_id, details={"added": added, "removed": []})
+        await emit_changed(access, customer_id, {"tags": added})
 
 
 async def apply_update(

@@ -19,6 +19,7 @@ from models.db import execute, fetchrow, fetchval, in_transaction
 from models.sql import Sql
 from resolvers import customers as customer_ops
 from resolvers import external_ids
+from resolvers import tags as tag_ops
 from resolvers.customer_reads import SELECT, get_customers
 from resolvers.customers import Outcome
 from resolvers.duplicates import DuplicateFound, DuplicateHit, OnDuplicate
@@ -34,8 +35,9 @@ class NotUpdatable(DuplicateFound):
 async def upsert_customer(
     access: Access, external: external_ids.Pair | None, data: dict[str, Any]
 ) -> tuple[dict[str, Any], bool]:
-    """The customer as written, and whether it was created."""
+    """The customer as written, and whether it was created. ``tags`` are added, never removed."""
     access.require(P.CUSTOMER_CREATE)
+    tag_ops.clean_tag_names(data.get("tags") or [])  # refused before anything is looked up or written
     for attempt in range(ATTEMPTS):
         try:
             async with in_transaction():
@@ -66,7 +68,10 @@ async def _upsert_once(
         )
         if holder is not None:
             await _check_updatable(access, holder)
-            return await customer_ops.update_customer(access, holder, data), False
+            tag_names = tag_ops.clean_tag_names(data.pop("tags", None) or [])
+            row = await customer_ops.update_customer(access, holder, data)
+            await customer_ops.add_tags(access, holder, tag_names)
+            return row, False
     row, outcome = await customer_ops.create_customer(access, data, OnDuplicate.UPDATE)
     if external is not None:
         await external_ids.write(tenant_id, row["id"], [external], replace=False)

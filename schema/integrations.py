@@ -44,6 +44,9 @@ class UpsertCustomerInput:
     )
     owner_id: strawberry.ID | None = UNSET
     custom_fields: list[CustomFieldValueInput] | None = UNSET
+    tags: list[str] | None = strawberry.field(
+        default=UNSET, description="Tags the customer gets (created when missing); an upsert never removes one."
+    )
 
 
 @strawberry.type

@@ -159,3 +159,38 @@ async def test_upserts_are_in_the_history_as_creates_and_updates(gql, factory):
         Sql("SELECT array_agg(kind ORDER BY created_at) FROM customer_event WHERE customer_id = %s", _pk(made))
     )
     assert kinds == ["created", "updated"]
+
+
+TAGS_OF = "query($id: ID!) { customer(id: $id) { tags { name } } }"
+
+
+async def test_tags_are_added_on_every_path_and_never_removed(gql, factory):
+    tenant = await factory.tenant()
+    admin = await factory.user(tenant, "admin")
+    shop = {"source": "shop", "id": "t"}
+
+    async def tags_of(customer: dict[str, Any]) -> list[str]:
+        data = await gql.data(TAGS_OF, {"id": customer["id"]}, as_=admin)
+        return sorted(t["name"] for t in data["customer"]["tags"])
+
+    made = (await upsert(gql, admin, externalId=shop, name="Tagged", email="t@example.com", tags=["Lead"]))["customer"]
+    assert await tags_of(made) == ["Lead"]
+    # By its external id: added to what it has.
+    await upsert(gql, admin, externalId=shop, tags=["VIP", "lead"])
+    assert await tags_of(made) == ["Lead", "VIP"]
+    # By its email (no external id): also added.
+    by_email = await upsert(gql, admin, email="t@example.com", tags=["Atacado"])
+    assert by_email.get("created") is False, by_email
+    assert await tags_of(made) == ["Atacado", "Lead", "VIP"]
+    kinds = await fetchval(
+        Sql("SELECT array_agg(kind ORDER BY created_at) FROM customer_event WHERE customer_id = %s", _pk(made))
+    )
+    assert kinds == ["created", "tags_changed", "tags_changed"]
+
+    # A tag already held changes nothing; a bad one is refused before anything is written.
+    await upsert(gql, admin, externalId=shop, tags=["VIP"])
+    refused = await upsert(gql, admin, externalId=shop, name="Renamed", tags=["x" * 200])
+    assert refused["__typename"] == "ValidationFailed" and refused["fields"][0]["field"].startswith("tags")
+    assert (await gql.data(TAGS_OF, {"id": made["id"]}, as_=admin))["customer"]["tags"]
+    assert await fetchval(Sql("SELECT name FROM customer WHERE id = %s", _pk(made))) == "Tagged"
+    assert await fetchval(Sql("SELECT count(*) FROM customer_event WHERE customer_id = %s", _pk(made))) == 3
