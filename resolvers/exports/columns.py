@@ -7,7 +7,7 @@ fields by their label, so an exported file can be imported again as it is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from authz.masking import CONTACT_COLUMNS, custom_value_hidden
@@ -123,21 +123,24 @@ def select_list(columns: Sequence[ExportColumn], hidden: bool, *, ids: bool) -> 
             )
         )
     if "tags" in kinds:
-        parts.append(_names("customer_tag", "tag_id", "tag", "g.name_key", "tags", ids))
+        parts.append(_names("tag", "g.name_key", "tags", ids))
     if "teams" in kinds:
-        parts.append(_names("customer_team", "team_id", "team", "g.name", "teams", ids))
+        parts.append(_names("team", "g.name", "teams", ids))
     return join(", ", parts)
 
 
-def _names(link: str, column: str, table: str, order: str, alias: str, ids: bool) -> Sql:
+def _held(table: str) -> str:
+    """The customer's tags or teams as ``g``: by the ids its row carries (migration 0033), which
+    spares an index search of the link table for every exported row."""
+    return f"FROM {table} g WHERE g.tenant_id = c.tenant_id AND g.id = ANY(c.{table}_ids)"
+
+
+def _names(table: str, order: str, alias: str, ids: bool) -> Sql:
     """The names (and with ``ids`` the ids, as ``<alias>_ids``) of the customer's tags or teams,
     in the order the API lists them."""
 
     def array(value: str, name: str) -> str:
-        return (
-            f"ARRAY(SELECT {value} FROM {link} l JOIN {table} g ON g.id = l.{column} AND g.tenant_id = l.tenant_id "
-            f"WHERE l.tenant_id = c.tenant_id AND l.customer_id = c.id ORDER BY {order}, g.id) AS {name}"
-        )
+        return f"ARRAY(SELECT {value} {_held(table)} ORDER BY {order}, g.id) AS {name}"
 
     text = array("g.name", alias)
     if ids:
@@ -166,6 +169,15 @@ def inert_once_sql(expr: str) -> str:
     return f"(SELECT {inert_sql('v')} FROM (SELECT {expr} AS v OFFSET 0) once)"
 
 
+def _around(template: Callable[[str], str], expr: Sql) -> Sql:
+    """``template`` (``inert_sql``, ``inert_once_sql``) applied to an expression with parameters."""
+    pieces = template("\x00").split("\x00")
+    out = Sql(pieces[0])
+    for piece in pieces[1:]:
+        out = out + expr + Sql(piece)
+    return out
+
+
 _WHEN = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
 
 
@@ -189,9 +201,26 @@ def _custom_text(field: FieldDef, hidden: bool) -> Sql:
     return Sql(inert_sql("(c.custom_fields ->> %s)"), *([field.key] * inert_sql("x").count("x")))
 
 
-def csv_select_list(columns: Sequence[ExportColumn], hidden: bool) -> tuple[Sql, list[str]]:
+def _by_id(table: str, value: str, tenant: object) -> Sql:
+    """The company's ``table`` rows as one jsonb object, id -> ``value``: an uncorrelated subquery,
+    which PostgreSQL computes once per statement. A lookup in it costs far less than a subquery
+    run for each exported row (1M rows: the owner and tag cells took 11 of 16 s that way)."""
+    return Sql(f"(SELECT jsonb_object_agg(g.id, {value}) FROM {table} g WHERE g.tenant_id = %s)", tenant)
+
+
+def _names_cell(table: str, order: str, tenant: object) -> Sql:
+    """The customer's tags or teams, ``;``-joined in the API's order, by the ids its row carries."""
+    names = _by_id(table, f"jsonb_build_array({order}, g.name)", tenant)
+    return (
+        Sql(f"(CASE WHEN c.{table}_ids IS NOT NULL THEN array_to_string(ARRAY(SELECT n.v ->> 1 FROM (SELECT ")
+        + names
+        + Sql(f" -> t::text AS v, t FROM unnest(c.{table}_ids) t) n ORDER BY n.v ->> 0, n.t), ';') END)")
+    )
+
+
+def csv_select_list(columns: Sequence[ExportColumn], hidden: bool, tenant: object) -> tuple[Sql, list[str]]:
     """The SELECT list of the CSV cells of ``columns`` as text (aliases ``k0``, ``k1``...), contact
-    data withheld as in ``select_list``; and the aliases in file order."""
+    data withheld as in ``select_list``; and the aliases in file order. ``tenant``: the company."""
     parts: list[Sql] = []
     contact = set(CONTACT_COLUMNS) if hidden else set()
 
@@ -205,20 +234,13 @@ def csv_select_list(columns: Sequence[ExportColumn], hidden: bool) -> tuple[Sql,
         elif column.kind == "id":
             add(Sql("encode(convert_to('Customer:' || c.id::text, 'UTF8'), 'base64')"))
         elif column.kind == "owner":
-            for part in ("email", "name"):
-                inner = f"(SELECT u.{part} FROM app_user u WHERE u.id = c.owner_id AND u.tenant_id = c.tenant_id)"
-                add(Sql(inert_once_sql(inner)))
+            owners = _by_id("app_user", "jsonb_build_array(g.email, g.name)", tenant)
+            for i in (0, 1):  # a lookup is cheap enough to repeat in the inert test
+                cell = owners.wrap("(", f" -> c.owner_id::text ->> {i})")
+                add(_around(inert_sql, cell))
         elif column.kind in ("tags", "teams"):
-            link, col, table, order = (
-                ("customer_tag", "tag_id", "tag", "g.name_key")
-                if column.kind == "tags"
-                else ("customer_team", "team_id", "team", "g.name")
-            )
-            inner = (
-                f"(SELECT string_agg(g.name, ';' ORDER BY {order}, g.id) FROM {link} l JOIN {table} g "
-                f"ON g.id = l.{col} AND g.tenant_id = l.tenant_id WHERE l.tenant_id = c.tenant_id AND l.customer_id = c.id)"
-            )
-            add(Sql(inert_once_sql(inner)))
+            table, order = ("tag", "g.name_key") if column.kind == "tags" else ("team", "g.name")
+            add(_around(inert_once_sql, _names_cell(table, order, tenant)))
         elif sql in contact:
             add(Sql("NULL::text"))
         elif column.name == "status":

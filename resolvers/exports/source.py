@@ -62,7 +62,7 @@ async def copy_csv(
     """The rows as CSV lines written by PostgreSQL (``COPY (the list's statement) TO STDOUT``)
     straight into ``out``, chunk by chunk; answer the number of rows. The cells are
     ``csv_select_list``'s: contact data withheld, formulas made inert, in SQL."""
-    select, aliases = csv_select_list(columns, contact_hidden(access))
+    select, aliases = csv_select_list(columns, contact_hidden(access), access.principal.tenant_id)
     queries = every_row_queries(plan, select)
     count = 0
 
