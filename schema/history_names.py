@@ -51,13 +51,19 @@ def field_name(field: str) -> str:
 
 
 # References shown as ``{id, name}``: the named row's current name, as the caller may see that
-# row (the User rule), else null. Both read paths look the names up when the entry is read.
-NAMED = frozenset({"owner_id"})
+# row (the rule of its type: User, Customer), else null. Both read paths look the names up when
+# the entry is read. (A billing parent the caller may not read is withheld before this.)
+NAMED = frozenset({"owner_id", history.CUSTOMER_COLUMN})
 
 
-def named_ids(changes: Any) -> set[UUID]:
-    """The ids of NAMED references among ``changes`` (``resolvers.history.Change``s)."""
-    found = (history.as_uuid(v) for c in changes if c.field in NAMED for v in (c.before, c.after))
+def named_ids(changes: Any, type_name: str) -> set[UUID]:
+    """The ids of NAMED references to ``type_name`` among ``changes`` (``resolvers.history.Change``s)."""
+    found = (
+        history.as_uuid(v)
+        for c in changes
+        if c.field in NAMED and REFERS_TO[c.field][1] == type_name
+        for v in (c.before, c.after)
+    )
     return {pk for pk in found if pk is not None}
 
 

@@ -103,10 +103,12 @@ async def history_entries(info: Info, rows: list[dict[str, Any]]) -> list[Histor
     readable = {pk for pk, ok in zip(named, found, strict=True) if ok}
     hidden = info.context.contact_hidden
     shown = [history.present(r["kind"], r["data"] or {}, contact_hidden=hidden, readable=readable) for r in rows]
-    users = sorted(set().union(*(names.named_ids(s.changes) for s in shown)))
-    loaded = await info.context.loaders.users.load_many(users) if users else []
-    user_names = {pk: (u or {}).get("name") for pk, u in zip(users, loaded, strict=True)}
-    return [HistoryEntry.from_row(r, s, user_names) for r, s in zip(rows, shown, strict=True)]
+    found_names: dict[Any, str | None] = {}
+    for type_name, loader in (("User", info.context.loaders.users), ("Customer", info.context.loaders.customers)):
+        ids = sorted(set().union(*(names.named_ids(s.changes, type_name) for s in shown)))
+        loaded = await loader.load_many(ids) if ids else []
+        found_names.update({pk: (row or {}).get("name") for pk, row in zip(ids, loaded, strict=True)})
+    return [HistoryEntry.from_row(r, s, found_names) for r, s in zip(rows, shown, strict=True)]
 
 
 async def history_entry(info: Info, pk: Any) -> HistoryEntry | None:

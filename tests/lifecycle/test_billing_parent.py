@@ -248,3 +248,27 @@ async def test_an_undo_that_would_bill_in_a_loop_is_refused_and_changes_nothing(
     assert await _parent_of(gql, admin, branch) == "Matriz"
     rows = await fetch(Sql("SELECT merged_into_id FROM customer WHERE id = %s", copy))
     assert rows[0]["merged_into_id"] == head
+
+
+HISTORY = """query($id: ID!) { customer(id: $id) { timeline(first: 20, kinds: [HISTORY]) { nodes {
+  ... on HistoryEntry { id kind changes { field before after } } } } } }"""
+ENTRY = "query($id: ID!) { node(id: $id) { ... on HistoryEntry { changes { field before after } } } }"
+
+
+async def test_history_names_a_billing_parent_only_to_those_who_may_read_it(gql, company, factory):
+    tenant, admin, head = company
+    seller = await factory.user(tenant, "seller")
+    branch = await factory.customer(tenant, name="Filial", owner=seller)
+    await _point(gql, admin, branch, head)  # Matriz belongs to no seller: the seller cannot read it
+
+    async def billing_change(user):
+        nodes = (await gql.data(HISTORY, {"id": gid(branch)}, as_=user))["customer"]["timeline"]["nodes"]
+        (entry,) = [n for n in nodes if n["kind"] == "UPDATED"]
+        by_id = (await gql.data(ENTRY, {"id": entry["id"]}, as_=user))["node"]["changes"]
+        listed = [(c["before"], c["after"]) for c in entry["changes"] if c["field"] == "billingParent"]
+        assert listed == [(c["before"], c["after"]) for c in by_id if c["field"] == "billingParent"]  # both paths
+        return listed
+
+    assert await billing_change(admin) == [(None, {"id": gid(head), "name": "Matriz"})]
+    # Not the id, the name, nor that there is one: the change is left out for the seller.
+    assert await billing_change(seller) == []

@@ -107,7 +107,7 @@ async def test_every_tracked_column_is_named_as_the_api_names_it(gql, factory):
     changes = {c["field"]: c for c in entry["changes"]}
     assert set(changes) == {_expected_name(column) for column in CUSTOMER.tracked}
     assert changes["owner"]["after"] == _named(seller)
-    assert changes["billingParent"]["after"] == gid(head)
+    assert changes["billingParent"]["after"] == {"id": gid(head), "name": "Matriz"}
     assert (changes["status"]["before"], changes["status"]["after"]) == ("ACTIVE", "INACTIVE")
     assert (changes["originChannel"]["before"], changes["originChannel"]["after"]) == ("MANUAL", "WHATSAPP")
     assert changes["address.postalCode"]["after"] == "13000-000"
