@@ -69,7 +69,7 @@ async def test_a_killed_workers_job_is_finished_once_by_another_worker(
     gate = await asyncpg.connect(**asyncpg_params(database_url))
     try:
         await gate.execute("SELECT pg_advisory_lock($1)", GATE_LOCK)
-        await enqueue("test.chunked", {"key": key, "total": 5, "gate_at": 2})
+        await enqueue("test.chunked", {"key": key, "total": 5, "gate_at": 2}, tenant_less=True)
         [job] = await jobs_for(key)
         first = start_worker(workers, database_url)
 

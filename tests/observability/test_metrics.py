@@ -110,7 +110,7 @@ async def test_policy_reloads_and_refused_edits_are_counted(app, http, policy_di
 
 async def test_the_job_queue_is_read_when_scraped(http):
     entrypoint = f"metrics.test.{uuid.uuid4().hex[:8]}"  # no handler: no worker takes it
-    await enqueue(entrypoint, {})
+    await enqueue(entrypoint, {}, tenant_less=True)
     try:
         page = await scrape(http)
     finally:
